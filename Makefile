@@ -1,0 +1,69 @@
+# ECG-BNN accelerator IP. `make sim` runs the main job, `make test` the test suite.
+# Both create the Python environment (.venv) and install the simulators when missing.
+SHELL := /bin/bash
+SIM ?= verilator
+WAVES ?= 0
+PY := .venv/bin/python
+VENV_STAMP := .venv/.installed-stamp
+ECG_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
+export ECG_DATA_DIR
+JOBS ?= 2
+
+.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train evaluate export bench fpga clean
+
+help:
+	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
+	@echo "make test                                      run the whole test suite"
+	@echo "make lint | train | evaluate | export | bench | fpga | clean"
+
+$(VENV_STAMP): pyproject.toml
+	python3 -m venv .venv
+	.venv/bin/pip install -q -e .
+	touch $@
+
+venv: $(VENV_STAMP)
+
+tools:
+	@bash scripts/setup_tools.sh
+
+sim: venv tools
+	$(PY) scripts/run_sim.py --sim $(SIM) $(if $(filter 1,$(WAVES)),--waves,)
+
+test: venv tools lint
+	$(PY) -m pytest -n $(JOBS) tests tb
+
+test-py: venv
+	$(PY) -m pytest -n $(JOBS) tests
+
+test-tb: venv tools
+	$(PY) -m pytest -n $(JOBS) tb
+
+lint: lint-py lint-rtl
+
+lint-py: venv
+	.venv/bin/ruff check pymodel scripts tests tb
+	.venv/bin/ruff format --check pymodel scripts tests tb
+
+lint-rtl: tools
+	bash scripts/lint_rtl.sh
+
+train: venv
+	$(PY) scripts/train.py --protocol paper
+	$(PY) scripts/train.py --protocol interpatient
+	$(PY) scripts/train.py --protocol ecg17
+
+evaluate: venv
+	$(PY) -m pymodel.evaluate
+
+export: venv
+	$(PY) scripts/export.py
+
+bench: venv tools
+	$(PY) scripts/bench_train.py
+	$(PY) scripts/bench_cycles.py
+
+fpga: venv tools
+	$(PY) scripts/fpga_flow.py
+
+clean:
+	rm -rf sim_build build runs fpga/build .pytest_cache

@@ -1,0 +1,148 @@
+"""The paper's binary neural network (BNN) for 10 s single-lead ECG windows, in PyTorch.
+
+Six blocks of ``ConstantPad1d(5, value=1) -> Conv1d(k=7, no bias) -> MaxPool1d(7, 2) -> PReLU ->
+BatchNorm1d`` with channels 1-8-16-32-32-64-classes. Block 1 convolves the real-valued, per-window
+z-scored input with binary weights; blocks 2-6 binarize both their input activations and their
+weights. The class scores are the sum over time of block 6's output.
+
+Binarization uses sign with ``sign(0) = +1`` (bit 1 means +1), the convention of the integer golden
+model and the RTL, and a straight-through estimator (gradient passed where ``|x| <= 1``).
+``EcgBnn(binary=False)`` is the full-precision twin with the same topology.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+WINDOW_SAMPLES = 3600
+SAMPLE_RATE_HZ = 360
+KERNEL_SIZE = 7
+PAD = 5
+PAD_VALUE = 1.0
+POOL_SIZE = 7
+POOL_STRIDE = 2
+HIDDEN_CHANNELS = (8, 16, 32, 32, 64)
+FIRST_STRIDE = 2
+
+
+@dataclass(frozen=True)
+class LayerShape:
+    """Static shape of one block: channels, conv stride and the lengths along time."""
+
+    index: int
+    in_channels: int
+    out_channels: int
+    stride: int
+    in_length: int
+    conv_length: int
+    pool_length: int
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates (XNOR bits for binary layers) of the convolution."""
+        return self.conv_length * self.out_channels * self.in_channels * KERNEL_SIZE
+
+    @property
+    def weight_bits(self) -> int:
+        """Number of binary weights of the convolution."""
+        return self.out_channels * self.in_channels * KERNEL_SIZE
+
+
+def layer_shapes(num_classes: int, window: int = WINDOW_SAMPLES) -> list[LayerShape]:
+    """Return the six block shapes of the network for ``num_classes`` outputs."""
+    channels = (1, *HIDDEN_CHANNELS, num_classes)
+    shapes: list[LayerShape] = []
+    length = window
+    for i in range(6):
+        stride = FIRST_STRIDE if i == 0 else 1
+        conv_length = (length + 2 * PAD - KERNEL_SIZE) // stride + 1
+        pool_length = (conv_length - POOL_SIZE) // POOL_STRIDE + 1
+        shapes.append(
+            LayerShape(i + 1, channels[i], channels[i + 1], stride, length, conv_length, pool_length)
+        )
+        length = pool_length
+    return shapes
+
+
+class SignSTE(torch.autograd.Function):
+    """sign(x) with sign(0) = +1 forward; straight-through (clipped identity) backward."""
+
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        """Binarize to +1/-1."""
+        ctx.save_for_backward(x)
+        return torch.where(x >= 0, torch.ones_like(x), -torch.ones_like(x))
+
+    @staticmethod
+    def backward(ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor) -> torch.Tensor:
+        """Pass the gradient where |x| <= 1, zero elsewhere."""
+        (x,) = ctx.saved_tensors
+        return grad * (x.abs() <= 1).to(grad.dtype)
+
+
+def binarize(x: torch.Tensor) -> torch.Tensor:
+    """Binarize ``x`` to +1/-1 with the straight-through estimator."""
+    return SignSTE.apply(x)
+
+
+class BnnBlock(nn.Module):
+    """pad(5, value 1) -> conv k7 (binary) -> maxpool(7, 2) -> PReLU -> BatchNorm."""
+
+    def __init__(
+        self, in_channels: int, out_channels: int, stride: int, binary: bool, binary_input: bool
+    ) -> None:
+        """Create one block; ``binary_input`` binarizes the (padded) input activations."""
+        super().__init__()
+        self.binary = binary
+        self.binary_input = binary and binary_input
+        self.stride = stride
+        self.conv = nn.Conv1d(in_channels, out_channels, KERNEL_SIZE, stride=stride, bias=False)
+        self.pool = nn.MaxPool1d(POOL_SIZE, POOL_STRIDE)
+        self.prelu = nn.PReLU()
+        self.bn = nn.BatchNorm1d(out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Run the block on ``x`` of shape (batch, in_channels, length)."""
+        x = F.pad(x, (PAD, PAD), value=PAD_VALUE)
+        if self.binary_input:
+            x = binarize(x)
+        w = binarize(self.conv.weight) if self.binary else self.conv.weight
+        x = F.conv1d(x, w, stride=self.stride)
+        return self.bn(self.prelu(self.pool(x)))
+
+
+class EcgBnn(nn.Module):
+    """The six-block ECG BNN; ``binary=False`` gives the full-precision twin."""
+
+    def __init__(self, num_classes: int, binary: bool = True) -> None:
+        """Build the network for ``num_classes`` outputs (5 AAMI or 17 rhythm classes)."""
+        super().__init__()
+        self.num_classes = num_classes
+        self.binary = binary
+        shapes = layer_shapes(num_classes)
+        self.blocks = nn.ModuleList(
+            BnnBlock(s.in_channels, s.out_channels, s.stride, binary, binary_input=s.index > 1)
+            for s in shapes
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Map z-scored windows (batch, 1, 3600) to class scores (batch, classes)."""
+        for block in self.blocks:
+            x = block(x)
+        return x.sum(dim=2)
+
+
+def zscore(windows: torch.Tensor) -> torch.Tensor:
+    """Per-window z-score (population std); a flat window (std 0) maps to all zeros.
+
+    ``windows`` has shape (batch, samples) of raw ADC integers; returns (batch, 1, samples) float.
+    """
+    x = windows.to(torch.float64)
+    mean = x.mean(dim=1, keepdim=True)
+    std = x.std(dim=1, keepdim=True, unbiased=False)
+    z = torch.where(std > 0, (x - mean) / torch.where(std > 0, std, 1.0), torch.zeros_like(x))
+    return z.to(torch.float32).unsqueeze(1)
