@@ -62,7 +62,9 @@ def layer_shapes(num_classes: int, window: int = WINDOW_SAMPLES) -> list[LayerSh
         conv_length = (length + 2 * PAD - KERNEL_SIZE) // stride + 1
         pool_length = (conv_length - POOL_SIZE) // POOL_STRIDE + 1
         shapes.append(
-            LayerShape(i + 1, channels[i], channels[i + 1], stride, length, conv_length, pool_length)
+            LayerShape(
+                i + 1, channels[i], channels[i + 1], stride, length, conv_length, pool_length
+            )
         )
         length = pool_length
     return shapes

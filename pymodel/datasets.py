@@ -1,0 +1,316 @@
+"""ECG datasets: MIT-BIH 10 s windows (5 AAMI classes) and Plawiak's 17-class rhythm set.
+
+Every window is 3600 raw ADC samples of lead MLII at 360 Hz (MIT-BIH format 212: 11-bit values,
+baseline 1024, 200 units/mV), returned as ``int16``. Normalization (per-window z-score) belongs to
+the model, so the float model, the integer golden model and the RTL all consume the same raw data.
+
+Protocols (rules documented in docs/datasets.md):
+
+- ``paper``: the 7,740 windows of the published model (43 records x 180), stratified random 80/20.
+- ``interpatient``: the same windows and labels, de Chazal DS1 records for training, DS2 for test.
+- ``ecg17``: Plawiak's 1,000 ten-second fragments in 17 rhythm classes, stratified random 80/20.
+
+The data directory comes from ``data_dir``, else ``$ECG_DATA_DIR``, else ``../shared/data`` beside
+the repository when present; for MIT-BIH, when none of those holds the records, ``wfdb`` downloads
+the database from PhysioNet into ``~/.cache/ecg_bnn/mitdb``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.io
+import wfdb
+
+WINDOW = 3600
+AAMI_CLASSES = ("N", "S", "V", "F", "Q")
+AAMI_MAP = {
+    **dict.fromkeys("NLRej", "N"),
+    **dict.fromkeys("AaJS", "S"),
+    **dict.fromkeys("VE", "V"),
+    "F": "F",
+    **dict.fromkeys("/fQ", "Q"),
+}
+# Non-beat annotations that the published generator ignores when labelling a window.
+IGNORED_SYMBOLS = frozenset('[]!x|~+"')
+PACED_RECORDS = ("102", "104", "107", "217")
+ALL_RECORDS = (
+    "100 101 102 103 104 105 106 107 108 109 111 112 113 114 115 116 117 118 119 121 122 123 "
+    "124 200 201 202 203 205 207 208 209 210 212 213 214 215 217 219 220 221 222 223 228 230 "
+    "231 232 233 234"
+).split()
+# de Chazal et al. 2004, inter-patient split (paced records excluded).
+DS1_RECORDS = (
+    "101 106 108 109 112 114 115 116 118 119 122 124 201 203 205 207 208 209 215 220 223 230"
+).split()
+DS2_RECORDS = (
+    "100 103 105 111 113 117 121 123 200 202 210 212 213 214 219 221 222 228 231 232 233 234"
+).split()
+ECG17_CLASSES = (
+    "NSR APB AFL AFIB SVTA WPW PVC Bigeminy Trigeminy VT IVR VFL Fusion LBBBB RBBBB SDHB PR"
+).split()
+PROTOCOLS = ("paper", "interpatient", "ecg17")
+
+
+class DatasetError(RuntimeError):
+    """A record or fragment is missing, unreadable or malformed."""
+
+
+@dataclass
+class DatasetSplit:
+    """Train and held-out test windows of one protocol (raw ADC samples, int16)."""
+
+    protocol: str
+    class_names: tuple[str, ...]
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    test_ids: list[str]
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes of the protocol."""
+        return len(self.class_names)
+
+
+def repo_root() -> Path:
+    """Return the repository root (the parent of the ``pymodel`` package)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | None:
+    """Pick the data directory: argument, ``$ECG_DATA_DIR``, ``../shared/data``, else None."""
+    if data_dir:
+        return Path(data_dir).expanduser().resolve()
+    env = os.environ.get("ECG_DATA_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    shared = repo_root().parent / "shared" / "data"
+    return shared.resolve() if shared.is_dir() else None
+
+
+def mitdb_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return a directory holding the MIT-BIH records, downloading them if none is configured."""
+    base = resolve_data_dir(data_dir)
+    if base is not None:
+        for candidate in (base / "mitdb", base):
+            if (candidate / "100.hea").is_file():
+                return candidate
+        raise DatasetError(f"no MIT-BIH records (100.hea ...) in {base} or {base / 'mitdb'}")
+    cache = Path.home() / ".cache" / "ecg_bnn" / "mitdb"
+    if not (cache / "234.atr").is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        print(f"downloading the MIT-BIH Arrhythmia Database into {cache} ...")
+        wfdb.dl_database("mitdb", str(cache))
+    return cache
+
+
+def read_record(directory: Path, record: str, lead: str = "MLII") -> np.ndarray:
+    """Read one record's raw ``lead`` samples (int16 ADC units).
+
+    Raises :class:`DatasetError` naming the record when it is missing, corrupt or lacks the lead.
+    """
+    path = directory / record
+    try:
+        rec = wfdb.rdrecord(str(path), physical=False)
+    except Exception as exc:  # wfdb raises many types for missing or corrupt files
+        raise DatasetError(f"MIT-BIH record {record} in {directory}: {exc}") from exc
+    if lead not in rec.sig_name:
+        raise DatasetError(f"MIT-BIH record {record} has no {lead} lead ({rec.sig_name})")
+    if rec.fs != 360:
+        raise DatasetError(f"MIT-BIH record {record}: sampling rate {rec.fs} Hz, expected 360")
+    samples = rec.d_signal[:, rec.sig_name.index(lead)]
+    return samples.astype(np.int16)
+
+
+def read_annotations(directory: Path, record: str) -> tuple[np.ndarray, list[str]]:
+    """Return the sample positions and symbols of a record's reference ('atr') annotations."""
+    try:
+        ann = wfdb.rdann(str(directory / record), "atr")
+    except Exception as exc:
+        raise DatasetError(f"MIT-BIH annotations {record}.atr in {directory}: {exc}") from exc
+    return np.asarray(ann.sample), list(ann.symbol)
+
+
+def window_label(symbols: list[str]) -> str:
+    """AAMI class of a window from its annotation symbols (the published generator's rule).
+
+    No annotation -> Q; only 'N' beats -> N; else the most frequent symbol other than 'N' and the
+    ignored non-beat symbols (ties: the one that appeared first last, as the generator's dict
+    scan), mapped to AAMI; when only ignored symbols remain: N if any 'N', else Q.
+    """
+    if not symbols:
+        return "Q"
+    counts: dict[str, int] = {}
+    for s in symbols:
+        if s != "N" and s not in IGNORED_SYMBOLS:
+            counts[s] = counts.get(s, 0) + 1
+    if not counts:
+        return "N" if "N" in symbols else "Q"
+    best = max(counts.values())
+    symbol = [s for s, n in counts.items() if n == best][-1]
+    if symbol not in AAMI_MAP:
+        raise DatasetError(f"annotation symbol {symbol!r} has no AAMI class")
+    return AAMI_MAP[symbol]
+
+
+def record_windows(
+    directory: Path, record: str, lead: str = "MLII"
+) -> tuple[np.ndarray, list[str]]:
+    """Cut a record into consecutive 10 s windows; return windows (n, 3600) and AAMI labels.
+
+    A window ``k`` covers samples ``[3600k, 3600(k+1))`` and takes the annotations at samples
+    ``3600k <= s <= 3600(k+1)`` (both ends inclusive, as ``wfdb.rdann(sampfrom, sampto)``).
+    """
+    samples = read_record(directory, record, lead)
+    positions, symbols = read_annotations(directory, record)
+    count = len(samples) // WINDOW
+    windows = samples[: count * WINDOW].reshape(count, WINDOW)
+    labels = []
+    for k in range(count):
+        inside = np.flatnonzero((positions >= k * WINDOW) & (positions <= (k + 1) * WINDOW))
+        labels.append(window_label([symbols[i] for i in inside]))
+    return windows, labels
+
+
+def paper_records(directory: Path) -> list[str]:
+    """The 43 records of the paper: all but the paced ones and those whose lead 0 is not MLII."""
+    kept = []
+    for record in ALL_RECORDS:
+        if record in PACED_RECORDS:
+            continue
+        header = wfdb.rdheader(str(directory / record))
+        if header.sig_name[0] == "MLII":
+            kept.append(record)
+    return kept
+
+
+def mitdb_windows(
+    records: list[str], data_dir: str | os.PathLike[str] | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Windows, AAMI class indices and ids ('record:k') of the given MIT-BIH records."""
+    directory = mitdb_dir(data_dir)
+    xs, ys, ids = [], [], []
+    for record in records:
+        windows, labels = record_windows(directory, record)
+        xs.append(windows)
+        ys.extend(AAMI_CLASSES.index(label) for label in labels)
+        ids.extend(f"{record}:{k}" for k in range(len(labels)))
+    return np.concatenate(xs), np.asarray(ys, dtype=np.int64), ids
+
+
+def stratified_split(
+    labels: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Stratified random split holding out ``round(n * test_fraction)`` windows in all.
+
+    Each class gives ``floor(n_c * test_fraction)`` windows to test; the remaining test slots go
+    to the classes with the largest remainders (ties: lower class index), so the class ratios
+    match and the total is exact. The windows of each class are drawn by a seeded permutation.
+    """
+    rng = np.random.default_rng(seed)
+    classes, sizes = np.unique(labels, return_counts=True)
+    exact = sizes * test_fraction
+    n_test = np.floor(exact).astype(int)
+    missing = int(round(len(labels) * test_fraction)) - int(n_test.sum())
+    for i in sorted(range(len(classes)), key=lambda i: (-(exact[i] - n_test[i]), i))[:missing]:
+        n_test[i] += 1
+    train, test = [], []
+    for cls, k in zip(classes, n_test, strict=True):
+        idx = rng.permutation(np.flatnonzero(labels == cls))
+        test.append(idx[:k])
+        train.append(idx[k:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def ecg17_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """Return the folder that holds the 17-class ``<n> <CLASS>`` class folders (``MLII``)."""
+    base = resolve_data_dir(data_dir)
+    if base is None:
+        raise DatasetError(
+            "the 17-class set is not downloadable with wfdb: get 'ECG signals (1000 fragments)' "
+            "(Plawiak, Mendeley Data, doi:10.17632/7dybx7wyfn.3) and pass --data-dir or "
+            "ECG_DATA_DIR pointing at it"
+        )
+    for candidate in (base / "ecg17" / "MLII", base / "MLII", base):
+        if (candidate / "1 NSR").is_dir():
+            return candidate
+    raise DatasetError(f"no 17-class folders ('1 NSR', ...) under {base}")
+
+
+def read_fragment(path: Path) -> np.ndarray:
+    """Read one 17-class ``.mat`` fragment as 3600 int16 raw ADC samples."""
+    try:
+        val = scipy.io.loadmat(str(path))["val"]
+    except Exception as exc:
+        raise DatasetError(f"17-class fragment {path}: {exc}") from exc
+    val = np.asarray(val).reshape(-1)
+    if val.shape != (WINDOW,) or not np.all(val == np.round(val)):
+        raise DatasetError(f"17-class fragment {path}: expected 3600 integer samples")
+    return val.astype(np.int16)
+
+
+def ecg17_windows(
+    data_dir: str | os.PathLike[str] | None = None,
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """All 1000 fragments of the 17-class set: windows, class indices and file ids."""
+    root = ecg17_dir(data_dir)
+    xs, ys, ids = [], [], []
+    for index, name in enumerate(ECG17_CLASSES):
+        folder = root / f"{index + 1} {name}"
+        files = sorted(folder.glob("*.mat"))
+        if not files:
+            raise DatasetError(f"17-class folder {folder} is missing or empty")
+        for path in files:
+            xs.append(read_fragment(path))
+            ys.append(index)
+            ids.append(f"{folder.name}/{path.name}")
+    return np.stack(xs), np.asarray(ys, dtype=np.int64), ids
+
+
+def load_split(
+    protocol: str, data_dir: str | os.PathLike[str] | None = None, seed: int = 0
+) -> DatasetSplit:
+    """Load the train / held-out test windows of ``protocol`` ('paper', 'interpatient', 'ecg17')."""
+    if protocol == "interpatient":
+        x_tr, y_tr, _ = mitdb_windows(DS1_RECORDS, data_dir)
+        x_te, y_te, ids_te = mitdb_windows(DS2_RECORDS, data_dir)
+        return DatasetSplit(protocol, AAMI_CLASSES, x_tr, y_tr, x_te, y_te, ids_te)
+    if protocol == "paper":
+        x, y, ids = mitdb_windows(paper_records(mitdb_dir(data_dir)), data_dir)
+        names: tuple[str, ...] = AAMI_CLASSES
+    elif protocol == "ecg17":
+        x, y, ids = ecg17_windows(data_dir)
+        names = tuple(ECG17_CLASSES)
+    else:
+        raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
+    train, test = stratified_split(y, 0.2, seed)
+    return DatasetSplit(
+        protocol, names, x[train], y[train], x[test], y[test], [ids[i] for i in test]
+    )
+
+
+def class_counts(labels: np.ndarray, class_names: tuple[str, ...]) -> dict[str, int]:
+    """Number of windows per class name."""
+    return {name: int(np.sum(labels == i)) for i, name in enumerate(class_names)}
+
+
+def main() -> None:
+    """Print the per-class window counts of every protocol."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Print per-class counts of each protocol.")
+    parser.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
+    args = parser.parse_args()
+    for protocol in PROTOCOLS:
+        split = load_split(protocol, args.data_dir)
+        print(f"{protocol}: train {class_counts(split.y_train, split.class_names)}")
+        print(f"{protocol}: test  {class_counts(split.y_test, split.class_names)}")
+
+
+if __name__ == "__main__":
+    main()

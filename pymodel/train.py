@@ -1,0 +1,253 @@
+"""Training loop for the ECG BNN and its full-precision twin.
+
+Resumable: every epoch writes ``<run_dir>/last.pt`` (model, optimizer, scheduler, history, RNG
+state); ``--resume`` continues from it. The checkpoint with the best validation accuracy (a
+stratified slice of the training split, never the test split) is written to ``--out``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_split
+from pymodel.model import EcgBnn, zscore
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters and paths of one training run."""
+
+    protocol: str = "paper"
+    binary: bool = True
+    epochs: int = 150
+    batch_size: int = 64
+    lr: float = 5e-3
+    weight_decay: float = 0.0
+    val_fraction: float = 0.1
+    seed: int = 0
+    max_steps: int = 0
+    out: str = ""
+    run_dir: str = ""
+    data_dir: str | None = None
+    threads: int = 0
+    history: list[dict[str, float]] = field(default_factory=list)
+
+
+def default_name(protocol: str, binary: bool) -> str:
+    """Checkpoint name of a protocol: bnn5_paper, bnn5_interpatient, bnn17 (fp* for the twin)."""
+    prefix = "bnn" if binary else "fp"
+    return f"{prefix}17" if protocol == "ecg17" else f"{prefix}5_{protocol}"
+
+
+def seed_everything(seed: int) -> None:
+    """Seed torch and numpy."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def split_validation(
+    split: DatasetSplit, fraction: float, seed: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Carve a stratified validation slice out of the training windows; z-score both parts."""
+    if fraction > 0:
+        fit_idx, val_idx = stratified_split(split.y_train, fraction, seed + 1)
+    else:
+        fit_idx, val_idx = np.arange(len(split.y_train)), np.arange(0)
+    x = zscore(torch.from_numpy(split.x_train.astype(np.int64)))
+    y = torch.from_numpy(split.y_train)
+    return x[fit_idx], y[fit_idx], x[val_idx], y[val_idx]
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 512) -> float:
+    """Accuracy of ``model`` (eval mode) on z-scored windows ``x`` with labels ``y``."""
+    if len(y) == 0:
+        return float("nan")
+    model.eval()
+    preds = torch.cat([model(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
+    return float((preds == y).float().mean())
+
+
+def clamp_latent_weights(model: EcgBnn) -> None:
+    """Keep binary layers' latent weights in [-1, 1] so the STE keeps passing gradients."""
+    if model.binary:
+        with torch.no_grad():
+            for block in model.blocks:
+                block.conv.weight.clamp_(-1.0, 1.0)
+
+
+def train_epoch(
+    model: EcgBnn,
+    optimizer: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    max_steps: int,
+    desc: str,
+) -> float:
+    """One pass over the shuffled training windows; returns the mean loss."""
+    model.train()
+    loss_fn = nn.CrossEntropyLoss()
+    order = torch.randperm(len(y))
+    steps = range(0, len(y), batch_size)
+    if max_steps:
+        steps = steps[:max_steps]
+    total = 0.0
+    for start in tqdm(steps, desc=desc, leave=False):
+        idx = order[start : start + batch_size]
+        optimizer.zero_grad()
+        loss = loss_fn(model(x[idx]), y[idx])
+        loss.backward()
+        optimizer.step()
+        clamp_latent_weights(model)
+        total += loss.item() * len(idx)
+    return total / max(1, min(len(y), len(steps) * batch_size))
+
+
+def make_optimizer(
+    model: nn.Module, cfg: TrainConfig
+) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
+    """Adam with a cosine learning-rate schedule over the configured epochs."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, cfg.epochs))
+    return optimizer, scheduler
+
+
+def save_checkpoint(path: Path, model: EcgBnn, split: DatasetSplit, cfg: TrainConfig) -> None:
+    """Write the deployable checkpoint (weights, class names, config and history)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {
+            "state_dict": model.state_dict(),
+            "num_classes": model.num_classes,
+            "binary": model.binary,
+            "protocol": split.protocol,
+            "class_names": list(split.class_names),
+            "config": asdict(cfg),
+        },
+        path,
+    )
+
+
+def load_checkpoint(path: str | Path) -> tuple[EcgBnn, dict]:
+    """Load a deployable checkpoint into an :class:`EcgBnn` in eval mode."""
+    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    model = EcgBnn(ckpt["num_classes"], binary=ckpt["binary"])
+    model.load_state_dict(ckpt["state_dict"])
+    model.eval()
+    return model, ckpt
+
+
+def file_sha256(path: str | Path) -> str:
+    """SHA-256 of a file, hex."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
+    """Train per ``cfg``; returns the final figures (best validation and test accuracy)."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    split = load_split(cfg.protocol, cfg.data_dir, seed=cfg.seed)
+    x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction, cfg.seed)
+    model = EcgBnn(split.num_classes, binary=cfg.binary)
+    optimizer, scheduler = make_optimizer(model, cfg)
+    run_dir = Path(cfg.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    best_val, start_epoch = -1.0, 0
+    if resume and (run_dir / "last.pt").is_file():
+        state = torch.load(run_dir / "last.pt", map_location="cpu", weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        torch.set_rng_state(state["rng"])
+        cfg.history, best_val, start_epoch = state["history"], state["best_val"], state["epoch"]
+        print(f"resumed from {run_dir / 'last.pt'} at epoch {start_epoch}")
+    for epoch in range(start_epoch, cfg.epochs):
+        t0 = time.perf_counter()
+        loss = train_epoch(
+            model, optimizer, x_fit, y_fit, cfg.batch_size, cfg.max_steps, f"epoch {epoch + 1}"
+        )
+        scheduler.step()
+        seconds = time.perf_counter() - t0
+        fit_acc, val_acc = accuracy(model, x_fit, y_fit), accuracy(model, x_val, y_val)
+        cfg.history.append(
+            {"epoch": epoch + 1, "loss": loss, "train_acc": fit_acc, "val_acc": val_acc,
+             "seconds": seconds}
+        )  # fmt: skip
+        score = val_acc if len(y_val) else fit_acc
+        if score >= best_val:
+            best_val = score
+            save_checkpoint(Path(cfg.out), model, split, cfg)
+        print(
+            f"epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} train {fit_acc:.4f} "
+            f"val {val_acc:.4f} best {best_val:.4f} ({seconds:.1f} s)"
+        )
+        torch.save(
+            {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
+             "history": cfg.history, "best_val": best_val, "epoch": epoch + 1},
+            run_dir / "last.pt",
+        )  # fmt: skip
+    # Store the full history in the deployable checkpoint too (for the training-curve plot).
+    best_model, ckpt = load_checkpoint(cfg.out)
+    ckpt["config"]["history"] = cfg.history
+    torch.save(ckpt, cfg.out)
+    x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
+    test_acc = accuracy(best_model, x_test, torch.from_numpy(split.y_test))
+    figures = {"best_val_acc": best_val, "test_acc": test_acc, "epochs": cfg.epochs}
+    (run_dir / "figures.json").write_text(json.dumps(figures, indent=2))
+    print(f"{cfg.out}: best val {best_val:.4f}, held-out test {test_acc:.4f}")
+    return figures
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
+    """Command-line options of ``scripts/train.py``."""
+    p = argparse.ArgumentParser(
+        description="Train the ECG BNN (or its full-precision twin) on one protocol. The best "
+        "checkpoint by validation accuracy (a slice of the training split) goes to --out."
+    )
+    p.add_argument("--protocol", choices=PROTOCOLS, default="paper")
+    p.add_argument("--full-precision", action="store_true", help="train the float twin")
+    p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
+    p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
+    p.add_argument("--lr", type=float, default=TrainConfig.lr)
+    p.add_argument("--weight-decay", type=float, default=TrainConfig.weight_decay)
+    p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
+    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument("--max-steps", type=int, default=0, help="batches per epoch (0 = all)")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
+    p.add_argument("--out", default="", help="checkpoint path (default weights/<name>.pt)")
+    p.add_argument("--run-dir", default="", help="resumable state (default runs/<name>)")
+    p.add_argument("--resume", action="store_true", help="continue from <run-dir>/last.pt")
+    a = p.parse_args(argv)
+    name = default_name(a.protocol, not a.full_precision)
+    cfg = TrainConfig(
+        protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
+        batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay,
+        val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps,
+        out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
+        data_dir=a.data_dir, threads=a.threads,
+    )  # fmt: skip
+    return cfg, a.resume
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``scripts/train.py``."""
+    cfg, resume = parse_args(argv)
+    run(cfg, resume)
+
+
+if __name__ == "__main__":
+    main()
