@@ -1,0 +1,61 @@
+// ecg_bnn_maxpool: streaming max pool, window 7, stride 2, over conv outputs x[0], x[1], ...
+// of one channel: out[j] = max x[2j .. 2j+6]. Keeps the last three pair maxima
+// u[i] = max(x[2i], x[2i+1]) and the pending even value; out[j] = max(u[j], u[j+1], u[j+2],
+// x[2j+6]) is emitted (registered) when x[2j+6] arrives. clear_i starts a new channel.
+`default_nettype none
+`timescale 1ns / 1ps
+
+module ecg_bnn_maxpool #(
+  parameter int W = 18  // signed value width
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+  input  logic                clear_i,
+  input  logic                valid_i,
+  input  logic signed [W-1:0] x_i,
+  output logic                out_valid_o,
+  output logic signed [W-1:0] out_o
+);
+
+  logic                odd_q;     // the next input has an odd index
+  logic [1:0]          npair_q;   // completed pairs, saturating at 3
+  logic signed [W-1:0] even_q, u0_q, u1_q, u2_q;
+  logic                v_q;
+
+  function automatic logic signed [W-1:0] smax(input logic signed [W-1:0] a,
+                                               input logic signed [W-1:0] b);
+    return (a > b) ? a : b;
+  endfunction
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || clear_i) begin
+      odd_q   <= 1'b0;
+      npair_q <= '0;
+      v_q     <= 1'b0;
+    end else begin
+      v_q <= valid_i && !odd_q && (npair_q == 2'd3);
+      if (valid_i) begin
+        odd_q <= !odd_q;
+        if (odd_q && npair_q != 2'd3) npair_q <= npair_q + 2'd1;
+      end
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (valid_i) begin
+      if (!odd_q) begin
+        even_q <= x_i;
+        out_o  <= smax(smax(u2_q, u1_q), smax(u0_q, x_i));
+      end else begin
+        u2_q <= u1_q;
+        u1_q <= u0_q;
+        u0_q <= smax(even_q, x_i);
+      end
+    end
+  end
+
+  assign out_valid_o = v_q;
+
+endmodule
+
+`default_nettype wire

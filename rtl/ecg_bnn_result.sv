@@ -1,0 +1,118 @@
+// ecg_bnn_result: block-6 scores, argmax and the result output register.
+// For each class in order 0..NUM_CLASSES-1 the engine hands over S_pos and S_neg (calc_i); the
+// unit reads {C, B, A} from the scores ROM and computes score = A*S_pos + B*S_neg + C with one
+// sequential 16x16 multiplier (about 36 cycles per class), shifts the score into the output
+// register and keeps the running argmax (strictly greater wins, so ties go to the lowest
+// index). finish_i raises m_valid_o with tdata = {scores, 7'b0, flat, class}. The output
+// register is the result slot: the engine starts a window's block 6 only while slot_free_o.
+`default_nettype none
+`timescale 1ns / 1ps
+
+module ecg_bnn_result #(
+  parameter int NUM_CLASSES = 5,
+  parameter     SCORES_FILE = ""
+) (
+  input  logic                          clk_i,
+  input  logic                          rst_ni,
+  input  logic                          clear_i,   // new window (only while slot_free_o)
+  input  logic                          calc_i,    // score the next class (only while !busy_o)
+  input  logic signed [15:0]            s_pos_i,
+  input  logic signed [15:0]            s_neg_i,
+  output logic                          busy_o,
+  input  logic                          finish_i,  // all classes scored: present the result
+  input  logic                          flat_i,
+  output logic                          slot_free_o,
+  output logic [16+32*NUM_CLASSES-1:0]  m_data_o,
+  output logic                          m_valid_o,
+  input  logic                          m_ready_i
+);
+
+  localparam int CAW = (NUM_CLASSES > 1) ? $clog2(NUM_CLASSES) : 1;
+
+  initial begin
+    if (NUM_CLASSES < 2 || NUM_CLASSES > 255)
+      $fatal(1, "ecg_bnn_result: NUM_CLASSES must lie in [2, 255]");
+  end
+
+  typedef enum logic [2:0] {ST_IDLE, ST_ROM, ST_MUL_A, ST_MUL_B, ST_PUSH} state_e;
+  state_e state_q;
+
+  logic [63:0]               coef;
+  logic [7:0]                cls_q;       // next class to score
+  logic signed [15:0]        s_pos_q, s_neg_q, b_q;
+  logic signed [31:0]        acc_q, best_q;
+  logic [7:0]                best_idx_q;
+  logic [32*NUM_CLASSES-1:0] scores_q;
+  logic                      flat_q, valid_q;
+  logic                      mul_start, mul_done, mul_busy;
+  logic signed [15:0]        mul_a, mul_b;
+  logic signed [31:0]        mul_p;
+
+  ecg_bnn_rom #(.DEPTH(NUM_CLASSES), .WIDTH(64), .MEM_FILE(SCORES_FILE)) u_scores (
+    .clk_i, .re_i(calc_i && state_q == ST_IDLE), .addr_i(cls_q[CAW-1:0]), .data_o(coef)
+  );
+
+  // ST_ROM: A*S_pos, ST_MUL_A done: B*S_neg
+  assign mul_start = (state_q == ST_ROM) || (state_q == ST_MUL_A && mul_done);
+  assign mul_a     = (state_q == ST_ROM) ? coef[15:0] : b_q;
+  assign mul_b     = (state_q == ST_ROM) ? s_pos_q : s_neg_q;
+
+  ecg_bnn_seqmul #(.WA(16), .WB(16)) u_mul (
+    .clk_i, .rst_ni, .start_i(mul_start), .a_i(mul_a), .b_i(mul_b),
+    .busy_o(mul_busy), .done_o(mul_done), .p_o(mul_p)
+  );
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      state_q <= ST_IDLE;
+      cls_q   <= '0;
+      valid_q <= 1'b0;
+    end else begin
+      if (clear_i) cls_q <= '0;
+      case (state_q)
+        ST_IDLE:  if (calc_i) state_q <= ST_ROM;
+        ST_ROM:   state_q <= ST_MUL_A;
+        ST_MUL_A: if (mul_done) state_q <= ST_MUL_B;
+        ST_MUL_B: if (mul_done) state_q <= ST_PUSH;
+        ST_PUSH: begin
+          state_q <= ST_IDLE;
+          cls_q   <= cls_q + 8'd1;
+        end
+        default:  state_q <= ST_IDLE;
+      endcase
+      if (finish_i) valid_q <= 1'b1;
+      else if (m_ready_i) valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (state_q == ST_IDLE && calc_i) begin
+      s_pos_q <= s_pos_i;
+      s_neg_q <= s_neg_i;
+    end
+    if (state_q == ST_ROM) begin
+      acc_q <= coef[63:32];
+      b_q   <= coef[31:16];
+    end
+    if (mul_done) acc_q <= acc_q + mul_p;
+    if (state_q == ST_PUSH) begin
+      scores_q <= {acc_q, scores_q[32*NUM_CLASSES-1:32]};
+      if (cls_q == 8'd0 || acc_q > best_q) begin
+        best_q     <= acc_q;
+        best_idx_q <= cls_q;
+      end
+    end
+    if (finish_i) flat_q <= flat_i;
+  end
+
+  assign busy_o      = (state_q != ST_IDLE);
+  assign slot_free_o = !valid_q;
+  assign m_valid_o   = valid_q;
+  assign m_data_o    = {scores_q, 7'd0, flat_q, best_idx_q};
+
+  logic unused;
+  assign unused = ^{mul_busy};
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,50 @@
+// ecg_bnn_threshold: folded BatchNorm + PReLU + sign of one channel (docs/ARCHITECTURE.md):
+//   bit = ((m >= hi) | (m <= lo)) ^ inv        (signed comparisons, THR_W bits)
+// The channel's word {inv, hi, lo} (thresholds.mem layout) is loaded with load_i.
+`default_nettype none
+`timescale 1ns / 1ps
+
+module ecg_bnn_threshold #(
+  parameter int W     = 18,  // pooled value width (signed)
+  parameter int THR_W = 20
+) (
+  input  logic                clk_i,
+  input  logic                rst_ni,
+  input  logic                load_i,
+  input  logic [2*THR_W:0]    thr_i,   // {inv, hi[THR_W-1:0], lo[THR_W-1:0]}
+  input  logic                valid_i,
+  input  logic signed [W-1:0] m_i,
+  output logic                out_valid_o,
+  output logic                bit_o
+);
+
+  initial begin
+    if (W > THR_W) $fatal(1, "ecg_bnn_threshold: W must not exceed THR_W");
+  end
+
+  logic                    inv_q;
+  logic signed [THR_W-1:0] hi_q, lo_q, m;
+  logic                    v_q, bit_q;
+
+  assign m = THR_W'(m_i);
+
+  always_ff @(posedge clk_i) begin
+    if (load_i) begin
+      inv_q <= thr_i[2*THR_W];
+      hi_q  <= thr_i[2*THR_W-1:THR_W];
+      lo_q  <= thr_i[THR_W-1:0];
+    end
+    if (valid_i) bit_q <= ((m >= hi_q) || (m <= lo_q)) ^ inv_q;
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) v_q <= 1'b0;
+    else         v_q <= valid_i;
+  end
+
+  assign out_valid_o = v_q;
+  assign bit_o       = bit_q;
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,87 @@
+// ecg_bnn_top: ECG binary neural network classifier, AXI4-Stream in and out.
+//
+// s_axis: one signed 16-bit sample per beat (clamped to [-2048, 2047]). Every HOP samples, once
+// N = 3600 have arrived, a window of the last N samples is classified.
+// m_axis: one beat per window: tdata[7:0] class index, tdata[8] flat-line flag, tdata[15:9] = 0,
+// tdata[16+32*c +: 32] = score of class c (signed); tlast = 1.
+//
+// Buffering policy (nothing is ever dropped):
+// - samples go into a sample ring (RING_DEPTH, one SPRAM) while earlier windows are classified;
+//   up to QDEPTH completed windows wait for the front end, whose z buffer holds one more;
+// - s_axis_tready falls only when the ring is full or a sample would complete a window while
+//   QDEPTH windows are already waiting;
+// - the result register is the single result slot: the engine starts block 6 of a window only
+//   once the previous result has been taken (m_axis_tready), so a stalled output stalls the
+//   engine, then the front end, then (after the queue fills) the input.
+`default_nettype none
+`timescale 1ns / 1ps
+
+module ecg_bnn_top #(
+  parameter int NUM_CLASSES     = 5,      // 5 AAMI classes or 17 rhythm classes (2..255)
+  parameter int SIMD            = 16,     // XNOR bits per cycle per PE: 8, 16, 32, 64
+  parameter int PE              = 1,      // output channels in parallel: 1, 2, 4, 8
+  parameter int HOP             = 3600,   // samples between windows (divides 3600)
+  parameter int QDEPTH          = 2,      // completed windows that may wait for the front end
+  parameter int RING_DEPTH      = 16384,  // sample ring words (power of two >= 3600 + HOP)
+  parameter     WEIGHTS_FILE    = "",     // rtl/mem/<model>/weights.mem
+  parameter     THRESHOLDS_FILE = "",     // rtl/mem/<model>/thresholds.mem
+  parameter     SCORES_FILE     = ""      // rtl/mem/<model>/scores.mem
+) (
+  input  wire                          clk_i,
+  input  wire                          rst_ni,  // synchronous, active low
+  input  wire  [15:0]                  s_axis_tdata,
+  input  wire                          s_axis_tvalid,
+  output wire                          s_axis_tready,
+  output wire  [16+32*NUM_CLASSES-1:0] m_axis_tdata,
+  output wire                          m_axis_tvalid,
+  input  wire                          m_axis_tready,
+  output wire                          m_axis_tlast
+);
+
+  localparam int N      = 3600;
+  localparam int ZDEPTH = 4096;
+  localparam int ZAW    = $clog2(ZDEPTH);
+
+  logic            zready, zflat, zrelease;
+  logic            fe_zwe, eng_zre;
+  logic [ZAW-1:0]  fe_zaddr, eng_zaddr;
+  logic [15:0]     fe_zdata, zbuf_rdata;
+  logic            eng_busy;
+  logic [2:0]      eng_layer;
+
+  ecg_bnn_frontend #(
+    .N(N), .HOP(HOP), .RING_DEPTH(RING_DEPTH), .QDEPTH(QDEPTH), .ZDEPTH(ZDEPTH)
+  ) u_frontend (
+    .clk_i, .rst_ni,
+    .s_data_i(s_axis_tdata), .s_valid_i(s_axis_tvalid), .s_ready_o(s_axis_tready),
+    .zbuf_we_o(fe_zwe), .zbuf_waddr_o(fe_zaddr), .zbuf_wdata_o(fe_zdata),
+    .zready_o(zready), .zflat_o(zflat), .zrelease_i(zrelease)
+  );
+
+  // z buffer: written by the front end while !zready, read by the engine while zready
+  ecg_bnn_spram #(.DEPTH(ZDEPTH), .WIDTH(16)) u_zbuf (
+    .clk_i,
+    .en_i(zready ? eng_zre : fe_zwe), .we_i(!zready && fe_zwe),
+    .addr_i(zready ? eng_zaddr : fe_zaddr), .wdata_i(fe_zdata), .rdata_o(zbuf_rdata)
+  );
+
+  ecg_bnn_engine #(
+    .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE),
+    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE), .SCORES_FILE(SCORES_FILE),
+    .N(N), .ZDEPTH(ZDEPTH)
+  ) u_engine (
+    .clk_i, .rst_ni,
+    .zready_i(zready), .zflat_i(zflat), .zrelease_o(zrelease),
+    .zbuf_re_o(eng_zre), .zbuf_raddr_o(eng_zaddr), .zbuf_rdata_i(zbuf_rdata),
+    .m_data_o(m_axis_tdata), .m_valid_o(m_axis_tvalid), .m_ready_i(m_axis_tready),
+    .busy_o(eng_busy), .layer_o(eng_layer)
+  );
+
+  assign m_axis_tlast = 1'b1;
+
+  logic unused;
+  assign unused = ^{eng_busy, eng_layer};
+
+endmodule
+
+`default_nettype wire

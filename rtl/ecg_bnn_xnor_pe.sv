@@ -1,0 +1,71 @@
+// ecg_bnn_xnor_pe: one processing element of the binary convolution (blocks 2-6): XNOR of SIMD
+// activation bits with SIMD weight bits, masked (unused bits of a row's last chunk), popcount,
+// and accumulation over the chunks of one conv output. Two pipeline stages:
+//   stage 1: pc = popcount(~(act ^ w) & mask)          (registered)
+//   stage 2: acc = first ? pc : acc + pc; on last, out_o = acc (registered, out_valid_o)
+`default_nettype none
+`timescale 1ns / 1ps
+
+module ecg_bnn_xnor_pe #(
+  parameter int SIMD  = 16,  // bits per cycle
+  parameter int ACC_W = 9    // conv popcount width (7*C_in <= 448)
+) (
+  input  logic             clk_i,
+  input  logic             rst_ni,
+  input  logic             valid_i,
+  input  logic             first_i,  // first chunk of a conv output
+  input  logic             last_i,   // last chunk of a conv output
+  input  logic [SIMD-1:0]  act_i,
+  input  logic [SIMD-1:0]  w_i,
+  input  logic [SIMD-1:0]  mask_i,
+  output logic             out_valid_o,
+  output logic [ACC_W-1:0] out_o
+);
+
+  localparam int PCW = $clog2(SIMD + 1);
+
+  initial begin
+    if (SIMD < 1 || PCW > ACC_W) $fatal(1, "ecg_bnn_xnor_pe: SIMD must lie in [1, 2^ACC_W)");
+  end
+
+  logic [SIMD-1:0] agree;
+  logic [PCW-1:0]  pc;
+  assign agree = ~(act_i ^ w_i) & mask_i;
+
+  always_comb begin
+    pc = '0;
+    for (int i = 0; i < SIMD; i++) pc = pc + PCW'(agree[i]);
+  end
+
+  logic             v1_q, first1_q, last1_q, v2_q;
+  logic [PCW-1:0]   pc_q;
+  logic [ACC_W-1:0] acc_q, sum, out_q;
+
+  assign sum = (first1_q ? '0 : acc_q) + ACC_W'(pc_q);
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      v1_q <= 1'b0;
+      v2_q <= 1'b0;
+    end else begin
+      v1_q <= valid_i;
+      v2_q <= v1_q && last1_q;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (valid_i) begin
+      pc_q     <= pc;
+      first1_q <= first_i;
+      last1_q  <= last_i;
+    end
+    if (v1_q) acc_q <= sum;
+    if (v1_q && last1_q) out_q <= sum;
+  end
+
+  assign out_valid_o = v2_q;
+  assign out_o       = out_q;
+
+endmodule
+
+`default_nettype wire
