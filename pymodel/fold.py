@@ -203,9 +203,11 @@ def fit_thresholds(
     g: float, a: float, b: float, shape: LayerShape, channel: int = 0
 ) -> tuple[int, int, int]:
     """Fold one channel: enumerate, encode, verify exactly, cross-check the analytic derivation."""
+    where = f"block {shape.index} channel {channel} (g={g!r}, a={a!r}, b={b!r})"
+    if not all(math.isfinite(x) for x in (g, a, b)):
+        raise FoldError(f"{where}: non-finite BatchNorm/PReLU parameters")
     m, v = reachable_pooled(shape)
     ref = reference_bits(v, g, a, b)
-    where = f"block {shape.index} channel {channel} (g={g!r}, a={a!r}, b={b!r})"
     try:
         hi, lo, inv = encode_predicate(m, ref)
     except FoldError as exc:
@@ -254,6 +256,8 @@ def scores_fit(a_q: Sequence[int], b_q: Sequence[int], c_q: Sequence[int]) -> bo
 
 def choose_shift(g: np.ndarray, a: float, b: np.ndarray, positions: int) -> int:
     """Largest shift ``s`` (62 down to -32) whose rounded coefficients pass :func:`scores_fit`."""
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(b)) and math.isfinite(a)):
+        raise FoldError(f"block 6: non-finite BatchNorm/PReLU parameters (g={g}, a={a}, b={b})")
     for s in SHIFT_RANGE:
         if scores_fit(*quantize_scores(g, a, b, s, positions)):
             return s

@@ -1,0 +1,181 @@
+"""BatchNorm + PReLU threshold folding, the score fixed point, and float-vs-integer agreement."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from golden_fixtures import random_model, real_windows
+
+from pymodel import fold, golden
+from pymodel.golden import THR_NEVER_HI, THR_NEVER_LO
+from pymodel.model import EcgBnn, layer_shapes, zscore
+
+SHAPES = layer_shapes(5)
+B1, B2, B5 = SHAPES[0], SHAPES[1], SHAPES[4]  # block 2: C_in = 8, m in 0..56, v = 2m - 56
+
+
+def enc(bits):
+    m = np.arange(len(bits))
+    return fold.encode_predicate(m, np.array(bits, dtype=bool))
+
+
+def test_encode_predicate_shapes():
+    assert enc([0, 0, 1, 1]) == (2, THR_NEVER_LO, 0)  # suffix
+    assert enc([1, 1, 0, 0]) == (2, THR_NEVER_LO, 1)  # prefix m <= 1
+    assert enc([0, 1, 1, 0]) == (3, 0, 1)  # interval 1..2
+    assert enc([1, 0, 0, 1]) == (3, 0, 0)  # two-sided
+    assert enc([1, 1, 1, 1]) == (THR_NEVER_HI, THR_NEVER_LO, 1)
+    assert enc([0, 0, 0, 0]) == (THR_NEVER_HI, THR_NEVER_LO, 0)
+    with pytest.raises(fold.FoldError, match="more than two transitions"):
+        enc([1, 0, 1, 0])
+
+
+def boundary_bits(hi, lo, inv, ms):
+    return [int(b) for b in fold.unit_bits(np.array(ms), hi, lo, inv)]
+
+
+def test_case_positive_scale_positive_slope():
+    # g = 1, a = 0.5, b = -3: v >= 3 -> 2m - 56 >= 3 -> m >= 29.5 -> hi = 30
+    hi, lo, inv = fold.fit_thresholds(1.0, 0.5, -3.0, B2)
+    assert (hi, lo, inv) == (30, THR_NEVER_LO, 0)
+    assert boundary_bits(hi, lo, inv, [29, 30]) == [0, 1]
+
+
+def test_case_positive_slope_crossing_below_zero():
+    # g = 2, a = 0.25, b = 1: f(v) = 0.5 v + 1 for v < 0 -> v >= -2 -> m >= 27
+    assert fold.fit_thresholds(2.0, 0.25, 1.0, B2) == (27, THR_NEVER_LO, 0)
+
+
+def test_case_negative_scale_inverts():
+    # g = -1, a = 0.5, b = 3: -v + 3 >= 0 -> v <= 3 -> m <= 29 -> hi = 30, inv = 1
+    hi, lo, inv = fold.fit_thresholds(-1.0, 0.5, 3.0, B2)
+    assert (hi, lo, inv) == (30, THR_NEVER_LO, 1)
+    assert boundary_bits(hi, lo, inv, [29, 30]) == [1, 0]
+
+
+def test_case_negative_slope_two_sided():
+    # g = 1, a = -0.5, b = -4: v >= 4 (m >= 30) or -0.5 v <= ... v <= -8 (m <= 24)
+    hi, lo, inv = fold.fit_thresholds(1.0, -0.5, -4.0, B2)
+    assert (hi, lo, inv) == (30, 24, 0)
+    assert boundary_bits(hi, lo, inv, [24, 25, 29, 30]) == [1, 0, 0, 1]
+
+
+def test_case_negative_scale_negative_slope_interval():
+    # g = -1, a = -0.5, b = 4: -v + 4 >= 0 for v >= 0 (v <= 4), 0.5 v + 4 >= 0 for v < 0 (v >= -8)
+    hi, lo, inv = fold.fit_thresholds(-1.0, -0.5, 4.0, B2)
+    assert (hi, lo, inv) == (31, 23, 1)  # m in 24..30
+    assert boundary_bits(hi, lo, inv, [23, 24, 30, 31]) == [0, 1, 1, 0]
+
+
+@pytest.mark.parametrize(
+    "g,a,b,expect",
+    [
+        (1.0, 0.0, 0.5, (THR_NEVER_HI, THR_NEVER_LO, 1)),  # a = 0, b >= 0: always 1
+        (1.0, 0.0, -2.0, (29, THR_NEVER_LO, 0)),  # a = 0: v >= 2
+        (-1.0, 0.0, -0.5, (THR_NEVER_HI, THR_NEVER_LO, 0)),  # always 0
+        (-1.0, 0.0, 2.0, (30, THR_NEVER_LO, 1)),  # v <= 2 -> m <= 29
+        (0.0, 0.3, 0.0, (THR_NEVER_HI, THR_NEVER_LO, 1)),  # zero scale, b >= 0 (sign(0)=+1)
+        (0.0, 0.3, -1e-9, (THR_NEVER_HI, THR_NEVER_LO, 0)),  # zero scale, b < 0
+        (1.0, -0.5, 3.0, (THR_NEVER_HI, THR_NEVER_LO, 1)),  # V-shape entirely >= 0
+        (-1.0, -0.5, -3.0, (THR_NEVER_HI, THR_NEVER_LO, 0)),  # Lambda-shape entirely < 0
+        (1.0, 1.0, -1000.0, (THR_NEVER_HI, THR_NEVER_LO, 0)),  # threshold beyond the range
+        (1.0, 1.0, 1000.0, (THR_NEVER_HI, THR_NEVER_LO, 1)),
+        (-1.0, -0.5, 0.0, (29, 27, 1)),  # interval shrunk to v = 0 (m = 28)
+    ],
+)
+def test_constant_and_degenerate_cases(g, a, b, expect):
+    assert fold.fit_thresholds(g, a, b, B2) == expect
+
+
+def test_block1_q8_domain_and_sign_zero():
+    # block 1: v = m / 256; g = 1, a = 1, b = -1.5 -> m >= 384; at m = 384 f = 0 -> bit 1
+    assert fold.fit_thresholds(1.0, 1.0, -1.5, B1) == (384, THR_NEVER_LO, 0)
+    hi, lo, inv = fold.fit_thresholds(-2.0, -0.25, 1.0, B1)  # interval -2 <= v <= 0.5
+    assert (hi, lo, inv) == (129, -513, 1)
+    assert boundary_bits(hi, lo, inv, [-513, -512, 128, 129]) == [0, 1, 1, 0]
+
+
+def test_random_parameters_fit_exactly_and_match_analytic():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        g = float(rng.choice([-1, 1]) * rng.uniform(0.01, 5))
+        a = float(rng.choice([-1, 0, 1]) * rng.uniform(0, 1))
+        b = float(rng.normal(0, 20))
+        for shape in (B2, B5):
+            got = fold.fit_thresholds(g, a, b, shape)
+            m, v = fold.reachable_pooled(shape)
+            assert np.array_equal(fold.unit_bits(m, *got), fold.reference_bits(v, g, a, b))
+            ana = fold.unit_bits(m, *fold.analytic_thresholds(g, a, b, shape))
+            assert np.array_equal(ana, fold.reference_bits(v, g, a, b))
+
+
+def test_fold_model_thresholds_reproduce_float_predicate():
+    model = random_model(5, 0)
+    params = fold.fold_model(model)
+    for blk, shape, t in zip(model.blocks, SHAPES, params.thresholds, strict=False):
+        g, b = fold.bn_affine(blk.bn)
+        a = fold.prelu_slope(blk.prelu)
+        m, v = fold.reachable_pooled(shape)
+        for c in range(t.channels):
+            bits = fold.unit_bits(m, int(t.hi[c]), int(t.lo[c]), int(t.inv[c]))
+            assert np.array_equal(bits, fold.reference_bits(v, g[c], a, b[c]))
+    assert params.thresholds[1].lo.max() > THR_NEVER_LO  # a negative slope made two-sided units
+    assert params.thresholds[0].inv.any()  # negative gammas inverted some comparisons
+
+
+def test_score_shift_is_largest_that_fits():
+    model = random_model(5, 0)
+    shape = SHAPES[-1]
+    g, b = fold.bn_affine(model.blocks[-1].bn)
+    a = fold.prelu_slope(model.blocks[-1].prelu)
+    s = fold.choose_shift(g, a, b, shape.pool_length)
+    assert fold.scores_fit(*fold.quantize_scores(g, a, b, s, 27))
+    assert not fold.scores_fit(*fold.quantize_scores(g, a, b, s + 1, 27))
+    a_q, b_q, c_q = fold.quantize_scores(g, a, b, s, 27)
+    assert a_q == [round(float(x) * 2.0**s) for x in g]
+    # the bound covers every reachable (S_pos, S_neg): S_pos - S_neg <= 27 * 448
+    worst = max(max(abs(x), abs(y)) * 12096 + abs(z) for x, y, z in zip(a_q, b_q, c_q, strict=True))
+    assert worst < 2**31 and max(map(abs, a_q + b_q)) < 2**15
+
+
+def test_score_shift_limits():
+    g = np.array([1e-3, -2e-3])
+    b = np.array([0.1, -0.2])
+    s = fold.choose_shift(g, -0.5, b, 27)
+    a_q, b_q, c_q = fold.quantize_scores(g, -0.5, b, s, 27)
+    assert max(abs(x) for x in a_q + b_q) < 2**15 and fold.scores_fit(a_q, b_q, c_q)
+    with pytest.raises(fold.FoldError):
+        fold.choose_shift(np.array([1.0]), 1.0, np.array([math.inf]), 27)
+
+
+def test_fold_rejects_float_model():
+    with pytest.raises(fold.FoldError, match="binary"):
+        fold.fold_model(EcgBnn(5, binary=False))
+
+
+def float_block_bits(model, x):
+    """Per-block outputs of the float model on raw windows ``x``."""
+    outs, h = [], zscore(torch.from_numpy(x.astype(np.int64)))
+    with torch.no_grad():
+        for blk in model.blocks:
+            h = blk(h)
+            outs.append(h)
+    return outs
+
+
+@pytest.mark.parametrize("num_classes,seed", [(5, 0), (17, 1)])
+def test_integer_model_agrees_with_float_model_on_real_ecg(num_classes, seed):
+    model = random_model(num_classes, seed)
+    params = fold.fold_model(model)
+    x = real_windows()
+    trace = golden.trace_batch(params, x)
+    outs = float_block_bits(model, x)
+    for layer, (o, bits) in enumerate(zip(outs[:5], trace.layer_bits(), strict=True)):
+        agree = np.mean((o.numpy() >= 0).astype(np.uint8) == bits)
+        assert agree >= 0.9999, f"block {layer + 1}: {agree}"
+    float_scores = outs[5].sum(2).double().numpy()
+    assert np.mean(float_scores.argmax(1) == trace.pred) >= 0.95
+    # the integer scores are the float scores times 2^s up to rounding
+    err = np.abs(trace.scores / 2.0**params.shift - float_scores).max()
+    assert err < 1e-2 * max(1.0, np.abs(float_scores).max())
