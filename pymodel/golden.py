@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -111,7 +111,6 @@ class IntegerParams:
     shift: int
     class_names: tuple[str, ...] = ()
     name: str = ""
-    meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
         """Normalize dtypes and check every array against the layer table."""

@@ -1,6 +1,7 @@
 """BatchNorm + PReLU threshold folding, the score fixed point, and float-vs-integer agreement."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -179,3 +180,21 @@ def test_integer_model_agrees_with_float_model_on_real_ecg(num_classes, seed):
     # the integer scores are the float scores times 2^s up to rounding
     err = np.abs(trace.scores / 2.0**params.shift - float_scores).max()
     assert err < 1e-2 * max(1.0, np.abs(float_scores).max())
+
+
+@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+def test_committed_checkpoint_agrees_with_float_model(name):
+    """The trained weights (when committed): integer and float models agree on real windows."""
+    from pymodel.export import load_checkpoint_model
+
+    path = Path(__file__).resolve().parent.parent / "weights" / f"{name}.pt"
+    if not path.is_file():
+        pytest.skip(f"weights/{name}.pt not committed")
+    model, _ = load_checkpoint_model(path)
+    params = fold.fold_model(model)
+    x = real_windows()
+    trace = golden.trace_batch(params, x)
+    outs = float_block_bits(model, x)
+    for o, bits in zip(outs[:5], trace.layer_bits(), strict=True):
+        assert np.mean((o.numpy() >= 0).astype(np.uint8) == bits) >= 0.9999
+    assert np.mean(outs[5].sum(2).numpy().argmax(1) == trace.pred) >= 0.98

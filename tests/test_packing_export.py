@@ -188,3 +188,50 @@ def test_committed_export_matches_committed_weights(name, tmp_path):
     for key, fname in export.ROM_FILES.items():
         assert (mem / fname).read_bytes() == (tmp_path / name / fname).read_bytes(), key
     assert (mem / export.SVH).read_text() == (tmp_path / name / export.SVH).read_text()
+
+
+def test_scripts_run_on_a_random_checkpoint(tmp_path):
+    """check_golden.py and doc_numbers.py work end to end on any checkpoint."""
+    import subprocess
+    import sys
+
+    import torch
+
+    model = random_model(5, 0)
+    ckpt = tmp_path / "rand5.pt"
+    torch.save(
+        {
+            "state_dict": model.state_dict(),
+            "num_classes": 5,
+            "binary": True,
+            "protocol": "paper",
+            "class_names": list("NSVFQ"),
+        },
+        ckpt,
+    )
+    out = tmp_path / "agree.json"
+    cmd = [
+        sys.executable,
+        str(REPO / "scripts" / "check_golden.py"),
+        "--checkpoint",
+        str(ckpt),
+        "--limit",
+        "40",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
+    assert proc.returncode in (0, 1), proc.stderr
+    result = json.loads(out.read_text())["protocols"]["paper"]
+    assert result["test_windows"] == 40 and result["agreement"] >= 0.95
+    export.export_model(ckpt, tmp_path / "mem" / "bnn5_paper", name="bnn5_paper")
+    cmd = [
+        sys.executable,
+        str(REPO / "scripts" / "doc_numbers.py"),
+        "--mem-root",
+        str(tmp_path / "mem"),
+        "--agreement",
+        str(out),
+    ]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    assert "| `bnn5_paper` | 5 |" in text and "%" in text
