@@ -58,7 +58,7 @@ R_W = 23
 G_W = 27
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Thresholds:
     """Per-channel threshold unit of one block: ``bit = ((m >= hi) | (m <= lo)) ^ inv``.
 
@@ -92,7 +92,7 @@ class Thresholds:
         return int(self.hi.shape[0])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class IntegerParams:
     """Everything the hardware stores for one model, as integers.
 
@@ -142,11 +142,10 @@ class IntegerParams:
         object.__setattr__(self, "class_names", tuple(self.class_names))
 
     def equal(self, other: IntegerParams) -> bool:
-        """True when both hold exactly the same integers (names and metadata ignored)."""
-        same = self.num_classes == other.num_classes and self.shift == other.shift
-        same = same and all(
-            np.array_equal(a, b) for a, b in zip(self.weights, other.weights, strict=True)
-        )
+        """True when both hold exactly the same integers (names are ignored)."""
+        if self.num_classes != other.num_classes or self.shift != other.shift:
+            return False
+        same = all(np.array_equal(a, b) for a, b in zip(self.weights, other.weights, strict=True))
         for t, u in zip(self.thresholds, other.thresholds, strict=True):
             same = same and all(
                 np.array_equal(getattr(t, k), getattr(u, k)) for k in ("hi", "lo", "inv")
