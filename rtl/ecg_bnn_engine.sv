@@ -325,19 +325,12 @@ module ecg_bnn_engine #(
     assign pad_mask = AW'(8'hFF) << (8 * ba_q[LAW-4:0]);
   end
 
-  always_comb begin
-    if (state_q == ST_PAD) begin
-      act_we    = 1'b1;
-      act_wword = {dst_half, pad_word};
-      act_wdata = '1;
-      act_wmask = pad_mask;
-    end else begin
-      act_we    = bit_valid[0];
-      act_wword = {dst_half, (WI-1)'(wb_q >> LAW)};
-      act_wdata = AW'(bits) << wb_off;
-      act_wmask = AW'({PE{1'b1}}) << wb_off;
-    end
-  end
+  logic pad_phase;
+  assign pad_phase = (state_q == ST_PAD);
+  assign act_we    = pad_phase || bit_valid[0];
+  assign act_wword = pad_phase ? {dst_half, pad_word} : {dst_half, (WI-1)'(wb_q >> LAW)};
+  assign act_wdata = pad_phase ? '1 : AW'(bits) << wb_off;
+  assign act_wmask = pad_phase ? pad_mask : AW'({PE{1'b1}}) << wb_off;
 
   // ------------------------------------------------------------------ control
   logic last_chunk, last_t;

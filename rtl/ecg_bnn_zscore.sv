@@ -1,7 +1,7 @@
 // ecg_bnn_zscore: the normalisation front end's control and z pass. Pops a completed window's
 // sums {S1, S2} from the sample-input queue, runs ecg_bnn_norm (V, flat, isqrt, G), then streams
 // the window's N samples from the sample ring and writes
-//   z_i = ((N*x_i - S1) * G) >>> 24      (signed Q8, 16 bits)
+//   z_i = ((N*x_i - S1) * G + 2^23) >>> 24      (round half up, signed Q8, 16 bits)
 // into the z buffer, one sample per cycle (ring reads yield to ring writes). When the z buffer
 // is full it raises zready_o (with the window's flat flag) until the engine releases it with
 // zrelease_i; the next window is normalised only then (single z buffer).
@@ -129,7 +129,7 @@ module ecg_bnn_zscore #(
     end
     if (p2_q) begin
       idx3_q  <= idx2_q;
-      prod3_q <= 53'(d2_q) * 53'($signed({1'b0, norm_g}));
+      prod3_q <= 53'(d2_q) * 53'($signed({1'b0, norm_g})) + 53'(1 << 23);
     end
   end
 
@@ -142,7 +142,7 @@ module ecg_bnn_zscore #(
   assign zready_o     = (state_q == ST_FULL);
   assign zflat_o      = flat_q;
 
-  // |z| < 2^14, so the product's top bits only repeat its sign; the ring holds sign-extended
+  // |z| < 2^14, so the rounded product's top bits only repeat its sign; the ring holds sign-extended
   // 12-bit samples; norm_busy is implied by state_q.
   logic unused;
   assign unused = ^{prod3_q[52:40], prod3_q[23:0], ring_rdata_i[15:12], norm_busy};

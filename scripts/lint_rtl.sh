@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Lint the RTL with Verilator (--lint-only -Wall) and Icarus Verilog (-g2012 -Wall), for the top
+# level in several parameter configurations and for every module of rtl/ecg_bnn.f as its own
+# top. Exits non-zero on any warning or error of either tool (`make lint-rtl`).
+# Waivers live in the sources, per line, with a reason (/* verilator lint_off X */ ... lint_on).
+set -u
+cd "$(dirname "$0")/.."
+
+LIST=rtl/ecg_bnn.f
+VERILATOR=${VERILATOR:-verilator}
+IVERILOG=${IVERILOG:-iverilog}
+fail=0
+checks=0
+
+run() {  # run <description> <command...>: any output counts as a warning
+  local desc=$1
+  shift
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  checks=$((checks + 1))
+  if [ $rc -ne 0 ] || [ -n "$out" ]; then
+    echo "FAIL: $desc"
+    echo "$out" | sed 's/^/    /'
+    fail=1
+  fi
+}
+
+for tool in "$VERILATOR" "$IVERILOG"; do
+  command -v "$tool" >/dev/null || { echo "lint_rtl: $tool not found (make tools)"; exit 2; }
+done
+
+modules=$(sed -e 's#.*/##' -e 's#\.sv$##' "$LIST")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# every module as its own top, default parameters
+for m in $modules; do
+  run "verilator $m" "$VERILATOR" --lint-only -Wall --top-module "$m" -f "$LIST"
+  run "iverilog $m" "$IVERILOG" -g2012 -Wall -s "$m" -o "$tmp/$m.vvp" -c "$LIST"
+done
+
+# the top level in other configurations (parallelism, class count, window hop)
+configs=(
+  "SIMD=8 PE=1"
+  "SIMD=16 PE=2"
+  "SIMD=32 PE=4 NUM_CLASSES=17"
+  "SIMD=64 PE=8 NUM_CLASSES=17"
+  "HOP=1800"
+  "HOP=360 QDEPTH=4"
+  "HOP=1 QDEPTH=1"
+)
+for cfg in "${configs[@]}"; do
+  vargs=()
+  iargs=()
+  for kv in $cfg; do
+    vargs+=("-G$kv")
+    iargs+=("-Pecg_bnn_top.$kv")
+  done
+  run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" --lint-only -Wall --top-module ecg_bnn_top \
+    "${vargs[@]}" -f "$LIST"
+  run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -s ecg_bnn_top "${iargs[@]}" \
+    -o "$tmp/top.vvp" -c "$LIST"
+done
+
+if [ $fail -ne 0 ]; then
+  echo "lint_rtl: FAILED"
+  exit 1
+fi
+echo "lint_rtl: $checks checks clean (verilator -Wall, iverilog -g2012 -Wall)"
