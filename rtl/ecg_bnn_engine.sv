@@ -42,42 +42,42 @@ module ecg_bnn_engine #(
   // ------------------------------------------------------------------ network table
   function automatic int lay_cin(input int l);
     case (l)
-      1: return 1;   2: return 8;   3: return 16;
-      4: return 32;  5: return 32;  default: return 64;
+      1: lay_cin = 1;   2: lay_cin = 8;   3: lay_cin = 16;
+      4: lay_cin = 32;  5: lay_cin = 32;  default: lay_cin = 64;
     endcase
   endfunction
   function automatic int lay_cout(input int l);
     case (l)
-      1: return 8;   2: return 16;  3: return 32;
-      4: return 32;  5: return 64;  default: return NUM_CLASSES;
+      1: lay_cout = 8;   2: lay_cout = 16;  3: lay_cout = 32;
+      4: lay_cout = 32;  5: lay_cout = 64;  default: lay_cout = NUM_CLASSES;
     endcase
   endfunction
   function automatic int lay_lout(input int l);  // pooled output length
     case (l)
-      1: return 898; 2: return 448; 3: return 223;
-      4: return 111; 5: return 55;  default: return 27;
+      1: lay_lout = 898; 2: lay_lout = 448; 3: lay_lout = 223;
+      4: lay_lout = 111; 5: lay_lout = 55;  default: lay_lout = 27;
     endcase
   endfunction
   function automatic int lay_wpr(input int l);   // 16-bit ROM words per weight row
-    return (7 * lay_cin(l) + 15) / 16;
+    lay_wpr = (7 * lay_cin(l) + 15) / 16;
   endfunction
   function automatic int lay_wbase(input int l);  // sum of C_out*WPR of the earlier layers
     case (l)
-      1: return 0;   2: return 8;   3: return 72;
-      4: return 296; 5: return 744; default: return 1640;
+      1: lay_wbase = 0;   2: lay_wbase = 8;   3: lay_wbase = 72;
+      4: lay_wbase = 296; 5: lay_wbase = 744; default: lay_wbase = 1640;
     endcase
   endfunction
   function automatic int lay_tbase(input int l);  // sum of C_out of the earlier layers
     case (l)
-      1: return 0;   2: return 8;   3: return 24;
-      4: return 56;  5: return 88;  default: return 152;
+      1: lay_tbase = 0;   2: lay_tbase = 8;   3: lay_tbase = 24;
+      4: lay_tbase = 56;  5: lay_tbase = 88;  default: lay_tbase = 152;
     endcase
   endfunction
   function automatic int lay_nch(input int l);   // SIMD chunks per weight row
-    return (7 * lay_cin(l) + SIMD - 1) / SIMD;
+    lay_nch = (7 * lay_cin(l) + SIMD - 1) / SIMD;
   endfunction
   function automatic int lay_lastvb(input int l);  // valid bits of the last chunk
-    return 7 * lay_cin(l) - (lay_nch(l) - 1) * SIMD;
+    lay_lastvb = 7 * lay_cin(l) - (lay_nch(l) - 1) * SIMD;
   endfunction
   // ------------------------------------------------------------------ derived sizes
   localparam int AW         = (SIMD > 16) ? SIMD : 16;    // activation / row-buffer word

@@ -24,7 +24,7 @@ module ecg_bnn_maxpool #(
 
   function automatic logic signed [W-1:0] smax(input logic signed [W-1:0] a,
                                                input logic signed [W-1:0] b);
-    return (a > b) ? a : b;
+    smax = (a > b) ? a : b;
   endfunction
 
   always_ff @(posedge clk_i) begin

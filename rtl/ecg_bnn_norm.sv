@@ -28,7 +28,7 @@ module ecg_bnn_norm #(
     for (int i = 0; i < 12; i++) begin
       if (((N >> i) & 1) == 1) acc = acc + (VW'(x) << i);
     end
-    return acc;
+    mul_n = acc;
   endfunction
 
   initial begin

@@ -53,7 +53,7 @@ module ecg_bnn_zscore #(
     for (int i = 0; i < 12; i++) begin
       if (((N >> i) & 1) == 1) acc = acc + (25'(x) <<< i);
     end
-    return acc - 25'(s1);
+    dev = acc - 25'(s1);
   endfunction
 
   typedef enum logic [1:0] {ST_IDLE, ST_NORM, ST_PASS, ST_FULL} state_e;
@@ -129,7 +129,7 @@ module ecg_bnn_zscore #(
     end
     if (p2_q) begin
       idx3_q  <= idx2_q;
-      prod3_q <= 53'(d2_q) * 53'($signed({1'b0, norm_g})) + 53'(1 << 23);
+      prod3_q <= 53'(d2_q) * 53'($signed({1'b0, norm_g}));
     end
   end
 
@@ -137,7 +137,8 @@ module ecg_bnn_zscore #(
   assign ring_raddr_o = base_q + RAW'(rd_cnt_q);
   assign zbuf_we_o    = p3_q;
   assign zbuf_waddr_o = idx3_q;
-  assign zbuf_wdata_o = prod3_q[39:24];
+  // (p + 2^23) >>> 24 = p[39:24] + p[23]: round half up with a 16-bit increment
+  assign zbuf_wdata_o = prod3_q[39:24] + 16'(prod3_q[23]);
   assign win_free_o   = last_write;
   assign zready_o     = (state_q == ST_FULL);
   assign zflat_o      = flat_q;
@@ -145,7 +146,7 @@ module ecg_bnn_zscore #(
   // |z| < 2^14, so the rounded product's top bits only repeat its sign; the ring holds sign-extended
   // 12-bit samples; norm_busy is implied by state_q.
   logic unused;
-  assign unused = ^{prod3_q[52:40], prod3_q[23:0], ring_rdata_i[15:12], norm_busy};
+  assign unused = ^{prod3_q[52:40], prod3_q[22:0], ring_rdata_i[15:12], norm_busy};
 
 endmodule
 
