@@ -1,0 +1,103 @@
+"""The PyTorch network, its training loop (a few steps, as CI does) and the committed figures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from pymodel.model import EcgBnn, binarize, layer_shapes, zscore, zscore_float
+from pymodel.train import load_checkpoint
+
+REPO = Path(__file__).resolve().parents[1]
+PAPER_LENGTHS = [(1802, 898), (902, 448), (452, 223), (227, 111), (115, 55), (59, 27)]
+
+
+def test_layer_shapes_match_the_paper_network():
+    """Lengths, MACs and binary weight bytes of the 5- and 17-class networks."""
+    shapes5 = layer_shapes(5)
+    assert [(s.conv_length, s.pool_length) for s in shapes5] == PAPER_LENGTHS
+    assert [s.out_channels for s in shapes5] == [8, 16, 32, 32, 64, 5]
+    assert sum(s.macs for s in shapes5) == 5_937_008
+    assert sum(s.macs for s in layer_shapes(17)) == 6_254_192
+    assert sum(s.weight_bits for s in shapes5) // 8 == 3535
+    assert sum(s.weight_bits for s in layer_shapes(17)) // 8 == 4207
+
+
+def test_sign_convention_and_straight_through_gradient():
+    """sign(0) = +1; the STE passes the gradient only where |x| <= 1."""
+    x = torch.tensor([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
+    y = binarize(x)
+    assert y.tolist() == [-1, -1, -1, 1, 1, 1, 1]
+    y.sum().backward()
+    assert x.grad.tolist() == [0, 1, 1, 1, 1, 1, 0]
+
+
+def test_forward_shapes_and_binary_weights_only_change_sign():
+    """Both twins map (batch, 1, 3600) to (batch, classes); binary output ignores |w|."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 1, 3600)
+    for binary in (True, False):
+        assert EcgBnn(17, binary=binary).eval()(x).shape == (2, 17)
+    model = EcgBnn(5).eval()
+    before = model(x)
+    with torch.no_grad():
+        for block in model.blocks:
+            block.conv.weight.mul_(0.25)  # same signs, smaller magnitudes
+    assert torch.equal(before, model(x))
+
+
+def test_integer_zscore_is_close_to_the_textbook_one():
+    """The hardware's Q8 z-score is within about one Q8 step of the float z-score."""
+    rng = np.random.default_rng(0)
+    windows = torch.from_numpy(rng.integers(800, 1300, size=(3, 3600)))
+    diff = (zscore(windows) - zscore_float(windows)).abs().max().item()
+    assert diff <= 1.5 / 256
+    flat = torch.full((1, 3600), 1024, dtype=torch.int64)
+    assert torch.count_nonzero(zscore(flat)) == 0
+
+
+def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
+    """CI trains only a few steps: the script writes a loadable checkpoint and resumes."""
+    out, run_dir = tmp_path / "tiny.pt", tmp_path / "run"
+    cmd = [
+        sys.executable, "scripts/train.py", "--protocol", "ecg17", "--epochs", "1",
+        "--max-steps", "2", "--threads", "1", "--out", str(out), "--run-dir", str(run_dir),
+    ]  # fmt: skip
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True)
+    model, ckpt = load_checkpoint(out)
+    assert ckpt["num_classes"] == 17 and ckpt["protocol"] == "ecg17"
+    assert len(ckpt["config"]["history"]) == 1
+    figures = json.loads((run_dir / "figures.json").read_text())
+    assert 0.0 <= figures["test_acc"] <= 1.0
+    resumed = subprocess.run(
+        [*cmd[:5], "2", *cmd[6:], "--resume"], cwd=REPO, check=True, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert "resumed from" in resumed.stdout
+    _, ckpt = load_checkpoint(out)
+    assert [h["epoch"] for h in ckpt["config"]["history"]] == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+def test_committed_weights_reproduce_the_recorded_accuracy(name: str):
+    """The committed checkpoint's held-out accuracy equals results/evaluation.json's figure."""
+    from pymodel.datasets import load_split
+    from pymodel.evaluate import predict
+
+    path = REPO / "weights" / f"{name}.pt"
+    report_path = REPO / "results" / "evaluation.json"
+    if not path.is_file() or not report_path.is_file():
+        pytest.skip(f"{path.name} or results/evaluation.json not committed yet")
+    model, ckpt = load_checkpoint(path)
+    protocol = ckpt["protocol"]
+    recorded = json.loads(report_path.read_text())[protocol]["bnn"]["accuracy"]
+    split = load_split(protocol, None)
+    accuracy = float(np.mean(predict(model, split.x_test) == split.y_test))
+    assert accuracy == pytest.approx(recorded, abs=1e-9)
+    assert accuracy > 0.8, f"{name}: held-out accuracy {accuracy:.4f} is implausibly low"
