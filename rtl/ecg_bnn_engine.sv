@@ -390,22 +390,54 @@ module ecg_bnn_engine #(
     end
   end
 
+  // per-layer constants of layer_q: the table functions are only ever called with constant
+  // arguments (the loop unrolls), so synthesis sees a 6-entry constant mux and no run-time
+  // multiplier or divider (Yosys 0.23 `synth_ice40 -dsp` also trips over those)
+  logic [6:0]      lc_cin, lc_nch;
+  logic [8:0]      lc_cout, lc_padbits;
+  logic [10:0]     lc_tused;
+  logic [4:0]      lc_wpr;
+  logic [SIMD-1:0] lc_lastmask;
+  logic [5:0]      lc_padb;
+  logic [9:0]      lc_pad2;
+  logic [WRA-1:0]  lc_wa;
+  logic [TRA-1:0]  lc_ta;
+  always_comb begin
+    lc_cin = '0; lc_cout = '0; lc_tused = '0; lc_wpr = '0; lc_nch = '0; lc_lastmask = '0;
+    lc_padb = '0; lc_pad2 = '0; lc_padbits = '0; lc_wa = '0; lc_ta = '0;
+    for (int l = 1; l <= 6; l++) begin
+      if (32'(layer_q) == l) begin
+        lc_cin      = 7'(lay_cin(l));
+        lc_cout     = 9'(lay_cout(l));
+        lc_tused    = 11'(2 * lay_lout(l) + 5);
+        lc_wpr      = 5'(lay_wpr(l));
+        lc_nch      = 7'(lay_nch(l));
+        for (int i = 0; i < SIMD; i++) lc_lastmask[i] = (i < lay_lastvb(l));
+        lc_padb     = 6'(5 * lay_cout(l) / 8);
+        lc_pad2     = 10'((lay_lout(l) + 5) * lay_cout(l) / 8);
+        lc_padbits  = 9'(5 * lay_cout(l));
+        lc_wa       = WRA'(lay_wbase(l));
+        lc_ta       = TRA'(lay_tbase(l));
+      end
+    end
+  end
+
   // counters and per-layer registers (no reset needed: set before use)
   always_ff @(posedge clk_i) begin
     case (state_q)
       ST_IDLE: if (zready_i) flat_q <= zflat_i;
       ST_LINIT: begin
-        cin_q      <= 7'(lay_cin(32'(layer_q)));
-        cout_q     <= 9'(lay_cout(32'(layer_q)));
-        tused_q    <= 11'(2 * lay_lout(32'(layer_q)) + 5);
-        wpr_q      <= 5'(lay_wpr(32'(layer_q)));
-        nch_q      <= 7'(lay_nch(32'(layer_q)));
-        for (int i = 0; i < SIMD; i++) lastmask_q[i] <= (i < lay_lastvb(32'(layer_q)));
-        padb_q     <= 6'(5 * lay_cout(32'(layer_q)) / 8);
-        pad2_q     <= 10'((lay_lout(32'(layer_q)) + 5) * lay_cout(32'(layer_q)) / 8);
-        padbits_q  <= 9'(5 * lay_cout(32'(layer_q)));
-        wa_q       <= WRA'(lay_wbase(32'(layer_q)));
-        ta_q       <= TRA'(lay_tbase(32'(layer_q)));
+        cin_q      <= lc_cin;
+        cout_q     <= lc_cout;
+        tused_q    <= lc_tused;
+        wpr_q      <= lc_wpr;
+        nch_q      <= lc_nch;
+        lastmask_q <= lc_lastmask;
+        padb_q     <= lc_padb;
+        pad2_q     <= lc_pad2;
+        padbits_q  <= lc_padbits;
+        wa_q       <= lc_wa;
+        ta_q       <= lc_ta;
         c0_q       <= '0;
         lp_q       <= '0;
         li_q       <= '0;
