@@ -9,12 +9,12 @@ ECG_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
 export ECG_DATA_DIR
 JOBS ?= 2
 
-.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train evaluate export bench fpga clean
+.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train evaluate export bench fpga readme clean
 
 help:
 	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
 	@echo "make test                                      run the whole test suite"
-	@echo "make lint | train | evaluate | export | bench | fpga | clean"
+	@echo "make lint | train | evaluate | export | bench | fpga | readme | clean"
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -64,6 +64,9 @@ bench: venv tools
 
 fpga: venv tools
 	$(PY) scripts/fpga_flow.py
+
+readme: venv
+	$(PY) scripts/update_readme.py
 
 clean:
 	rm -rf sim_build build runs fpga/build .pytest_cache

@@ -84,14 +84,18 @@ def render(mem_root: Path, agreement_json: Path) -> str:
     return "\n".join(lines)
 
 
+def replace_marked(content: str, text: str, begin: str = BEGIN, end: str = END) -> str:
+    """``content`` with the text between the markers ``begin`` and ``end`` replaced by ``text``."""
+    if begin not in content or end not in content:
+        raise SystemExit(f"markers {begin} / {end} not found")
+    head, rest = content.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    return f"{head}{begin}\n{text}\n{end}{tail}"
+
+
 def write_into(doc: Path, text: str) -> None:
     """Replace the marked block of ``doc`` with ``text``."""
-    content = doc.read_text()
-    if BEGIN not in content or END not in content:
-        raise SystemExit(f"{doc}: markers {BEGIN} / {END} not found")
-    head, rest = content.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    doc.write_text(f"{head}{BEGIN}\n{text}\n{END}{tail}")
+    doc.write_text(replace_marked(doc.read_text(), text))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,182 @@
+"""Regenerate the README's result tables from the measured figures in ``results/``.
+
+Every table between ``<!-- readme:<name>:begin -->`` and ``<!-- readme:<name>:end -->`` in
+README.md is rendered from a results file written by a script (never typed by hand):
+
+- ``accuracy``: results/evaluation.json (``make evaluate``), results/golden_agreement.json
+  (``scripts/check_golden.py``) and results/rtl_benchmark.json (``scripts/bench_rtl.py``);
+- ``storage``: rtl/mem/<model>/manifest.json (``make export``);
+- ``fpga``: results/fpga.md (``make fpga``);
+- ``performance``: results/cycles.md (``scripts/bench_cycles.py``), results/energy.md and the
+  RTL simulation throughput.
+
+``--check`` exits with status 1 when README.md is not up to date (used by the tests).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from doc_numbers import manifests, replace_marked  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "results"
+PROTOCOLS = {
+    "paper": ("5-class, `paper` (random 80/20)", "bnn5_paper"),
+    "interpatient": ("5-class, `interpatient` (DS1/DS2)", "bnn5_interpatient"),
+    "ecg17": ("17-class, `ecg17` (random 80/20)", "bnn17"),
+}
+PAPER_BNN = {"paper": 0.9690, "ecg17": 0.9750}
+PAPER_FLOAT = {"paper": 0.9709}
+
+
+def load_json(name: str) -> dict:
+    """``results/<name>`` parsed, or {} when it does not exist yet."""
+    path = RESULTS / name
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def pct(value: float | None) -> str:
+    """A fraction as a percentage with two decimals, or a dash when unknown."""
+    return "-" if value is None else f"{100 * value:.2f} %"
+
+
+def rtl_entry(bench: dict, protocol: str) -> dict:
+    """The RTL benchmark's figures of one protocol ({} when not run)."""
+    entry = bench.get("protocols", bench).get(protocol, {})
+    return entry if isinstance(entry, dict) else {}
+
+
+def accuracy_table() -> str:
+    """Float, integer and RTL accuracy per protocol beside the paper's figures."""
+    evaluation = load_json("evaluation.json")
+    agreement = load_json("golden_agreement.json").get("protocols", {})
+    bench = load_json("rtl_benchmark.json")
+    if not evaluation:
+        return "_Not measured yet: run `make evaluate` then `make readme`._"
+    rows = [
+        "| task, protocol | test windows | paper BNN | our float twin | our BNN (PyTorch) | "
+        "integer golden model | RTL (Verilator) | integer = PyTorch | RTL = golden |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for protocol, (label, _) in PROTOCOLS.items():
+        ev = evaluation.get(protocol)
+        if not ev:
+            continue
+        ag, rtl = agreement.get(protocol, {}), rtl_entry(bench, protocol)
+        rtl_windows = rtl.get("windows")
+        rtl_acc = pct(rtl.get("accuracy"))
+        if rtl_windows and rtl_windows != ev["bnn"]["test_windows"]:
+            rtl_acc += f" ({rtl_windows} windows)"
+        rows.append(
+            f"| {label} | {ev['bnn']['test_windows']} | {pct(PAPER_BNN.get(protocol))} | "
+            f"{pct(ev.get('float', {}).get('accuracy'))} | {pct(ev['bnn']['accuracy'])} | "
+            f"{pct(ag.get('integer_accuracy'))} | {rtl_acc} | {pct(ag.get('agreement'))} | "
+            f"{pct(rtl.get('agreement'))} |"
+        )
+    rows += ["", "Per-class sensitivity / positive predictive value of the BNN (PyTorch):", ""]
+    for protocol, (label, _) in PROTOCOLS.items():
+        per_class = evaluation.get(protocol, {}).get("bnn", {}).get("per_class", {})
+        if per_class:
+            cells = ", ".join(
+                f"{name} {100 * m['sensitivity']:.1f}/{100 * m['ppv']:.1f} (n={m['support']})"
+                for name, m in per_class.items()
+            )
+            rows.append(f"- {label}: {cells}")
+    rows += [
+        "",
+        "Confusion matrices and training curves: `results/<model>_cm.png`, "
+        "`results/<model>_curves.png`. The paper's figures come from a random window split "
+        "like our `paper` protocol; it reports no inter-patient figure.",
+    ]
+    return "\n".join(rows)
+
+
+def storage_table() -> str:
+    """What the hardware stores per shipped model, beside the paper's parameter sizes."""
+    mans = manifests(REPO / "rtl" / "mem")
+    if not mans:
+        return "_Not measured yet: run `make export` then `make readme`._"
+    rows = [
+        "| model | binary weights | ROM images as built | compact (minimal field widths) | paper |",
+        "|---|---|---|---|---|",
+    ]
+    for m in mans:
+        st = m["storage"]
+        rows.append(
+            f"| `{m['model_name']}` | {st['binary_weight_bytes']:.0f} B | "
+            f"{st['rom_total_bytes']} B | {st['compact_total_bytes']} B | "
+            f"{st['paper_kb']} KB ({st['paper_weight_bytes']} B weights) |"
+        )
+    rows += [
+        "",
+        "ROM images: `weights.mem` (16-bit words), `thresholds.mem` (41-bit `{inv, hi, lo}`), "
+        "`scores.mem` (64-bit `{C, B, A}`); layouts in docs/ARCHITECTURE.md.",
+    ]
+    return "\n".join(rows)
+
+
+def include(name: str, missing: str) -> str:
+    """The markdown file ``results/<name>`` as written by its script, or a placeholder."""
+    path = RESULTS / name
+    return path.read_text().strip() if path.is_file() else missing
+
+
+def performance_table() -> str:
+    """Cycles per window, energy estimate and RTL simulation throughput."""
+    parts = [
+        include("cycles.md", "_Cycles not measured yet: run `make bench`._"),
+        include("energy.md", "_Energy not estimated yet: run `make fpga`._"),
+    ]
+    bench = load_json("rtl_benchmark.json")
+    throughput = bench.get("throughput", {})
+    if throughput:
+        cells = ", ".join(f"{sim} {wps:.2f} windows/s" for sim, wps in throughput.items())
+        parts.append(f"RTL simulation throughput (`scripts/bench_rtl.py`): {cells}.")
+    return "\n\n".join(parts)
+
+
+SECTIONS: dict[str, Callable[[], str]] = {
+    "accuracy": accuracy_table,
+    "storage": storage_table,
+    "fpga": lambda: include("fpga.md", "_Not measured yet: run `make fpga` then `make readme`._"),
+    "performance": performance_table,
+}
+
+
+def render(readme: str) -> str:
+    """``readme`` with every generated section replaced."""
+    for name, make in SECTIONS.items():
+        readme = replace_marked(
+            readme, make(), f"<!-- readme:{name}:begin -->", f"<!-- readme:{name}:end -->"
+        )
+    return readme
+
+
+def main(argv: list[str] | None = None) -> int:
+    """CLI entry point."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--check", action="store_true", help="fail when README.md is out of date")
+    args = p.parse_args(argv)
+    path = REPO / "README.md"
+    current = path.read_text()
+    updated = render(current)
+    if args.check:
+        if updated != current:
+            print("README.md is out of date: run `make readme`", file=sys.stderr)
+            return 1
+        print("README.md tables are up to date")
+        return 0
+    path.write_text(updated)
+    print(f"updated {path.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
