@@ -47,10 +47,14 @@ lint-py: venv
 lint-rtl: tools
 	bash scripts/lint_rtl.sh
 
+# The recipes of the committed weights (BNN, then its full-precision twin, per protocol).
 train: venv
-	$(PY) scripts/train.py --protocol paper
-	$(PY) scripts/train.py --protocol interpatient
-	$(PY) scripts/train.py --protocol ecg17
+	$(PY) scripts/train.py --protocol paper --epochs 300 --lr 0.01
+	$(PY) scripts/train.py --protocol interpatient --epochs 200 --lr 0.01
+	$(PY) scripts/train.py --protocol ecg17 --epochs 400 --lr 0.01
+	$(PY) scripts/train.py --protocol paper --full-precision --epochs 100 --lr 0.005
+	$(PY) scripts/train.py --protocol interpatient --full-precision --epochs 80 --lr 0.005
+	$(PY) scripts/train.py --protocol ecg17 --full-precision --epochs 200 --lr 0.005
 
 evaluate: venv
 	$(PY) -m pymodel.evaluate
