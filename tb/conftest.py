@@ -53,9 +53,11 @@ def run_cocotb(
     extra_env: Mapping[str, str] | None = None,
     testcase: str | Sequence[str] | None = None,
     waves: bool = False,
+    extra_sources: Sequence[Path] = (),
 ) -> None:
     """Build ``toplevel`` with ``sim`` into ``sim_build/<build_id>`` and run ``test_module``.
 
+    ``extra_sources`` (e.g. a board top and its UART under ``fpga/``) follow the IP's sources.
     Fails the calling pytest test when any cocotb test fails.
     """
     from cocotb.runner import get_results, get_runner
@@ -70,7 +72,7 @@ def run_cocotb(
         if waves:
             build_args.append("--trace-fst")
     runner.build(
-        sources=[str(p) for p in rtl_sources()],
+        sources=[str(p) for p in [*rtl_sources(), *extra_sources]],
         hdl_toplevel=toplevel,
         build_dir=build_dir,
         parameters=dict(parameters or {}),
