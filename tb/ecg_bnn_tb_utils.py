@@ -1,0 +1,294 @@
+"""Shared helpers of the per-module cocotb testbenches (``tb/test_ecg_bnn_<module>.py``).
+
+Two halves, like every test module here:
+
+- pytest side: :func:`run_unit` writes the test's configuration (a JSON dict plus optional numpy
+  arrays) next to the build and runs one cocotb test module against one RTL module with
+  ``conftest.run_cocotb``; :func:`build_id` names the build directory after the parameters.
+- cocotb side: clock and reset, signed/unsigned conversion, a valid/ready source and sink that
+  decide every handshake in the ReadOnly phase before the clock edge (both simulators agree on
+  that), and waiting for a one-cycle pulse without a Python coroutine per cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+try:  # the cocotb side only exists inside a simulator
+    import cocotb
+    from cocotb.clock import Clock
+    from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
+except ImportError:  # pragma: no cover
+    cocotb = None
+
+CLK_NS = 10
+CFG_ENV = "ECG_BNN_TB_CFG"
+SIMS = ("icarus", "verilator")
+
+
+# ----------------------------------------------------------------------------- pytest side
+
+
+def build_id(name: str, sim: str, **params: object) -> str:
+    """A build directory name unique to the module, simulator and RTL parameters."""
+    parts = [name] + [f"{k}{v}" for k, v in params.items()] + [sim]
+    return "_".join(str(p).replace("/", "-") for p in parts)
+
+
+def run_unit(
+    *,
+    sim: str,
+    toplevel: str,
+    test_module: str,
+    bid: str,
+    parameters: Mapping[str, object] | None = None,
+    cfg: Mapping[str, object] | None = None,
+    arrays: Mapping[str, np.ndarray] | None = None,
+    testcase: str | Sequence[str] | None = None,
+) -> None:
+    """Write ``cfg`` (+ ``arrays`` as an ``.npz``) into ``sim_build/<bid>`` and run the test."""
+    from conftest import SIM_BUILD, run_cocotb
+
+    work = SIM_BUILD / bid
+    work.mkdir(parents=True, exist_ok=True)
+    full = dict(cfg or {})
+    if arrays:
+        npz = work / "stimulus.npz"
+        np.savez(npz, **arrays)
+        full["npz"] = str(npz)
+    cfg_path = work / "tb_cfg.json"
+    cfg_path.write_text(json.dumps(full))
+    run_cocotb(
+        sim=sim,
+        toplevel=toplevel,
+        test_module=test_module,
+        build_id=bid,
+        parameters=parameters,
+        extra_env={CFG_ENV: str(cfg_path)},
+        testcase=testcase,
+    )
+
+
+def data_dir() -> Path:
+    """``$ECG_DATA_DIR`` or ``/work/shared/data`` (the MIT-BIH records live in ``mitdb/``)."""
+    default = Path(__file__).resolve().parents[2] / "shared" / "data"
+    return Path(os.environ.get("ECG_DATA_DIR") or default)
+
+
+def export_random_model(num_classes: int, out_dir: Path, seed: int = 1):
+    """A randomized model calibrated on MIT-BIH (``test_ecg_bnn_top.random_model_params``)."""
+    from test_ecg_bnn_top import random_model_params
+
+    return random_model_params(num_classes, out_dir, seed=seed)
+
+
+def signed_np(values: np.ndarray, width: int) -> np.ndarray:
+    """Reinterpret unsigned ``width``-bit integers as two's complement (int64)."""
+    v = np.asarray(values, dtype=np.int64)
+    return np.where(v >> (width - 1) & 1, v - (1 << width), v)
+
+
+# ----------------------------------------------------------------------------- both sides
+
+
+def to_signed(value: int, width: int) -> int:
+    """Two's complement value of an unsigned ``width``-bit integer."""
+    value &= (1 << width) - 1
+    return value - (1 << width) if value >> (width - 1) else value
+
+
+def to_unsigned(value: int, width: int) -> int:
+    """The ``width``-bit two's complement bit pattern of ``value``."""
+    return int(value) & ((1 << width) - 1)
+
+
+def mem_image(path: Path, words: Sequence[int], width: int) -> Path:
+    """Write a ``$readmemh`` image (one fixed-width hex word per line)."""
+    digits = (width + 3) // 4
+    path.write_text("".join(f"{int(w):0{digits}x}\n" for w in words))
+    return path
+
+
+# ----------------------------------------------------------------------------- cocotb side
+
+
+def load_cfg() -> dict:
+    """The test configuration written by :func:`run_unit` (``arrays`` loaded as ``cfg['npz']``)."""
+    cfg = json.loads(Path(os.environ[CFG_ENV]).read_text())
+    if "npz" in cfg:
+        cfg["arrays"] = dict(np.load(cfg["npz"]))
+    return cfg
+
+
+if cocotb is not None:
+
+    def start_clock(clk) -> None:
+        """Start the (C-accelerated) 100 MHz clock."""
+        cocotb.start_soon(Clock(clk, CLK_NS, units="ns").start())
+
+    async def reset(dut, cycles: int = 3, **idle: int) -> None:
+        """Synchronous active-low reset ``rst_ni``; ``idle`` names inputs to drive meanwhile."""
+        for name, value in idle.items():
+            getattr(dut, name).value = value
+        dut.rst_ni.value = 0
+        await ClockCycles(dut.clk_i, cycles)
+        dut.rst_ni.value = 1
+        await RisingEdge(dut.clk_i)
+
+    async def wait_high(clk, sig, timeout: int, what: str = "") -> int:
+        """Wait (cycle by cycle, sampled in ReadOnly) until ``sig`` is 1; returns the cycles."""
+        for n in range(timeout):
+            await ReadOnly()
+            if sig.value.is_resolvable and int(sig.value) == 1:
+                return n
+            await RisingEdge(clk)
+        raise AssertionError(f"timeout after {timeout} cycles waiting for {what or sig._name}")
+
+    async def wait_pulse(clk, sig, timeout: int, what: str = "") -> None:
+        """Wait for the rising edge of ``sig`` without a per-cycle coroutine, then for ReadOnly."""
+        timer = Timer(timeout * CLK_NS, units="ns")
+        if int(sig.value) != 1:
+            got = await First(RisingEdge(sig), timer)
+            assert got is not timer, f"timeout after {timeout} cycles waiting for {what}"
+        await ReadOnly()
+
+    async def stream_source(
+        clk,
+        data,
+        valid,
+        ready,
+        items: Sequence[int],
+        rng: random.Random,
+        idle: float = 0.0,
+        accepted: list[int] | None = None,
+    ) -> None:
+        """Valid/ready source: ``idle`` is the probability of an idle cycle before each beat."""
+        for item in items:
+            while idle and rng.random() < idle:
+                valid.value = 0
+                await RisingEdge(clk)
+            data.value = int(item)
+            valid.value = 1
+            while True:
+                await ReadOnly()
+                ok = bool(ready.value)
+                await RisingEdge(clk)
+                if ok:
+                    if accepted is not None:
+                        accepted.append(int(item))
+                    break
+        valid.value = 0
+
+    async def stream_sink(
+        clk,
+        data,
+        valid,
+        ready,
+        count: int,
+        rng: random.Random,
+        stall: float = 0.0,
+        out: list[int] | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> list[int]:
+        """Valid/ready sink: ``stall`` is the probability of holding ``ready`` low in a cycle.
+
+        ``check`` runs in every ReadOnly phase (protocol assertions while a beat waits).
+        """
+        out = [] if out is None else out
+        while len(out) < count:
+            rdy = 0 if (stall and rng.random() < stall) else 1
+            ready.value = rdy
+            await ReadOnly()
+            if check is not None:
+                check()
+            if rdy and valid.value:
+                out.append(int(data.value))
+            await RisingEdge(clk)
+        ready.value = 0
+        return out
+
+    async def sequential_op(
+        dut,
+        inputs: Mapping[str, int],
+        latency: int,
+        out: str,
+        rng: random.Random,
+        glitch: Mapping[str, int] | None = None,
+    ) -> int:
+        """One operation of a start/busy/done unit (seqmul, isqrt, recip, norm); returns ``out``.
+
+        Pulses ``start_i`` with ``inputs``; one cycle later drives ``glitch`` (other operands) and
+        raises ``start_i`` again for a cycle to check the unit latches its operands and ignores
+        ``start_i`` while busy. Checks ``busy_o`` until the one-cycle ``done_o`` (at most
+        ``latency`` cycles after the start edge), then that the result holds while idle.
+        """
+        for name, value in inputs.items():
+            getattr(dut, name).value = value
+        dut.start_i.value = 1
+        await RisingEdge(dut.clk_i)
+        dut.start_i.value = 0
+        if glitch is not None:
+            for name, value in glitch.items():
+                getattr(dut, name).value = value
+            dut.start_i.value = 1
+        cycles = 1
+        while True:
+            await ReadOnly()
+            if int(dut.done_o.value):
+                break
+            assert int(dut.busy_o.value) == 1, "busy_o fell before done_o"
+            assert cycles <= latency, f"no done_o within {latency} cycles"
+            await RisingEdge(dut.clk_i)
+            dut.start_i.value = 0
+            cycles += 1
+        assert int(dut.busy_o.value) == 0, "busy_o must be low with done_o"
+        result = int(getattr(dut, out).value)
+        idle = rng.randrange(1, 4)
+        for _ in range(idle):
+            await RisingEdge(dut.clk_i)
+            await ReadOnly()
+            assert int(dut.done_o.value) == 0, "done_o must be a one-cycle pulse"
+            assert int(getattr(dut, out).value) == result, f"{out} must hold until the next start"
+        await RisingEdge(dut.clk_i)
+        return result
+
+    async def reset_mid_op(dut, inputs: Mapping[str, int], cycles: int) -> None:
+        """Start an operation, reset after ``cycles`` cycles, check the unit is idle again."""
+        for name, value in inputs.items():
+            getattr(dut, name).value = value
+        dut.start_i.value = 1
+        await RisingEdge(dut.clk_i)
+        dut.start_i.value = 0
+        await ClockCycles(dut.clk_i, cycles)
+        await reset(dut, 2)
+        for _ in range(3):
+            await ReadOnly()
+            assert int(dut.busy_o.value) == 0 and int(dut.done_o.value) == 0, "not idle after reset"
+            await RisingEdge(dut.clk_i)
+
+    async def drive_edge(clk) -> None:
+        """Wait for the falling edge: inputs change there, outputs are checked after the rise."""
+        await FallingEdge(clk)
+
+    def stable_check(valid, data, what: str) -> Callable[[bool], None]:
+        """A monitor of the valid/ready rule: a stalled beat keeps valid high and data stable.
+
+        Returns ``check(ready)``, to be called once per cycle in the ReadOnly phase.
+        """
+        state: dict[str, object] = {"held": None}
+
+        def check(ready: bool) -> None:
+            held = state["held"]
+            if held is not None:
+                assert int(valid.value) == 1, f"{what}: valid dropped while stalled"
+                assert int(data.value) == held, f"{what}: data changed while stalled"
+            stalled = int(valid.value) == 1 and not ready
+            state["held"] = int(data.value) if stalled else None
+
+        return check
