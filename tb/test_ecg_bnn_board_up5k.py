@@ -1,0 +1,154 @@
+"""Board-level test of ``ecg_bnn_board_up5k``: one real MIT-BIH window in over the UART.
+
+The pytest side exports a randomized calibrated model, runs the golden model on one MIT-BIH
+window and writes the expected result; the cocotb side presses the reset button, sends the
+3600 samples as 16-bit little-endian byte pairs over a UART model (4 clock cycles per bit), and
+decodes the reply frame (class, flags, NUM_CLASSES little-endian 32-bit scores) from ``txd_o``,
+comparing it and the class LEDs exactly with the golden model.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+try:  # the cocotb side only exists inside a simulator
+    import cocotb
+    from cocotb.clock import Clock
+    from cocotb.triggers import ClockCycles, FallingEdge, RisingEdge
+except ImportError:  # pragma: no cover
+    cocotb = None
+
+CLK_NS = 10
+CLK_HZ = 12_000_000
+BAUD = 3_000_000  # 4 clock cycles per bit: fast enough to simulate a whole window
+CPB = CLK_HZ // BAUD
+REPO = Path(__file__).resolve().parents[1]
+BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
+
+
+# ----------------------------------------------------------------------------- cocotb side
+
+if cocotb is not None:
+
+    async def uart_send(dut, data: bytes) -> None:
+        """Drive ``rxd_i`` with 8N1 frames, ``CPB`` clock cycles per bit."""
+        for byte in data:
+            bits = [0] + [(byte >> i) & 1 for i in range(8)] + [1]
+            for b in bits:
+                dut.rxd_i.value = b
+                await ClockCycles(dut.clk_i, CPB)
+
+    async def uart_recv(dut, count: int, out: list[int]) -> None:
+        """Decode ``count`` 8N1 bytes from ``txd_o`` (sampling each bit in its middle)."""
+        while len(out) < count:
+            await FallingEdge(dut.txd_o)
+            await ClockCycles(dut.clk_i, CPB // 2)
+            assert dut.txd_o.value == 0, "glitch instead of a start bit"
+            byte = 0
+            for i in range(8):
+                await ClockCycles(dut.clk_i, CPB)
+                byte |= int(dut.txd_o.value) << i
+            await ClockCycles(dut.clk_i, CPB)
+            assert dut.txd_o.value == 1, "missing stop bit"
+            out.append(byte)
+
+    @cocotb.test()
+    async def classify_over_uart(dut):
+        """Send one window over the UART; the reply frame must equal the golden result."""
+        cfg = json.loads(Path(os.environ["ECG_BNN_TB_CFG"]).read_text())
+        samples = [int(s) for s in cfg["samples"]]
+        num_classes = int(cfg["num_classes"])
+        nbytes = 2 + 4 * num_classes
+        cocotb.start_soon(Clock(dut.clk_i, CLK_NS, units="ns").start())
+        dut.rxd_i.value = 1
+        dut.btn_ni.value = 0
+        await ClockCycles(dut.clk_i, 30)
+        dut.btn_ni.value = 1
+        await ClockCycles(dut.clk_i, 10)
+        reply: list[int] = []
+        rx = cocotb.start_soon(uart_recv(dut, nbytes, reply))
+        payload = b"".join(int(s).to_bytes(2, "little", signed=True) for s in samples)
+        await uart_send(dut, payload)
+        waited = 0
+        while not rx.done():
+            await ClockCycles(dut.clk_i, 10_000)
+            waited += 10_000
+            assert waited < int(cfg["max_cycles"]), f"timeout: {len(reply)} of {nbytes} bytes"
+        await RisingEdge(dut.clk_i)
+        cls, flags = reply[0], reply[1]
+        scores = [
+            int.from_bytes(bytes(reply[2 + 4 * c : 6 + 4 * c]), "little", signed=True)
+            for c in range(num_classes)
+        ]
+        dut._log.info("class %d flags %#x scores %s", cls, flags, scores)
+        assert scores == [int(s) for s in cfg["scores"]], f"scores {scores} != {cfg['scores']}"
+        assert cls == int(cfg["pred"]), f"class {cls} != golden {cfg['pred']}"
+        assert flags == int(cfg["flat"]), f"flags {flags:#x} (flat {cfg['flat']}, no errors)"
+        leds = int(dut.led_o.value)
+        want = 0x1F if cls >= 5 else 1 << cls
+        assert leds == want, f"led_o {leds:#07b} != {want:#07b}"
+        assert dut.ledg_no.value == 0, "green LED toggles on the first result"
+
+
+# ----------------------------------------------------------------------------- pytest side
+
+
+def board_sources() -> list[Path]:
+    """The board top's own sources (``fpga/up5k/ecg_bnn_board_up5k.f``), after the IP's."""
+    lines = [ln.split("//")[0].strip() for ln in BOARD_LIST.read_text().splitlines()]
+    return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
+
+
+@pytest.fixture(scope="module")
+def random5(tmp_path_factory):
+    """A randomized, calibrated 5-class model exported to a temporary directory."""
+    from test_ecg_bnn_top import random_model_params
+
+    out = tmp_path_factory.mktemp("board_random5")
+    return random_model_params(5, out), out
+
+
+@pytest.mark.parametrize("sim", ["verilator", "icarus"])
+def test_board_uart_window(sim, random5):
+    """One real MIT-BIH window over the UART, reply frame vs the golden model."""
+    from conftest import SIM_BUILD, run_cocotb, sv_string
+    from test_ecg_bnn_top import WINDOW, mitdb_windows
+
+    from pymodel import golden
+
+    params, mem_dir = random5
+    window = mitdb_windows("100", 1, start=7 * WINDOW)
+    res = golden.run_batch(params, window)
+    work = SIM_BUILD / f"board_up5k_{sim}"
+    work.mkdir(parents=True, exist_ok=True)
+    cfg = {
+        "samples": [int(s) for s in np.asarray(window[0])],
+        "num_classes": params.num_classes,
+        "pred": int(res.pred[0]),
+        "flat": int(res.flat[0]),
+        "scores": [int(s) for s in res.scores[0]],
+        "max_cycles": 4_000_000,
+    }
+    cfg_path = work / "tb_cfg.json"
+    cfg_path.write_text(json.dumps(cfg))
+    run_cocotb(
+        sim=sim,
+        toplevel="ecg_bnn_board_up5k",
+        test_module="test_ecg_bnn_board_up5k",
+        build_id=f"board_up5k_{sim}/{sim}",
+        parameters={
+            "NUM_CLASSES": params.num_classes,
+            "CLK_HZ": CLK_HZ,
+            "BAUD": BAUD,
+            "WEIGHTS_FILE": sv_string(mem_dir / "weights.mem"),
+            "THRESHOLDS_FILE": sv_string(mem_dir / "thresholds.mem"),
+            "SCORES_FILE": sv_string(mem_dir / "scores.mem"),
+        },
+        extra_env={"ECG_BNN_TB_CFG": str(cfg_path)},
+        extra_sources=board_sources(),
+    )
