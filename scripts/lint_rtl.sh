@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Lint the RTL with Verilator (--lint-only -Wall) and Icarus Verilog (-g2012 -Wall), for the top
 # level in several parameter configurations and for every module of rtl/ecg_bnn.f as its own
-# top. Exits non-zero on any warning or error of either tool (`make lint-rtl`).
+# top, plus the FPGA board example (fpga/up5k) and the PnR pin wrapper. Exits non-zero on any
+# warning or error of either tool (`make lint-rtl`).
 # Waivers live in the sources, per line, with a reason (/* verilator lint_off X */ ... lint_on).
 set -u
 cd "$(dirname "$0")/.."
@@ -61,6 +62,18 @@ for cfg in "${configs[@]}"; do
     "${vargs[@]}" -f "$LIST"
   run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -s ecg_bnn_top "${iargs[@]}" \
     -o "$tmp/top.vvp" -c "$LIST"
+done
+
+# FPGA board example and the place-and-route pin wrapper (fpga/), after the IP's sources
+BOARD_LIST=fpga/up5k/ecg_bnn_board_up5k.f
+board_files=$(cat "$BOARD_LIST")
+for m in $(sed -e 's#.*/##' -e 's#\.sv$##' "$BOARD_LIST") ecg_bnn_pnr_wrap; do
+  # shellcheck disable=SC2086
+  run "verilator $m" "$VERILATOR" --lint-only -Wall --top-module "$m" -f "$LIST" $board_files \
+    fpga/ecg_bnn_pnr_wrap.sv
+  # shellcheck disable=SC2086
+  run "iverilog $m" "$IVERILOG" -g2012 -Wall -s "$m" -o "$tmp/$m.vvp" -c "$LIST" $board_files \
+    fpga/ecg_bnn_pnr_wrap.sv
 done
 
 if [ $fail -ne 0 ]; then
