@@ -1,0 +1,500 @@
+"""Open-source FPGA flow for the ECG-BNN IP (``make fpga``).
+
+For the iCE40 UltraPlus UP5K (SG48) and three IP configurations (the default SIMD=16, PE=1 and
+the smallest and largest parallelism the RTL accepts, read from ``ecg_bnn_engine``'s ``$fatal``
+checks) plus the UP5K board example (``fpga/up5k``) this script runs
+
+* Yosys ``synth_ice40 -dsp`` on the bare IP (``ecg_bnn_top``): SB_LUT4, flip-flops, SB_RAM40_4K,
+  SB_SPRAM256KA and SB_MAC16 counts;
+* nextpnr-ice40 ``--up5k --package sg48`` with a clock constraint on a placeable top: the board
+  top, or for the bare IP the pin-count wrapper ``fpga/ecg_bnn_pnr_wrap.sv`` (the IP's ports
+  need about 200 pins, the package has 39); logic cells, RAMs, DSPs and the maximum frequency;
+  configurations whose synthesis already exceeds the device are not placed;
+* ``icepack`` for the board top (a bitstream for the iCEBreaker), when installed;
+* Yosys ``synth_xilinx -family xc7`` on the bare IP: a 7-series resource estimate;
+* Yosys ``synth_ice40 -noflatten`` on the default configuration: resources per module.
+
+Sources come from ``rtl/ecg_bnn.f`` (and ``fpga/up5k/ecg_bnn_board_up5k.f`` for the board), the
+ROM images from ``rtl/mem/bnn5_paper/`` when it exists, else from a randomized calibrated model
+exported under ``fpga/build/``. Logs and netlists go to ``fpga/build/<config>/``; the figures to
+``results/fpga.json`` and ``results/fpga.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RTL_LIST = REPO / "rtl" / "ecg_bnn.f"
+BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
+BOARD_PCF = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.pcf"
+PNR_WRAP = REPO / "fpga" / "ecg_bnn_pnr_wrap.sv"
+ENGINE = REPO / "rtl" / "ecg_bnn_engine.sv"
+BUILD = REPO / "fpga" / "build"
+RESULTS = REPO / "results"
+PAPER_MEM = REPO / "rtl" / "mem" / "bnn5_paper"
+MEM_FILES = ("weights.mem", "thresholds.mem", "scores.mem")
+
+UP5K = {"LUT": 5280, "FF": 5280, "BRAM": 30, "SPRAM": 4, "DSP": 8}
+XC7A35T = {"LUT": 20800, "FF": 41600, "BRAM36": 50, "DSP": 90}
+ICE40_FF = ("SB_DFF", "SB_DFFE", "SB_DFFSR", "SB_DFFSS", "SB_DFFESR", "SB_DFFESS", "SB_DFFR")
+ICE40_FF += ("SB_DFFS", "SB_DFFER", "SB_DFFES", "SB_DFFN", "SB_DFFNE", "SB_DFFNSR", "SB_DFFNSS")
+ICE40_FF += ("SB_DFFNR", "SB_DFFNS", "SB_DFFNESR", "SB_DFFNESS", "SB_DFFNER", "SB_DFFNES")
+XILINX_LUTRAM = {"RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4}
+XILINX_LUTRAM |= {"RAM256X1S": 4, "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM32M16": 8}
+XILINX_LUTRAM |= {"RAM64M8": 8, "SRL16E": 1, "SRLC32E": 1}
+
+_T0 = time.monotonic()
+
+
+def log(msg: str) -> None:
+    """Progress line with the elapsed time."""
+    print(f"[{time.monotonic() - _T0:6.0f} s] {msg}", flush=True)
+
+
+def read_list(path: Path) -> list[Path]:
+    """The ordered sources of a ``.f`` file (repo-relative paths; ``//`` and ``#`` comments)."""
+    lines = [ln.split("//")[0].strip() for ln in path.read_text().splitlines()]
+    return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def ip_sources() -> list[Path]:
+    """The IP's sources in order, from ``rtl/ecg_bnn.f`` (the single source list)."""
+    return read_list(RTL_LIST)
+
+
+def board_sources() -> list[Path]:
+    """The board top's sources: the IP's, then ``fpga/up5k/ecg_bnn_board_up5k.f``."""
+    return ip_sources() + read_list(BOARD_LIST)
+
+
+def parallelism_range(engine: Path = ENGINE) -> tuple[list[int], list[int]]:
+    """The SIMD and PE values ``ecg_bnn_engine``'s ``$fatal`` checks accept."""
+    text = engine.read_text()
+    simd = sorted({int(v) for v in re.findall(r"\bSIMD != (\d+)", text)})
+    pe = sorted({int(v) for v in re.findall(r"\bPE != (\d+)", text)})
+    if not simd or not pe:
+        raise RuntimeError(f"no SIMD/PE checks found in {engine}")
+    return simd, pe
+
+
+@dataclass
+class Config:
+    """One build: the IP (or the board top) with its parameters."""
+
+    name: str
+    simd: int
+    pe: int
+    board: bool = False
+    params: dict[str, int] = field(default_factory=dict)
+
+    def all_params(self) -> dict[str, int]:
+        """RTL parameters (without the ROM file names)."""
+        return {"NUM_CLASSES": 5, "SIMD": self.simd, "PE": self.pe, **self.params}
+
+
+def default_configs() -> list[Config]:
+    """Default, smallest and largest parallelism, and the board top (default parallelism)."""
+    simd, pe = parallelism_range()
+    return [
+        Config("default", 16, 1),
+        Config("smallest", simd[0], pe[0]),
+        Config("largest", simd[-1], pe[-1]),
+        Config("board_up5k", 16, 1, board=True),
+    ]
+
+
+# ----------------------------------------------------------------------------- ROM images
+
+
+def rom_images(mem_dir: Path | None) -> tuple[Path, str]:
+    """A directory holding the three ``.mem`` files, and a description of where they came from.
+
+    ``mem_dir`` if given, else ``rtl/mem/bnn5_paper/`` if it exists, else a randomized model
+    calibrated on MIT-BIH record 100 (as the top-level test uses) exported to ``fpga/build/``.
+    """
+    for cand in (mem_dir, PAPER_MEM):
+        if cand is not None and all((cand / f).exists() for f in MEM_FILES):
+            return cand.resolve(), _describe_mem(cand)
+    if mem_dir is not None:
+        raise FileNotFoundError(f"{mem_dir} lacks one of {MEM_FILES}")
+    out = BUILD / "mem_random5"
+    if not all((out / f).exists() for f in MEM_FILES):
+        log(f"{PAPER_MEM.relative_to(REPO)} not found: exporting a randomized calibrated model")
+        sys.path[:0] = [str(REPO / "tb"), str(REPO)]
+        from test_ecg_bnn_top import random_model_params
+
+        out.mkdir(parents=True, exist_ok=True)
+        random_model_params(5, out, seed=1)
+    return out.resolve(), _describe_mem(out)
+
+
+def _describe_mem(path: Path) -> str:
+    """Model name (from manifest.json) and location of a ROM image directory."""
+    name = path.name
+    manifest = path / "manifest.json"
+    if manifest.exists():
+        name = json.loads(manifest.read_text()).get("model_name", name)
+    try:
+        where = str(path.resolve().relative_to(REPO))
+    except ValueError:
+        where = str(path)
+    return f"{name} ({where})"
+
+
+# ----------------------------------------------------------------------------- tools
+
+
+def run_tool(cmd: list[str], logfile: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run a tool, its stdout and stderr into ``logfile``; raise with the log's tail on error."""
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    logfile.write_text(res.stdout + res.stderr)
+    if res.returncode != 0:
+        tail = "\n".join((res.stdout + res.stderr).splitlines()[-15:])
+        raise RuntimeError(f"{cmd[0]} failed (see {logfile}):\n{tail}")
+    return res
+
+
+def tool_version(cmd: list[str]) -> str:
+    """First line of a tool's version output, or "missing"."""
+    if shutil.which(cmd[0]) is None:
+        return "missing"
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    return (res.stdout + res.stderr).strip().splitlines()[0] if res.stdout + res.stderr else "?"
+
+
+def yosys_read(sources: list[Path], top: str, params: dict[str, Any], ice40: bool) -> str:
+    """Yosys commands that read the sources and set the top's parameters."""
+    define = " -DECG_BNN_ICE40_SPRAM" if ice40 else ""
+    files = " ".join(str(p) for p in sources)
+    sets = " ".join(
+        f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}" for k, v in params.items()
+    )
+    return f"read_verilog -sv{define} {files}\nchparam {sets} {top}\n"
+
+
+def yosys(script: str, work: Path, name: str) -> dict[str, Any]:
+    """Run a Yosys script in ``work``; return the ``stat -json`` written to ``<name>.stat.json``."""
+    ys = work / f"{name}.ys"
+    ys.write_text(script + f"tee -q -o {name}.stat.json stat -json\n")
+    run_tool(["yosys", "-q", "-l", f"{name}.log", str(ys)], work / f"{name}.stdout", work)
+    text = (work / f"{name}.stat.json").read_text()
+    return json.loads(text[text.index("{") :])
+
+
+def cell_counts(stat: dict[str, Any], module: str | None = None) -> dict[str, int]:
+    """Cell type counts of ``module`` (default: the whole design) in a ``stat -json`` dict."""
+    if module is None:
+        entry = stat.get("design") or next(iter(stat["modules"].values()))
+    else:
+        entry = stat["modules"][module]
+    return {k: int(v) for k, v in entry.get("num_cells_by_type", entry.get("cells", {})).items()}
+
+
+def ice40_summary(cells: dict[str, int]) -> dict[str, int]:
+    """LUT4 / FF / EBR / SPRAM / DSP / carry counts from iCE40 cell counts."""
+    return {
+        "LUT": cells.get("SB_LUT4", 0),
+        "FF": sum(cells.get(k, 0) for k in ICE40_FF),
+        "CARRY": cells.get("SB_CARRY", 0),
+        "BRAM": cells.get("SB_RAM40_4K", 0),
+        "SPRAM": cells.get("SB_SPRAM256KA", 0),
+        "DSP": cells.get("SB_MAC16", 0),
+    }
+
+
+def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
+    """Logic LUTs, LUTs used as memory, FFs, BRAM (36 Kb equivalents), DSP48E1, CARRY4."""
+    luts = sum(cells.get(f"LUT{i}", 0) for i in range(1, 7))
+    lutram = sum(n * cells.get(k, 0) for k, n in XILINX_LUTRAM.items())
+    ffs = sum(cells.get(k, 0) for k in ("FDRE", "FDSE", "FDCE", "FDPE"))
+    bram = cells.get("RAMB36E1", 0) + 0.5 * cells.get("RAMB18E1", 0)
+    return {
+        "LUT": luts + lutram,
+        "LUT_logic": luts,
+        "LUTRAM": lutram,
+        "FF": ffs,
+        "BRAM36": bram,
+        "DSP": cells.get("DSP48E1", 0),
+        "CARRY4": cells.get("CARRY4", 0),
+    }
+
+
+def rom_params(mem: Path) -> dict[str, str]:
+    """The ROM file parameters of ``ecg_bnn_top`` pointing into ``mem``."""
+    return {
+        "WEIGHTS_FILE": str(mem / "weights.mem"),
+        "THRESHOLDS_FILE": str(mem / "thresholds.mem"),
+        "SCORES_FILE": str(mem / "scores.mem"),
+    }
+
+
+def fits_up5k(s: dict[str, int]) -> bool:
+    """Whether a synthesis result can fit the UP5K at all (LUTs + carries share logic cells)."""
+    return (
+        s["LUT"] <= UP5K["LUT"]
+        and s["FF"] <= UP5K["FF"]
+        and s["BRAM"] <= UP5K["BRAM"]
+        and s["SPRAM"] <= UP5K["SPRAM"]
+        and s["DSP"] <= UP5K["DSP"]
+    )
+
+
+# ----------------------------------------------------------------------------- steps
+
+
+def synth_ice40_ip(cfg: Config, mem: Path) -> dict[str, int]:
+    """Yosys ``synth_ice40 -dsp`` of the bare IP."""
+    work = BUILD / cfg.name
+    work.mkdir(parents=True, exist_ok=True)
+    params = {**cfg.all_params(), **rom_params(mem)}
+    script = yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=True)
+    script += "synth_ice40 -dsp -top ecg_bnn_top\n"
+    s = ice40_summary(cell_counts(yosys(script, work, "ice40_ip")))
+    log(f"{cfg.name}: synth_ice40 IP: {s}")
+    return s
+
+
+def pnr_ice40(cfg: Config, mem: Path, freq: float, seed: int) -> dict[str, Any]:
+    """Synthesize the placeable top (board or pin wrapper) and place and route it on the UP5K."""
+    work = BUILD / cfg.name
+    work.mkdir(parents=True, exist_ok=True)
+    params: dict[str, Any] = {**cfg.all_params(), **rom_params(mem)}
+    if cfg.board:
+        top, sources, pcf = "ecg_bnn_board_up5k", board_sources(), BOARD_PCF
+    else:
+        top, sources, pcf = "ecg_bnn_pnr_wrap", [*ip_sources(), PNR_WRAP], None
+    script = yosys_read(sources, top, params, ice40=True)
+    script += f"synth_ice40 -dsp -top {top} -json {top}.json\n"
+    synth = ice40_summary(cell_counts(yosys(script, work, "ice40_top")))
+    log(f"{cfg.name}: synth_ice40 {top}: {synth}; nextpnr-ice40 ...")
+    cmd = ["nextpnr-ice40", "--up5k", "--package", "sg48", "--json", f"{top}.json"]
+    cmd += ["--freq", f"{freq:g}", "--seed", str(seed), "--timing-allow-fail"]
+    cmd += ["--report", "nextpnr_report.json", "--asc", f"{top}.asc", "-q", "-l", "nextpnr.log"]
+    cmd += ["--pcf", str(pcf)] if pcf else ["--pcf-allow-unconstrained"]
+    run_tool(cmd, work / "nextpnr.stdout", work)
+    report = json.loads((work / "nextpnr_report.json").read_text())
+    util = {k: v["used"] for k, v in report["utilization"].items() if v["used"]}
+    fmax = min(v["achieved"] for v in report["fmax"].values())
+    out: dict[str, Any] = {
+        "top": top,
+        "synth": synth,
+        "utilization": util,
+        "fmax_mhz": round(fmax, 2),
+        "constraint_mhz": freq,
+        "timing_met": fmax >= freq,
+        "critical_path": critical_path_summary(work / "nextpnr.log"),
+    }
+    if cfg.board and shutil.which("icepack"):
+        run_tool(["icepack", f"{top}.asc", f"{top}.bin"], work / "icepack.log", work)
+        out["bitstream"] = str((work / f"{top}.bin").relative_to(REPO))
+    log(
+        f"{cfg.name}: nextpnr: {util.get('ICESTORM_LC', 0)} LC, Fmax {fmax:.2f} MHz "
+        f"({'meets' if fmax >= freq else 'misses'} {freq:g} MHz)"
+    )
+    return out
+
+
+def critical_path_summary(nextpnr_log: Path) -> str:
+    """Source and sink of the last (final) critical path in a nextpnr log."""
+    text = nextpnr_log.read_text().splitlines()
+    starts = [i for i, ln in enumerate(text) if "Critical path report for clock" in ln]
+    if not starts:
+        return ""
+    block: list[str] = []
+    for ln in text[starts[-1] + 1 :]:
+        if "Critical path report" in ln or not ln.startswith("Info:"):
+            break
+        block.append(ln)
+    cells = [m.group(1) for ln in block if (m := re.search(r"(?:Source|Setup) (\S+)", ln))]
+    return f"{cells[0]} -> {cells[-1]}" if cells else ""
+
+
+def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
+    """Yosys ``synth_xilinx -family xc7`` of the bare IP (out of context: no I/O buffers)."""
+    work = BUILD / cfg.name
+    work.mkdir(parents=True, exist_ok=True)
+    params = {**cfg.all_params(), **rom_params(mem)}
+    script = yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=False)
+    script += "synth_xilinx -family xc7 -flatten -noiopad -top ecg_bnn_top\n"
+    s = xilinx_summary(cell_counts(yosys(script, work, "xc7_ip")))
+    log(f"{cfg.name}: synth_xilinx xc7: {s}")
+    return s
+
+
+def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
+    """``synth_ice40 -noflatten``: resources of every module definition (one instance each)."""
+    work = BUILD / cfg.name
+    params = {**cfg.all_params(), **rom_params(mem)}
+    script = yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=True)
+    script += "synth_ice40 -dsp -noflatten -top ecg_bnn_top\n"
+    stat = yosys(script, work, "ice40_modules")
+    rows = []
+    for name in stat["modules"]:
+        s = ice40_summary(cell_counts(stat, name))
+        bare = name.lstrip("\\")
+        short = re.sub(r"^\$paramod\$[0-9a-f]+\\|^\$paramod\\", "", bare).split("\\")[0]
+        rows.append({"module": short, "yosys_name": name, **s})
+    rows.sort(key=lambda r: -r["LUT"])
+    log(f"{cfg.name}: per-module breakdown of {len(rows)} module definitions")
+    return rows
+
+
+# ----------------------------------------------------------------------------- report
+
+
+def markdown(res: dict[str, Any]) -> str:
+    """The result tables as Markdown (``results/fpga.md``)."""
+    cfgs = res["configs"]
+    lines = [
+        "<!-- generated by scripts/fpga_flow.py (make fpga); do not edit -->",
+        f"FPGA results for the iCE40 UltraPlus UP5K-SG48 ({res['tools']['yosys']}, "
+        f"{res['tools']['nextpnr-ice40']}); ROM images: {res['rom_images']}.",
+        "",
+        "| configuration | SIMD | PE | LUT4 | FF | EBR (of 30) | SPRAM (of 4) | DSP (of 8) "
+        "| placed top | logic cells (of 5280) | Fmax (MHz) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, c in cfgs.items():
+        s = c.get("ice40") or c["pnr"]["synth"]
+        p = c.get("pnr")
+        if p:
+            lc = p["utilization"].get("ICESTORM_LC", 0)
+            place = f"`{p['top']}`"
+            lcs = f"{lc} ({100 * lc / UP5K['LUT']:.0f} %)"
+            fmax = f"{p['fmax_mhz']:.1f}"
+        else:
+            place, lcs, fmax = "not placed", c.get("pnr_skipped", "-"), "-"
+        lines.append(
+            f"| {name} | {c['params']['SIMD']} | {c['params']['PE']} | {s['LUT']} | {s['FF']} "
+            f"| {s['BRAM']} | {s['SPRAM']} | {s['DSP']} | {place} | {lcs} | {fmax} |"
+        )
+    lines += [
+        "",
+        "LUT4/FF/EBR/SPRAM/DSP: Yosys `synth_ice40 -dsp` of the bare IP (`ecg_bnn_top`, the "
+        "board row: the whole board top). Logic cells and Fmax: nextpnr-ice40 (seed "
+        f"{res['seed']}, constraint {res['freq_mhz']:g} MHz) on the placed top: the IP inside "
+        "`fpga/ecg_bnn_pnr_wrap.sv` (serial pins, adds about 16 + 32 * NUM_CLASSES flip-flops "
+        "and LUTs) or the iCEBreaker board top `fpga/up5k/ecg_bnn_board_up5k.sv` (UART, LEDs).",
+        "",
+    ]
+    xrows = {k: c["xc7"] for k, c in cfgs.items() if c.get("xc7")}
+    if xrows:
+        lines += [
+            "Xilinx 7-series estimate (Yosys `synth_xilinx -family xc7`, out of context, no "
+            "place and route; xc7a35t: 20,800 LUT, 41,600 FF, 50 BRAM36, 90 DSP48E1):",
+            "",
+            "| configuration | LUT (logic + memory) | FF | BRAM36 | DSP48E1 | CARRY4 |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, x in xrows.items():
+            lines.append(
+                f"| {name} | {x['LUT']} ({x['LUT_logic']} + {x['LUTRAM']}) | {x['FF']} "
+                f"| {x['BRAM36']:g} | {x['DSP']} | {x['CARRY4']} |"
+            )
+        lines.append("")
+    if res.get("modules"):
+        lines += [
+            "Default configuration per module (`synth_ice40 -dsp -noflatten`, before cross-"
+            "module optimisation):",
+            "",
+            "| module | LUT4 | carry | FF | EBR | SPRAM | DSP |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in res["modules"]:
+            lines.append(
+                f"| `{r['module']}` | {r['LUT']} | {r['CARRY']} | {r['FF']} | {r['BRAM']} "
+                f"| {r['SPRAM']} | {r['DSP']} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--configs", nargs="*", help="subset of: default smallest largest board_up5k")
+    ap.add_argument("--mem-dir", type=Path, help="ROM image directory (default: see above)")
+    ap.add_argument("--freq", type=float, default=12.0, help="clock constraint, MHz (12)")
+    ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (1)")
+    ap.add_argument("--jobs", type=int, default=2, help="tool runs in parallel (2)")
+    ap.add_argument("--no-pnr", action="store_true", help="synthesis only")
+    ap.add_argument("--no-xilinx", action="store_true", help="skip the 7-series estimate")
+    ap.add_argument("--no-modules", action="store_true", help="skip the per-module breakdown")
+    ap.add_argument("--out", type=Path, default=RESULTS, help="results directory (results/)")
+    args = ap.parse_args(argv)
+
+    for tool in ("yosys", "nextpnr-ice40"):
+        if shutil.which(tool) is None:
+            print(f"fpga_flow: {tool} not found (make tools)", file=sys.stderr)
+            return 2
+    configs = default_configs()
+    if args.configs:
+        configs = [c for c in configs if c.name in args.configs]
+    BUILD.mkdir(parents=True, exist_ok=True)
+    mem, mem_desc = rom_images(args.mem_dir)
+    log(f"ROM images: {mem_desc}; configurations: {', '.join(c.name for c in configs)}")
+
+    results: dict[str, dict[str, Any]] = {
+        c.name: {"params": c.all_params(), "board": c.board} for c in configs
+    }
+
+    def ice40_job(cfg: Config) -> None:
+        entry = results[cfg.name]
+        if not cfg.board:
+            entry["ice40"] = synth_ice40_ip(cfg, mem)
+            if not fits_up5k(entry["ice40"]):
+                entry["pnr_skipped"] = "exceeds the UP5K"
+                log(f"{cfg.name}: exceeds the UP5K after synthesis, not placed")
+                return
+        if not args.no_pnr:
+            entry["pnr"] = pnr_ice40(cfg, mem, args.freq, args.seed)
+
+    jobs: list[Callable[[], Any]] = [lambda c=c: ice40_job(c) for c in configs]
+    if not args.no_xilinx:
+        for c in configs:
+            if not c.board:
+                jobs.append(lambda c=c: results[c.name].__setitem__("xc7", synth_xilinx_ip(c, mem)))
+    modules: list[dict[str, Any]] = []
+    if not args.no_modules and any(c.name == "default" for c in configs):
+        dflt = next(c for c in configs if c.name == "default")
+        jobs.append(lambda: modules.extend(per_module(dflt, mem)))
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for fut in [pool.submit(j) for j in jobs]:
+            fut.result()
+
+    res = {
+        "format": "ecg_bnn_fpga/1",
+        "device": "iCE40UP5K-SG48",
+        "tools": {
+            "yosys": tool_version(["yosys", "-V"]),
+            "nextpnr-ice40": tool_version(["nextpnr-ice40", "--version"]),
+        },
+        "rom_images": mem_desc,
+        "freq_mhz": args.freq,
+        "seed": args.seed,
+        "up5k_capacity": UP5K,
+        "xc7a35t_capacity": XC7A35T,
+        "configs": results,
+        "modules": modules,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "fpga.json").write_text(json.dumps(res, indent=2) + "\n")
+    (args.out / "fpga.md").write_text(markdown(res))
+    log(f"wrote {args.out / 'fpga.json'} and {args.out / 'fpga.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Every flow reads the same ordered source list.
+
+``rtl/ecg_bnn.f`` is the single source of truth; the FuseSoC core (``ecg_bnn.core``), the FPGA
+flow (``scripts/fpga_flow.py``) and the cocotb runner (``tb/conftest.py``) must agree with it,
+and every ``rtl/*.sv`` file must be listed exactly once.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+
+REPO = Path(__file__).resolve().parents[1]
+LIST = REPO / "rtl" / "ecg_bnn.f"
+CORE = REPO / "ecg_bnn.core"
+BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
+
+
+def load(path: Path, name: str) -> ModuleType:
+    """Import a Python file under a private module name (no clash with tests' conftest)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def f_list(path: Path) -> list[str]:
+    """Repo-relative paths of a ``.f`` file, in order."""
+    lines = [ln.split("//")[0].strip() for ln in path.read_text().splitlines()]
+    return [ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def core_fileset(name: str) -> list[str]:
+    """The file paths of fileset ``name`` in ``ecg_bnn.core`` (a minimal CAPI2 YAML reader)."""
+    lines = CORE.read_text().splitlines()
+    start = lines.index(f"  {name}:")
+    files: list[str] = []
+    for ln in lines[start + 1 :]:
+        if ln.startswith("    file_type:") or (ln.strip() and not ln.startswith("    ")):
+            break
+        m = re.match(r"^\s+- ([^:\s]+)", ln)
+        if m:
+            files.append(m.group(1))
+    return files
+
+
+def rel(paths: list[Path]) -> list[str]:
+    """Paths relative to the repository root, as strings."""
+    return [str(p.resolve().relative_to(REPO)) for p in paths]
+
+
+def test_every_rtl_file_listed_once():
+    listed = f_list(LIST)
+    assert len(listed) == len(set(listed)), "a file is listed twice in rtl/ecg_bnn.f"
+    on_disk = sorted(str(p.relative_to(REPO)) for p in (REPO / "rtl").glob("*.sv"))
+    assert sorted(listed) == on_disk
+    for f in listed:
+        text = (REPO / f).read_text()
+        module = Path(f).stem
+        assert re.search(rf"^module {module}\b", text, re.M), f"{f} must define {module}"
+
+
+def test_core_matches_source_list():
+    assert core_fileset("rtl") == f_list(LIST)
+    assert CORE.read_text().startswith("CAPI=2:")
+
+
+def test_core_mem_files_and_parameters():
+    mems = core_fileset("mem")
+    assert [Path(m).name for m in mems] == ["weights.mem", "thresholds.mem", "scores.mem"]
+    top = (REPO / "rtl" / "ecg_bnn_top.sv").read_text()
+    header = top[top.index("module ecg_bnn_top") : top.index(") (")]
+    params = re.findall(r"parameter\s+(?:int\s+)?(\w+)", header)
+    core = CORE.read_text()
+    for p in params:
+        assert re.search(rf"^  {p}:\n    datatype:", core, re.M), f"{p} missing from the core"
+
+
+def test_core_board_fileset_matches_board_list():
+    assert core_fileset("board_up5k")[: len(f_list(BOARD_LIST))] == f_list(BOARD_LIST)
+    on_disk = sorted(str(p.relative_to(REPO)) for p in (REPO / "fpga" / "up5k").glob("*.sv"))
+    assert sorted(f_list(BOARD_LIST)) == on_disk
+
+
+def test_fpga_flow_reads_the_source_list():
+    flow = load(REPO / "scripts" / "fpga_flow.py", "ecg_bnn_fpga_flow")
+    assert rel(flow.ip_sources()) == f_list(LIST)
+    assert rel(flow.board_sources()) == f_list(LIST) + f_list(BOARD_LIST)
+
+
+def test_cocotb_runner_reads_the_source_list():
+    tb = load(REPO / "tb" / "conftest.py", "ecg_bnn_tb_conftest")
+    assert rel(tb.rtl_sources()) == f_list(LIST)
+
+
+def test_fpga_flow_parallelism_matches_engine_checks():
+    flow = load(REPO / "scripts" / "fpga_flow.py", "ecg_bnn_fpga_flow")
+    simd, pe = flow.parallelism_range()
+    assert simd == [8, 16, 32, 64]
+    assert pe == [1, 2, 4, 8]
+    names = [c.name for c in flow.default_configs()]
+    assert names == ["default", "smallest", "largest", "board_up5k"]
