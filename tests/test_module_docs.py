@@ -19,8 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 RTL = ROOT / "rtl"
 DOCS = ROOT / "docs" / "modules"
 
-MODULE_RE = re.compile(r"^\s*module\s+(\w+)\s*(#\s*\((?P<params>.*?)\)\s*)?\((?P<ports>.*?)\);", re.S | re.M)
-PARAM_RE = re.compile(r"\bparameter\s+(?:(?:int|integer|logic|bit|string)\s+)?(?:\[[^\]]*\]\s*)?(\w+)\s*=")
+MODULE_RE = re.compile(
+    r"^\s*module\s+(\w+)\s*(#\s*\((?P<params>.*?)\)\s*)?\((?P<ports>.*?)\);", re.S | re.M
+)
+PARAM_RE = re.compile(
+    r"\bparameter\s+(?:(?:int|integer|logic|bit|string)\s+)?(?:\[[^\]]*\]\s*)?(\w+)\s*="
+)
 PORT_RE = re.compile(
     r"\b(?:input|output|inout)\s+(?:wire\s+|logic\s+|reg\s+|var\s+)*(?:signed\s+)?"
     r"(?:\[[^\]]*\]\s*)*(\w+)"
@@ -95,7 +99,7 @@ def test_parser_sees_known_header() -> None:
         "ZDEPTH",
     ]  # fmt: skip
     assert ports[:3] == ["clk_i", "rst_ni", "zready_i"]
-    assert ports[-1] == "layer_o" and len(ports) == 12
+    assert ports[-1] == "layer_o" and len(ports) == 13
 
 
 def test_no_page_without_module() -> None:
