@@ -68,6 +68,7 @@ bench: venv tools
 
 fpga: venv tools
 	$(PY) scripts/fpga_flow.py
+	$(PY) scripts/energy.py
 
 readme: venv
 	$(PY) scripts/update_readme.py

@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 LIST = REPO / "rtl" / "ecg_bnn.f"
 CORE = REPO / "ecg_bnn.core"
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
+INTEGRATION = REPO / "docs" / "integration.md"
 
 
 def load(path: Path, name: str) -> ModuleType:
@@ -105,3 +106,11 @@ def test_fpga_flow_parallelism_matches_engine_checks():
     assert pe == [1, 2, 4, 8]
     names = [c.name for c in flow.default_configs()]
     assert names == ["default", "smallest", "largest", "board_up5k"]
+
+
+def test_integration_doc_lists_the_sources_in_order():
+    text = INTEGRATION.read_text()
+    block = text[text.index("## Files") :]
+    block = block[block.index("```\n") + 4 :]
+    block = block[: block.index("```")]
+    assert block.split() == f_list(LIST)
