@@ -106,6 +106,7 @@ module ecg_bnn_engine #(
     if (NUM_CLASSES < 2 || NUM_CLASSES > 255)
       $fatal(1, "ecg_bnn_engine: NUM_CLASSES must lie in [2, 255] (got %0d)", NUM_CLASSES);
     if (N != 3600) $fatal(1, "ecg_bnn_engine: the layer table is for N = 3600");
+    if (ZDEPTH < N) $fatal(1, "ecg_bnn_engine: ZDEPTH must hold a whole window (>= N)");
     for (int l = 1; l < 6; l++) begin
       if ((lay_lout(l) + 10) * lay_cout(l) > ACT_BITS) $fatal(1, "ecg_bnn_engine: ACT_BITS too small");
       if (lay_wbase(l + 1) != lay_wbase(l) + lay_cout(l) * lay_wpr(l)) $fatal(1, "ecg_bnn_engine: bad WBASE table");

@@ -32,7 +32,9 @@ module ecg_bnn_norm #(
   endfunction
 
   initial begin
-    if (N < 2 || N >= 4096) $fatal(1, "ecg_bnn_norm: N must lie in [2, 4095]");
+    // G = floor(2^32 / r) has 27 bits only when r >= 33, i.e. the smallest non-zero V = N - 1
+    // is >= 33^2: N >= 1090.
+    if (N < 1090 || N >= 4096) $fatal(1, "ecg_bnn_norm: N must lie in [1090, 4095] (G width)");
   end
 
   typedef enum logic [2:0] {ST_IDLE, ST_SQUARE, ST_VAR, ST_ROOT, ST_RECIP} state_e;

@@ -16,6 +16,7 @@ module ecg_bnn_rom #(
 
   initial begin
     if (DEPTH < 2) $fatal(1, "ecg_bnn_rom: DEPTH must be at least 2");
+    if (WIDTH < 1) $fatal(1, "ecg_bnn_rom: WIDTH must be at least 1");
   end
 
   logic [WIDTH-1:0] mem_q [DEPTH];

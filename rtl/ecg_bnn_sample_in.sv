@@ -46,6 +46,7 @@ module ecg_bnn_sample_in #(
     if ((1 << RAW) != RING_DEPTH || RING_DEPTH < N + HOP)
       $fatal(1, "ecg_bnn_sample_in: RING_DEPTH must be a power of two >= N + HOP");
     if (QDEPTH < 1 || QDEPTH > 16) $fatal(1, "ecg_bnn_sample_in: QDEPTH must lie in [1, 16]");
+    if (N < 2 || N >= 4096) $fatal(1, "ecg_bnn_sample_in: N must lie in [2, 4095] (12-bit counters)");
   end
 
   // ---------------------------------------------------------------- input skid and clamp
