@@ -292,3 +292,39 @@ if cocotb is not None:
             state["held"] = int(data.value) if stalled else None
 
         return check
+
+    async def drive_collect(
+        dut,
+        beats: Sequence[Mapping[str, int] | None],
+        valid_out: str,
+        outs: Sequence[str],
+        idle_inputs: Mapping[str, int],
+        drain: int = 8,
+    ) -> list[tuple[int, ...]]:
+        """Drive one beat per cycle (``None``: an idle cycle with ``idle_inputs``), collect outputs.
+
+        Inputs change on the falling edge; after every rising edge the outputs ``outs`` are
+        sampled (ReadOnly) whenever ``valid_out`` is high. Runs ``drain`` idle cycles at the end
+        and returns on the next falling edge (inputs may be driven right away).
+        """
+        got: list[tuple[int, ...]] = []
+        for beat in list(beats) + [None] * drain:
+            await FallingEdge(dut.clk_i)
+            for name, value in (idle_inputs if beat is None else beat).items():
+                getattr(dut, name).value = value
+            await RisingEdge(dut.clk_i)
+            await ReadOnly()
+            if int(getattr(dut, valid_out).value):
+                got.append(tuple(int(getattr(dut, o).value) for o in outs))
+        await FallingEdge(dut.clk_i)
+        return got
+
+
+def with_idle(beats: Sequence[object], rng: random.Random, idle: float) -> list[object]:
+    """Insert idle cycles (``None``) before beats with probability ``idle`` each."""
+    out: list[object] = []
+    for b in beats:
+        while idle and rng.random() < idle:
+            out.append(None)
+        out.append(b)
+    return out
