@@ -170,6 +170,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
+        if isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
+            # --epochs may change on resume: the cosine then decays to 0 at the new length.
+            scheduler.T_max = max(1, cfg.epochs)
         torch.set_rng_state(state["rng"])
         cfg.history, best_val, start_epoch = state["history"], state["best_val"], state["epoch"]
         print(f"resumed from {run_dir / 'last.pt'} at epoch {start_epoch}")
