@@ -36,6 +36,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     seed: int = 0
     max_steps: int = 0
+    augment: bool = False
     out: str = ""
     run_dir: str = ""
     data_dir: str | None = None
@@ -86,6 +87,19 @@ def clamp_latent_weights(model: EcgBnn) -> None:
                 block.conv.weight.clamp_(-1.0, 1.0)
 
 
+def random_shift(x: torch.Tensor) -> torch.Tensor:
+    """Rotate every window of ``x`` (batch, 1, samples) by its own random number of samples.
+
+    The label of a 10 s window does not depend on where its beats sit in time, and the z-score
+    is invariant to reordering samples, so a rotation of the z-scored window is the z-score of the
+    rotated raw window (augmentation for the small training sets).
+    """
+    n = x.shape[-1]
+    shifts = torch.randint(0, n, (x.shape[0], 1))
+    index = (torch.arange(n).unsqueeze(0) - shifts) % n
+    return x.gather(2, index.unsqueeze(1))
+
+
 def train_epoch(
     model: EcgBnn,
     optimizer: torch.optim.Optimizer,
@@ -94,6 +108,7 @@ def train_epoch(
     batch_size: int,
     max_steps: int,
     desc: str,
+    augment: bool = False,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss."""
     model.train()
@@ -106,7 +121,8 @@ def train_epoch(
     for start in tqdm(steps, desc=desc, leave=False):
         idx = order[start : start + batch_size]
         optimizer.zero_grad()
-        loss = loss_fn(model(x[idx]), y[idx])
+        batch = random_shift(x[idx]) if augment else x[idx]
+        loss = loss_fn(model(batch), y[idx])
         loss.backward()
         optimizer.step()
         clamp_latent_weights(model)
@@ -179,7 +195,14 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
         loss = train_epoch(
-            model, optimizer, x_fit, y_fit, cfg.batch_size, cfg.max_steps, f"epoch {epoch + 1}"
+            model,
+            optimizer,
+            x_fit,
+            y_fit,
+            cfg.batch_size,
+            cfg.max_steps,
+            f"epoch {epoch + 1}",
+            cfg.augment,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -229,6 +252,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
     p.add_argument("--max-steps", type=int, default=0, help="batches per epoch (0 = all)")
+    p.add_argument(
+        "--augment", action="store_true", help="rotate each training window by a random shift"
+    )
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
     p.add_argument("--out", default="", help="checkpoint path (default weights/<name>.pt)")
@@ -239,7 +265,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     cfg = TrainConfig(
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay,
-        val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps,
+        val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps, augment=a.augment,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads,
     )  # fmt: skip

@@ -101,3 +101,18 @@ def test_committed_weights_reproduce_the_recorded_accuracy(name: str):
     accuracy = float(np.mean(predict(model, split.x_test) == split.y_test))
     assert accuracy == pytest.approx(recorded, abs=1e-9)
     assert accuracy > 0.8, f"{name}: held-out accuracy {accuracy:.4f} is implausibly low"
+
+
+def test_random_shift_rotates_each_window():
+    """Augmentation: every window is a rotation of itself, with its own shift."""
+    from pymodel.train import random_shift
+
+    torch.manual_seed(1)
+    x = torch.arange(4 * 50, dtype=torch.float32).reshape(4, 1, 50)
+    out = random_shift(x)
+    shifts = []
+    for row_in, row_out in zip(x[:, 0], out[:, 0], strict=True):
+        matches = [s for s in range(50) if torch.equal(torch.roll(row_in, s), row_out)]
+        assert len(matches) == 1
+        shifts.append(matches[0])
+    assert len(set(shifts)) > 1
