@@ -18,14 +18,27 @@ module ecg_bnn_conv1_pe #(
   output logic signed [ACC_W-1:0] out_o
 );
 
-  logic signed [ACC_W-1:0] sum;
+  // -tap = ~tap + 1: add the taps or their complements in a balanced tree (three adder levels
+  // instead of a chain of seven) plus the number of negative weights
+  logic signed [ACC_W-1:0] term [7];
+  logic signed [ACC_W-1:0] s01, s23, s45, s0123, s456, sum;
+  logic [2:0]              nneg;
   always_comb begin
-    sum = '0;
+    nneg = '0;
     for (int k = 0; k < 7; k++) begin
-      if (w_i[k]) sum = sum + ACC_W'($signed(taps_i[k*Z_W +: Z_W]));
-      else        sum = sum - ACC_W'($signed(taps_i[k*Z_W +: Z_W]));
+      term[k] = ACC_W'($signed(taps_i[k*Z_W +: Z_W]));
+      if (!w_i[k]) begin
+        term[k] = ~term[k];
+        nneg    = nneg + 3'd1;
+      end
     end
   end
+  assign s01   = term[0] + term[1];
+  assign s23   = term[2] + term[3];
+  assign s45   = term[4] + term[5];
+  assign s0123 = s01 + s23;
+  assign s456  = s45 + (term[6] + ACC_W'(nneg));
+  assign sum   = s0123 + s456;
 
   logic v_q;
   always_ff @(posedge clk_i) begin
