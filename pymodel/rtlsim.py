@@ -461,3 +461,32 @@ def layer_table(
         {"layer": i + 1, "cycles": int(c), "ideal": ideal[i], "ratio": c / ideal[i]}
         for i, c in enumerate(layer_cycles)
     ]
+
+
+def export_random_model(
+    num_classes: int, out_dir: Path, seed: int = 1, data_dir: str | os.PathLike[str] | None = None
+) -> IntegerParams:
+    """Export a randomized model calibrated on MIT-BIH record 100 into ``out_dir`` (once).
+
+    ``pymodel.fold.randomize_model`` with BN statistics measured on 4 windows of record 100, so
+    every threshold lands inside the range real data reaches. An existing valid export in
+    ``out_dir`` is reused (under a lock, so parallel callers share it). Returns the parameters
+    as read back from the ``.mem`` files.
+    """
+    from pymodel.datasets import mitdb_dir, read_record
+    from pymodel.export import export_model, load_params
+    from pymodel.fold import randomize_model
+    from pymodel.model import EcgBnn
+
+    out_dir = Path(out_dir)
+    with file_lock(out_dir.parent / f"{out_dir.name}.lock"):
+        if (out_dir / "manifest.json").is_file():
+            try:
+                return load_params(out_dir)
+            except Exception:  # noqa: BLE001 - stale or partial export: write it again
+                pass
+        sig = np.asarray(read_record(mitdb_dir(data_dir), "100"), dtype=np.int64)
+        calib = sig[: 4 * WINDOW].reshape(4, WINDOW)
+        model = randomize_model(EcgBnn(num_classes), calib, seed=seed)
+        export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
+        return load_params(out_dir)

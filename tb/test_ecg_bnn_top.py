@@ -1,10 +1,23 @@
-"""Top-level test of ``ecg_bnn_top``: stream real MIT-BIH windows, compare with the golden model.
+"""Top-level tests of ``ecg_bnn_top``: stream real MIT-BIH windows, compare with the golden model.
 
-The pytest side (bottom of the file) exports a model's ROM images, runs the bit-exact golden
-model (``pymodel.golden``) on the windows and writes stimulus + expected results to an ``.npz``;
-the cocotb side (top) streams the samples through ``s_axis`` (optionally with idle cycles),
-takes the results from ``m_axis`` (optionally with back-pressure) and compares class index,
-flat flag and every score exactly, in order.
+The pytest side (bottom of the file) exports a model's ROM images (or takes a shipped export
+from ``rtl/mem/<name>/``), runs the bit-exact golden model (``pymodel.golden.run_batch``) on the
+windows the IP will classify and writes stimulus + expected results to an ``.npz``; the cocotb
+side (top) streams the samples through ``s_axis`` (optionally with idle cycles), takes the
+results from ``m_axis`` (optionally with back-pressure) and compares class index, flat flag and
+every score exactly, in order, and that no extra result appears.
+
+Scenarios (cocotb tests): ``classify_windows`` (plain streaming, idle cycles, back-pressure,
+overlapping windows, flat-line and saturated windows), ``reset_mid_window`` (reset while a window
+streams in and the engine computes, or while a result waits on ``m_axis``; only windows streamed
+after the reset may produce results, all exact) and ``long_output_stall`` (``m_axis_tready`` low
+for a long time: the back-pressure reaches ``s_axis_tready``, no sample is lost or duplicated).
+
+Simulation speed: no coroutine waits on every clock edge. The driver wakes once per sample, the
+monitor once per result (it waits for ``m_axis_tvalid`` edges), cycles come from
+``cocotb.utils.get_sim_time``. Icarus (about 20 s per window) runs the essential cases only.
+Builds are shared between tests with the same simulator, RTL parameters and model (under a file
+lock, so pytest-xdist workers never build or run the same directory at once).
 """
 
 from __future__ import annotations
@@ -12,6 +25,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,10 +33,12 @@ import pytest
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
-    from cocotb.clock import Clock
-    from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+    from cocotb.triggers import FallingEdge, RisingEdge, Timer, with_timeout
+    from cocotb.utils import get_sim_time
 except ImportError:  # pragma: no cover
     cocotb = None
+
+from pymodel.rtlsim import decode_result
 
 CLK_NS = 10
 WINDOW = 3600
@@ -31,217 +47,557 @@ WINDOW = 3600
 # ----------------------------------------------------------------------------- cocotb side
 
 
-def decode_result(value: int, num_classes: int) -> tuple[int, int, list[int]]:
-    """Split ``m_axis_tdata`` into (class index, flat flag, signed scores); checks bits 15:9."""
-    cls = value & 0xFF
-    flat = (value >> 8) & 1
-    assert (value >> 9) & 0x7F == 0, "tdata[15:9] must be zero"
-    scores = []
-    for c in range(num_classes):
-        s = (value >> (16 + 32 * c)) & 0xFFFFFFFF
-        scores.append(s - (1 << 32) if s >> 31 else s)
-    return cls, flat, scores
+def now_cycles() -> float:
+    """Simulation time in clock cycles."""
+    return get_sim_time("ns") / CLK_NS
 
 
 if cocotb is not None:
 
+    def load_cfg() -> tuple[dict, dict[str, np.ndarray]]:
+        """The test configuration (JSON) and its arrays (``.npz``) written by the pytest side."""
+        cfg = json.loads(Path(os.environ["ECG_BNN_TB_CFG"]).read_text())
+        data = np.load(cfg["npz"])
+        return cfg, {k: data[k] for k in data.files}
+
+    async def start(dut) -> None:
+        """Apply the synchronous reset (the wrapper makes the clock); ends on a falling edge."""
+        await reset(dut)
+
+    async def wait_cycles(dut, cycles: int) -> None:
+        """From a falling edge, wait ``cycles`` clock cycles with two triggers (not one per
+        cycle); returns on a falling edge. The timer ends 2 ns after a rising edge, away from
+        the clock's own timer events, so the falling edge after it is unambiguous."""
+        await Timer(cycles * CLK_NS - 3, units="ns")
+        await FallingEdge(dut.clk_i)
+
     async def reset(dut, cycles: int = 5) -> None:
-        """Synchronous active-low reset."""
+        """Synchronous active-low reset, inputs idle; returns on a falling edge."""
+        await FallingEdge(dut.clk_i)
         dut.rst_ni.value = 0
         dut.s_axis_tvalid.value = 0
         dut.s_axis_tdata.value = 0
         dut.m_axis_tready.value = 0
-        await ClockCycles(dut.clk_i, cycles)
+        await wait_cycles(dut, cycles)
         dut.rst_ni.value = 1
-        await RisingEdge(dut.clk_i)
+        await FallingEdge(dut.clk_i)
 
-    async def drive_samples(dut, samples: np.ndarray, idle: float, rng: random.Random,
-                            accepted: list[int], cycle: list[int]) -> None:
-        """AXI-Stream source: one sample per beat, ``idle`` = probability of an idle cycle.
+    class Driver:
+        """AXI-Stream source: one sample per beat, random idle cycles between beats.
 
-        Handshakes are decided in the ReadOnly phase before the clock edge (both simulators).
+        Inputs change on falling edges only; ``s_axis_tready`` is a registered output, so its
+        value at a falling edge is the one the next rising edge samples. A stalled beat waits
+        for the rising edge of ``s_axis_tready`` instead of polling every cycle.
         """
-        for x in samples:
-            while idle and rng.random() < idle:
-                dut.s_axis_tvalid.value = 0
-                await RisingEdge(dut.clk_i)
-            dut.s_axis_tdata.value = int(x) & 0xFFFF
-            dut.s_axis_tvalid.value = 1
-            while True:
-                await ReadOnly()
-                ok = bool(dut.s_axis_tready.value)
-                await RisingEdge(dut.clk_i)
-                if ok:
-                    accepted.append(cycle[0])
-                    break
-        dut.s_axis_tvalid.value = 0
 
-    async def collect_results(dut, count: int, stall: float, rng: random.Random,
-                              out: list[tuple[int, int]], cycle: list[int]) -> None:
-        """AXI-Stream sink: ``stall`` = probability of holding tready low in a cycle."""
-        while len(out) < count:
-            ready = 0 if (stall and rng.random() < stall) else 1
-            dut.m_axis_tready.value = ready
-            await ReadOnly()
-            if ready and dut.m_axis_tvalid.value:
-                assert dut.m_axis_tlast.value == 1
-                out.append((int(dut.m_axis_tdata.value), cycle[0]))
-            await RisingEdge(dut.clk_i)
-        dut.m_axis_tready.value = 0
+        def __init__(self, dut, samples: np.ndarray, idle: float, rng: random.Random) -> None:
+            self.dut = dut
+            self.samples = [int(x) & 0xFFFF for x in samples]
+            self.idle = idle
+            self.rng = rng
+            self.accepted: list[float] = []  # cycle of each handshake
+            self.waits = 0  # times a beat found s_axis_tready low
 
-    async def count_cycles(dut, cycle: list[int]) -> None:
-        """Cycle counter shared by the driver and the monitor."""
-        while True:
-            await RisingEdge(dut.clk_i)
-            cycle[0] += 1
+        async def run(self) -> None:
+            """Drive every sample; call on a falling edge."""
+            dut = self.dut
+            for x in self.samples:
+                if self.idle and self.rng.random() < self.idle:
+                    dut.s_axis_tvalid.value = 0
+                    await wait_cycles(dut, self.rng.randint(1, 8))
+                dut.s_axis_tdata.value = x
+                dut.s_axis_tvalid.value = 1
+                while not dut.s_axis_tready.value:
+                    self.waits += 1
+                    await RisingEdge(dut.s_axis_tready)
+                    await FallingEdge(dut.clk_i)
+                self.accepted.append(now_cycles() + 0.5)
+                await FallingEdge(dut.clk_i)
+            dut.s_axis_tvalid.value = 0
+
+    class Monitor:
+        """AXI-Stream sink with random back-pressure; checks tlast and tdata stability."""
+
+        def __init__(self, dut, count: int, stall: float, rng: random.Random) -> None:
+            self.dut = dut
+            self.count = count
+            self.stall = stall
+            self.rng = rng
+            self.results: list[tuple[int, float]] = []  # (tdata, cycle of the handshake)
+            self.hold = False  # keep m_axis_tready low (long-stall test)
+
+        async def run(self) -> None:
+            """Collect ``count`` results; call on a falling edge."""
+            dut = self.dut
+            while len(self.results) < self.count:
+                if self.hold:
+                    dut.m_axis_tready.value = 0
+                    await wait_cycles(dut, 1000)
+                    continue
+                if not dut.m_axis_tvalid.value:
+                    dut.m_axis_tready.value = int(self.rng.random() >= self.stall)
+                    await RisingEdge(dut.m_axis_tvalid)
+                    await FallingEdge(dut.clk_i)
+                    continue
+                if self.stall and self.rng.random() < self.stall:
+                    dut.m_axis_tready.value = 0
+                    held = int(dut.m_axis_tdata.value)
+                    await wait_cycles(dut, self.rng.randint(1, 64))
+                    assert dut.m_axis_tvalid.value, "m_axis_tvalid fell without a handshake"
+                    assert int(dut.m_axis_tdata.value) == held, "m_axis_tdata changed while stalled"
+                    continue
+                dut.m_axis_tready.value = 1
+                assert dut.m_axis_tlast.value == 1, "m_axis_tlast must be 1"
+                self.results.append((int(dut.m_axis_tdata.value), now_cycles() + 0.5))
+                await FallingEdge(dut.clk_i)
+            dut.m_axis_tready.value = 0
+
+    def check_results(dut, cfg: dict, exp: dict[str, np.ndarray], results, accepted) -> None:
+        """Compare every result with the golden model, in order; log the latency."""
+        num_classes = int(cfg["num_classes"])
+        hop = int(cfg.get("hop", WINDOW))
+        assert len(results) == len(exp["pred"]), (
+            f"{len(results)} results, {len(exp['pred'])} expected"
+        )
+        for k, (value, when) in enumerate(results):
+            cls, flat, scores = decode_result(value, num_classes)
+            last = WINDOW - 1 + k * hop
+            lat = when - accepted[last] if last < len(accepted) else float("nan")
+            dut._log.info(
+                "window %d: class %d (golden %d) flat %d, %.0f cycles after its last sample",
+                k, cls, exp["pred"][k], flat, lat,
+            )  # fmt: skip
+            assert scores == [int(s) for s in exp["scores"][k]], (
+                f"window {k}: scores {scores} != golden {list(exp['scores'][k])}"
+            )
+            assert cls == int(exp["pred"][k]), f"window {k}: class {cls} != golden {exp['pred'][k]}"
+            assert flat == int(exp["flat"][k]), (
+                f"window {k}: flat {flat} != golden {exp['flat'][k]}"
+            )
+
+    async def no_extra_result(dut, cycles: int = 20_000) -> None:
+        """After the last expected result no further beat may appear on m_axis."""
+        dut.m_axis_tready.value = 1
+        await Timer(cycles * CLK_NS, units="ns")
+        assert not dut.m_axis_tvalid.value, "an extra (duplicated or stale) result appeared"
+
+    def timeout_ns(cfg: dict, windows: int) -> int:
+        """Generous simulation-time limit: 2M cycles per window plus a fixed margin."""
+        return int(cfg.get("max_cycles", 2_000_000 * (windows + 1))) * CLK_NS
 
     @cocotb.test()
     async def classify_windows(dut):
         """Stream the configured samples and compare every result with the golden model."""
-        cfg = json.loads(Path(os.environ["ECG_BNN_TB_CFG"]).read_text())
-        data = np.load(cfg["npz"])
-        samples = data["samples"]
-        exp_pred, exp_scores, exp_flat = data["pred"], data["scores"], data["flat"]
-        num_classes = int(cfg["num_classes"])
+        cfg, arr = load_cfg()
         rng = random.Random(cfg.get("seed", 1))
-        cocotb.start_soon(Clock(dut.clk_i, CLK_NS, units="ns").start())
-        await reset(dut)
-        cycle = [0]
-        cocotb.start_soon(count_cycles(dut, cycle))
-        accepted: list[int] = []
-        results: list[tuple[int, int]] = []
-        cocotb.start_soon(drive_samples(dut, samples, cfg.get("idle", 0.0), rng, accepted, cycle))
-        mon = cocotb.start_soon(
-            collect_results(dut, len(exp_pred), cfg.get("stall", 0.0), rng, results, cycle)
+        await start(dut)
+        drv = Driver(dut, arr["samples"], cfg.get("idle", 0.0), rng)
+        mon = Monitor(dut, len(arr["pred"]), cfg.get("stall", 0.0), rng)
+        cocotb.start_soon(drv.run())
+        await with_timeout(cocotb.start_soon(mon.run()), timeout_ns(cfg, len(arr["pred"])), "ns")
+        check_results(dut, cfg, arr, mon.results, drv.accepted)
+        assert len(drv.accepted) == len(arr["samples"]), "not every sample was accepted"
+        await no_extra_result(dut)
+
+    @cocotb.test()
+    async def reset_mid_window(dut):
+        """Reset in the middle of a window; only windows streamed after it give results.
+
+        ``pre`` samples are streamed first (a whole window and part of the next). Then either
+        ``reset_wait`` cycles pass (the engine is computing the first window, the second is half
+        in) or, with ``pending``, the first result is left waiting on ``m_axis``; reset is
+        asserted, ``m_axis_tvalid`` must drop, and the ``post`` samples must give exactly the
+        golden results of their windows.
+        """
+        cfg, arr = load_cfg()
+        rng = random.Random(cfg.get("seed", 1))
+        await start(dut)
+        dut.m_axis_tready.value = 0
+        pre = Driver(dut, arr["pre"], cfg.get("idle", 0.0), rng)
+        pre_task = cocotb.start_soon(pre.run())
+        await with_timeout(pre_task, 2_000_000 * CLK_NS, "ns")
+        assert len(pre.accepted) == len(arr["pre"]), "every pre-reset sample must be accepted"
+        if cfg.get("pending"):
+            await with_timeout(RisingEdge(dut.m_axis_tvalid), 2_000_000 * CLK_NS, "ns")
+            await Timer(1000 * CLK_NS, units="ns")
+            assert dut.m_axis_tvalid.value, "the pending result must stay on m_axis"
+        else:
+            await Timer(int(cfg["reset_wait"]) * CLK_NS, units="ns")
+            assert not dut.m_axis_tvalid.value, "reset_wait too long: a result is already out"
+        await reset(dut, cycles=int(cfg.get("reset_cycles", 3)))
+        assert not dut.m_axis_tvalid.value, "m_axis_tvalid must be low after reset"
+        assert dut.s_axis_tready.value, "s_axis_tready must be high after reset"
+        drv = Driver(dut, arr["samples"], cfg.get("idle", 0.0), rng)
+        mon = Monitor(dut, len(arr["pred"]), cfg.get("stall", 0.0), rng)
+        cocotb.start_soon(drv.run())
+        await with_timeout(cocotb.start_soon(mon.run()), timeout_ns(cfg, len(arr["pred"])), "ns")
+        check_results(dut, cfg, arr, mon.results, drv.accepted)
+        await no_extra_result(dut)
+
+    @cocotb.test()
+    async def long_output_stall(dut):
+        """Hold ``m_axis_tready`` low until the back-pressure stops the input, then release.
+
+        While stalled, the input must stop at exactly the buffering the top level documents
+        (result slot, engine, z buffer, QDEPTH queued windows, the ring up to the sample that
+        would complete the next window) and stay stopped; afterwards every window's result
+        arrives once, in order, exact.
+        """
+        cfg, arr = load_cfg()
+        rng = random.Random(cfg.get("seed", 1))
+        await start(dut)
+        drv = Driver(dut, arr["samples"], 0.0, rng)
+        mon = Monitor(dut, len(arr["pred"]), 0.0, rng)
+        mon.hold = True
+        cocotb.start_soon(drv.run())
+        mon_task = cocotb.start_soon(mon.run())
+        # long enough for the first window's result and the second window's blocks 1-5
+        await Timer(int(cfg.get("stall_cycles", 1_300_000)) * CLK_NS, units="ns")
+        stopped = len(drv.accepted)
+        dut._log.info("input stopped after %d samples (stall at %.0f)", stopped, now_cycles())
+        assert not dut.s_axis_tready.value, "s_axis_tready must be low while the output stalls"
+        assert dut.m_axis_tvalid.value, "the first result must wait on m_axis"
+        assert stopped == int(cfg["expect_stopped"]), (
+            f"input stopped after {stopped} samples, expected {cfg['expect_stopped']}"
         )
-        max_cycles = int(cfg.get("max_cycles", 2_000_000 * max(1, len(exp_pred))))
-        while not mon.done():
-            await ClockCycles(dut.clk_i, 10_000)
-            assert cycle[0] < max_cycles, f"timeout: {len(results)} of {len(exp_pred)} results"
-        hop = int(cfg.get("hop", WINDOW))
-        for k, (value, when) in enumerate(results):
-            cls, flat, scores = decode_result(value, num_classes)
-            last = accepted[WINDOW - 1 + k * hop]
-            dut._log.info(
-                "window %d: class %d (golden %d) flat %d, %d cycles after its last sample",
-                k, cls, exp_pred[k], flat, when - last,
-            )
-            assert scores == [int(s) for s in exp_scores[k]], (
-                f"window {k}: scores {scores} != golden {list(exp_scores[k])}"
-            )
-            assert cls == int(exp_pred[k]), f"window {k}: class {cls} != golden {exp_pred[k]}"
-            assert flat == int(exp_flat[k]), f"window {k}: flat {flat} != golden {exp_flat[k]}"
+        # a long further stall: nothing more is accepted, the first result stays put
+        first = int(dut.m_axis_tdata.value)
+        await Timer(500_000 * CLK_NS, units="ns")
+        assert len(drv.accepted) == stopped, "samples accepted while the IP is full"
+        assert int(dut.m_axis_tdata.value) == first, "m_axis_tdata changed while stalled"
+        mon.hold = False
+        await with_timeout(mon_task, timeout_ns(cfg, len(arr["pred"])), "ns")
+        check_results(dut, cfg, arr, mon.results, drv.accepted)
+        assert len(drv.accepted) == len(arr["samples"]), "not every sample was accepted"
+        await no_extra_result(dut)
 
 
 # ----------------------------------------------------------------------------- pytest side
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = ("bnn5_paper", "bnn5_interpatient", "bnn17")
+
+
+def data_dir() -> Path:
+    """``$ECG_DATA_DIR`` or ``../shared/data``."""
+    return Path(os.environ.get("ECG_DATA_DIR") or REPO.parent / "shared" / "data")
 
 
 def mitdb_windows(record: str, count: int, start: int = 0) -> np.ndarray:
     """``count`` consecutive raw MLII windows (int64, (count, 3600)) of an MIT-BIH record."""
     import wfdb
 
-    data_dir = Path(os.environ.get("ECG_DATA_DIR") or Path(__file__).resolve().parents[2] / "shared" / "data")
-    path = data_dir / "mitdb" / record
+    path = data_dir() / "mitdb" / record
     if not path.with_suffix(".dat").exists():
         pytest.skip(f"MIT-BIH record {path} not available")
     sig = wfdb.rdrecord(str(path), physical=False, channel_names=["MLII"]).d_signal[:, 0]
     return np.asarray(sig[start : start + count * WINDOW], dtype=np.int64).reshape(count, WINDOW)
 
 
-def random_model_params(num_classes: int, out_dir: Path, seed: int = 1):
-    """Export a randomized model (``pymodel.fold.randomize_model``) into ``out_dir``.
+def mitdb_stream(record: str, samples: int, start: int = 0) -> np.ndarray:
+    """``samples`` consecutive raw MLII samples of an MIT-BIH record (for overlapping windows)."""
+    count = -(-samples // WINDOW)
+    return mitdb_windows(record, count, start).reshape(-1)[:samples]
 
-    Calibrated on MIT-BIH record 100 so every threshold lands inside the range real data
-    reaches (balanced activation bits, every threshold case exercised). Returns the exported
-    parameters as the golden model reads them back from the ``.mem`` files.
+
+def ecg17_fragments(count: int) -> np.ndarray:
+    """The first fragment of the first ``count`` classes of the 17-class set (int64)."""
+    from pymodel.datasets import ECG17_CLASSES, DatasetError, ecg17_dir, read_fragment
+
+    try:
+        root = ecg17_dir(data_dir())
+    except DatasetError as exc:
+        pytest.skip(f"17-class data not available: {exc}")
+    frags = []
+    for index, name in enumerate(ECG17_CLASSES[:count]):
+        frags.append(read_fragment(sorted((root / f"{index + 1} {name}").glob("*.mat"))[0]))
+    return np.stack(frags).astype(np.int64)
+
+
+def model_params(name: str):
+    """(params, mem_dir) of a model: ``random5`` / ``random17`` or a shipped export.
+
+    Random models (``pymodel.rtlsim.export_random_model``: random weights, BN statistics
+    calibrated on MIT-BIH record 100 so every threshold case is exercised) are exported once into
+    ``sim_build/models/<name>``, a fixed path, so simulator builds (whose ROM paths are
+    parameters) can be shared between tests.
     """
-    from pymodel.export import export_model, load_params
-    from pymodel.fold import randomize_model
-    from pymodel.model import EcgBnn
+    from conftest import SIM_BUILD
 
-    model = randomize_model(EcgBnn(num_classes), mitdb_windows("100", 4), seed=seed)
-    export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
-    return load_params(out_dir)
+    from pymodel.export import load_params
+    from pymodel.rtlsim import export_random_model
+
+    if name in SHIPPED:
+        mem_dir = REPO / "rtl" / "mem" / name
+        if not (mem_dir / "manifest.json").is_file():
+            pytest.skip(f"shipped model rtl/mem/{name}/ is not exported yet (make export)")
+        return load_params(mem_dir), mem_dir
+    if not (data_dir() / "mitdb" / "100.dat").is_file():
+        pytest.skip(f"MIT-BIH data not available in {data_dir()} (set ECG_DATA_DIR)")
+    num_classes, seed = {"random5": (5, 1), "random17": (17, 2)}[name]
+    mem_dir = SIM_BUILD / "models" / name
+    return export_random_model(num_classes, mem_dir, seed=seed, data_dir=data_dir()), mem_dir
 
 
-def stimulus(windows: np.ndarray, hop: int) -> np.ndarray:
-    """The sample stream whose windows (every ``hop`` samples) are ``windows``' rows."""
-    if hop == WINDOW:
-        return windows.reshape(-1)
-    return windows
+def flat_windows() -> np.ndarray:
+    """Flat lines: baseline 1024, zero, and a constant below -2048 (clamped, still flat)."""
+    return np.stack([np.full(WINDOW, v, dtype=np.int64) for v in (1024, 0, -3000)])
 
 
-def run_top(
-    sim: str,
-    build_id: str,
-    params,
-    mem_dir: Path,
-    samples: np.ndarray,
-    *,
-    simd: int = 16,
-    pe: int = 1,
-    hop: int = WINDOW,
-    idle: float = 0.0,
-    stall: float = 0.0,
-    seed: int = 1,
+def saturated_windows() -> np.ndarray:
+    """Real windows scaled beyond the 12-bit range, with the 16-bit extremes in them."""
+    real = mitdb_windows("208", 2, start=40 * WINDOW)
+    a = np.clip((real[0] - 1024) * 12, -32768, 32767)
+    b = np.clip((real[1] - 1024) * 40 + 5000, -32768, 32767)
+    b[100:110] = 32767
+    b[2000:2010] = -32768
+    out = np.stack([a, b]).astype(np.int64)
+    assert (np.abs(out) > 2048).any(axis=1).all()
+    return out
+
+
+@dataclass(frozen=True)
+class Case:
+    """One top-level test: simulator, RTL parameters, model, stimulus and scenario."""
+
+    sim: str
+    model: str = "random5"
+    simd: int = 16
+    pe: int = 1
+    hop: int = WINDOW
+    qdepth: int = 2
+    stimulus: str = "real1"
+    scenario: str = "classify_windows"
+    idle: float = 0.0
+    stall: float = 0.0
+    extra: tuple[tuple[str, object], ...] = field(default_factory=tuple)
+
+    @property
+    def build_id(self) -> str:
+        """Simulator build shared by every case with the same RTL parameters and model."""
+        return f"top/{self.sim}_{self.model}_s{self.simd}_p{self.pe}_h{self.hop}_q{self.qdepth}"
+
+    @property
+    def id(self) -> str:
+        """pytest id."""
+        text = f"{self.sim}-{self.model}-SIMD{self.simd}-PE{self.pe}"
+        if self.hop != WINDOW:
+            text += f"-HOP{self.hop}"
+        if self.qdepth != 2:
+            text += f"-Q{self.qdepth}"
+        text += f"-{self.stimulus}"
+        if self.scenario != "classify_windows":
+            text += f"-{self.scenario}"
+        if self.idle or self.stall:
+            text += f"-idle{self.idle}-stall{self.stall}"
+        if self.extra:
+            text += "-" + "-".join(k for k, _ in self.extra)
+        return text
+
+
+def stimulus_samples(case: Case) -> np.ndarray:
+    """The sample stream of a case (its windows are every ``hop`` samples)."""
+    name = case.stimulus
+    if name == "real1":
+        return mitdb_windows("100", 1, start=5 * WINDOW).reshape(-1)
+    if name == "real3":  # normal beats, PVCs, bigeminy
+        return np.concatenate(
+            [mitdb_windows(r, 1, start=s * WINDOW).reshape(-1) for r, s in
+             (("100", 5), ("119", 30), ("208", 12))]
+        )  # fmt: skip
+    if name == "real2":
+        return np.concatenate(
+            [mitdb_windows(r, 1, start=s * WINDOW).reshape(-1) for r, s in
+             (("106", 20), ("233", 7))]
+        )  # fmt: skip
+    if name == "flat":  # flat lines around a real window (the flag must not stick)
+        f = flat_windows()
+        real = mitdb_windows("105", 1, start=3 * WINDOW)
+        return np.concatenate([f[0], real[0], f[1], f[2]])
+    if name == "saturated":
+        return saturated_windows().reshape(-1)
+    if name == "flat_saturated":
+        return np.concatenate([flat_windows()[0], saturated_windows()[1]])
+    if name.startswith("overlap"):  # overlapping windows: 3600 + (n-1)*hop samples
+        n = int(name[len("overlap") :])
+        return mitdb_stream("201", WINDOW + (n - 1) * case.hop, start=10 * WINDOW)
+    if name.startswith("stream"):  # n back-to-back real windows
+        n = int(name[len("stream") :])
+        return mitdb_windows("203", n, start=20 * WINDOW).reshape(-1)
+    if name == "ecg17":
+        return ecg17_fragments(2).reshape(-1)
+    raise ValueError(name)
+
+
+def run_top_cocotb(
+    *, sim: str, build_id: str, parameters: dict[str, object], cfg_path: Path, testcase: str
 ) -> None:
-    """Build ``ecg_bnn_top`` and check every window of ``samples`` against the golden model."""
-    from conftest import SIM_BUILD, run_cocotb, sv_string
+    """Build ``tb/ecg_bnn_top_tb.sv`` (the top plus its clock) into ``sim_build/<build_id>`` and
+    run one cocotb test of this module; fails the pytest test when it fails.
+
+    Like ``conftest.run_cocotb`` but with the clock-generating wrapper as toplevel (Verilator
+    needs ``--timing`` for its delay).
+    """
+    from cocotb.runner import get_results, get_runner
+    from conftest import SIM_BUILD, rtl_sources, simulator_available
+
+    if not simulator_available(sim):
+        pytest.skip(f"{sim} is not installed")
+    build_dir = SIM_BUILD / build_id
+    runner = get_runner(sim)
+    build_args: list[str] = []
+    if sim == "verilator":
+        build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", "--timing"]
+    runner.build(
+        sources=[str(p) for p in rtl_sources()] + [str(REPO / "tb" / "ecg_bnn_top_tb.sv")],
+        hdl_toplevel="ecg_bnn_top_tb",
+        build_dir=build_dir,
+        parameters=parameters,
+        build_args=build_args,
+        timescale=("1ns", "1ps"),
+        always=False,
+    )
+    results = runner.test(
+        test_module="test_ecg_bnn_top",
+        hdl_toplevel="ecg_bnn_top_tb",
+        build_dir=build_dir,
+        test_dir=build_dir,
+        extra_env={"ECG_BNN_TB_CFG": str(cfg_path)},
+        testcase=testcase,
+    )
+    total, failed = get_results(results)
+    assert total > 0, f"no cocotb test ran ({results})"
+    assert failed == 0, f"{failed} of {total} cocotb tests failed ({results})"
+
+
+def run_case(case: Case) -> None:
+    """Build (or reuse) the simulator model of ``case`` and run its cocotb scenario."""
+    from conftest import SIM_BUILD, sv_string
 
     from pymodel import golden
+    from pymodel.rtlsim import file_lock, stream_windows
 
-    count = (len(samples) - WINDOW) // hop + 1
-    windows = np.stack([samples[k * hop : k * hop + WINDOW] for k in range(count)])
-    res = golden.run_batch(params, windows)
-    work = SIM_BUILD / build_id
+    params, mem_dir = model_params(case.model)
+    samples = stimulus_samples(case)
+    work = SIM_BUILD / "top_cases" / case.id
     work.mkdir(parents=True, exist_ok=True)
+    extra = dict(case.extra)
+    arrays: dict[str, np.ndarray] = {"samples": samples}
+    if case.scenario == "reset_mid_window":
+        # before the reset: one whole window and 1800 samples of the next (never classified)
+        arrays["pre"] = mitdb_stream("100", WINDOW + 1800, start=50 * WINDOW)
+    windows = stream_windows(samples, case.hop)
+    res = golden.run_batch(params, windows)
+    arrays.update(pred=res.pred, scores=res.scores, flat=res.flat)
     npz = work / "stimulus.npz"
-    np.savez(npz, samples=samples, pred=res.pred, scores=res.scores, flat=res.flat)
+    np.savez(npz, **arrays)
     cfg = {
         "npz": str(npz),
         "num_classes": params.num_classes,
-        "hop": hop,
-        "idle": idle,
-        "stall": stall,
-        "seed": seed,
+        "hop": case.hop,
+        "idle": case.idle,
+        "stall": case.stall,
+        "seed": 1,
+        **extra,
     }
     cfg_path = work / "tb_cfg.json"
     cfg_path.write_text(json.dumps(cfg))
-    run_cocotb(
-        sim=sim,
-        toplevel="ecg_bnn_top",
-        test_module="test_ecg_bnn_top",
-        build_id=f"{build_id}/{sim}",
-        parameters={
-            "NUM_CLASSES": params.num_classes,
-            "SIMD": simd,
-            "PE": pe,
-            "HOP": hop,
-            "WEIGHTS_FILE": sv_string(mem_dir / "weights.mem"),
-            "THRESHOLDS_FILE": sv_string(mem_dir / "thresholds.mem"),
-            "SCORES_FILE": sv_string(mem_dir / "scores.mem"),
-        },
-        extra_env={"ECG_BNN_TB_CFG": str(cfg_path)},
-    )
+    with file_lock(SIM_BUILD / f"{case.build_id}.lock"):
+        run_top_cocotb(
+            sim=case.sim,
+            build_id=case.build_id,
+            parameters={
+                "NUM_CLASSES": params.num_classes,
+                "SIMD": case.simd,
+                "PE": case.pe,
+                "HOP": case.hop,
+                "QDEPTH": case.qdepth,
+                "WEIGHTS_FILE": sv_string(mem_dir / "weights.mem"),
+                "THRESHOLDS_FILE": sv_string(mem_dir / "thresholds.mem"),
+                "SCORES_FILE": sv_string(mem_dir / "scores.mem"),
+            },
+            cfg_path=cfg_path,
+            testcase=case.scenario,
+        )
 
 
-@pytest.fixture(scope="module")
-def random5(tmp_path_factory):
-    """A randomized, calibrated 5-class model exported to a temporary directory."""
-    out = tmp_path_factory.mktemp("random5")
-    return random_model_params(5, out), out
+ICA, VER = "icarus", "verilator"
+CASES = [
+    # Icarus: the essential cases, 1-2 windows each
+    Case(ICA, stimulus="real1"),
+    Case(ICA, simd=64, pe=4, stimulus="flat_saturated", idle=0.2, stall=0.3),
+    Case(ICA, hop=1800, stimulus="overlap2"),
+    Case(ICA, model="bnn5_paper", stimulus="real1"),
+    # Verilator: default configuration, real windows, stimulus variation
+    Case(VER, stimulus="real3"),
+    Case(VER, stimulus="real3", idle=0.3, stall=0.6),
+    Case(VER, stimulus="flat"),
+    Case(VER, stimulus="saturated", idle=0.1, stall=0.2),
+    # other parallelism (SIMD in 8..64, PE in 1..8; PE=8 > 5 classes leaves block-6 lanes idle)
+    Case(VER, simd=8, pe=1, stimulus="real2"),
+    Case(VER, simd=32, pe=2, stimulus="real2", idle=0.1, stall=0.3),
+    Case(VER, simd=64, pe=8, stimulus="real2"),
+    # 17 classes (with PE=4 the last block-6 group has one class)
+    Case(VER, model="random17", stimulus="real2"),
+    Case(VER, model="random17", simd=32, pe=4, stimulus="flat_saturated", stall=0.3),
+    # overlapping windows (the input outruns the engine: queue and ring back-pressure)
+    Case(VER, hop=1800, stimulus="overlap4"),
+    Case(VER, hop=1800, stimulus="overlap4", idle=0.2, stall=0.3),
+    Case(VER, hop=360, qdepth=4, stimulus="overlap6"),
+    # reset in the middle of a window / with a result pending; long output stall
+    Case(VER, stimulus="real2", scenario="reset_mid_window", extra=(("reset_wait", 50_000),)),
+    Case(VER, stimulus="real2", scenario="reset_mid_window", extra=(("pending", True),)),
+    Case(
+        VER,
+        hop=1800,
+        stimulus="overlap3",
+        scenario="reset_mid_window",
+        extra=(("reset_wait", 20_000),),
+    ),
+    Case(
+        VER,
+        stimulus="stream7",
+        scenario="long_output_stall",
+        # result slot, engine, z buffer, QDEPTH=2 queued windows, the ring up to the sample that
+        # would complete the next window, and that sample plus one more in the input skid buffer
+        extra=(("expect_stopped", (2 + 4) * WINDOW + 1),),
+    ),
+    # the shipped trained models
+    Case(VER, model="bnn5_paper", stimulus="real3"),
+    Case(VER, model="bnn5_interpatient", stimulus="real3"),
+    Case(VER, model="bnn17", stimulus="ecg17"),
+]
 
 
-@pytest.fixture(scope="module")
-def random17(tmp_path_factory):
-    """A randomized, calibrated 17-class model exported to a temporary directory."""
-    out = tmp_path_factory.mktemp("random17")
-    return random_model_params(17, out, seed=2), out
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_top(case: Case) -> None:
+    """One top-level case: every result equals the golden model's, in order, nothing extra."""
+    run_case(case)
 
 
-@pytest.mark.parametrize("sim", ["verilator", "icarus"])
-def test_top_one_window(sim, random5):
-    """One real MIT-BIH window, default configuration, both simulators."""
-    params, mem_dir = random5
-    samples = mitdb_windows("100", 1, start=5 * WINDOW).reshape(-1)
-    run_top(sim, f"top_one_window_{sim}", params, mem_dir, samples)
+def test_stream_testbench() -> None:
+    """The file-driven testbench behind scripts/run_sim.py and the benchmarks (Verilator).
+
+    Two real windows with idle cycles and back-pressure: every result equals the golden model,
+    each window's latency and per-layer engine cycles are reported and within sane bounds.
+    """
+    from conftest import simulator_available
+
+    from pymodel.rtlsim import TopConfig, classify, ideal_cycles
+
+    if not simulator_available("verilator"):
+        pytest.skip("verilator is not installed")
+    params, mem_dir = model_params("random5")
+    windows = mitdb_windows("119", 2, start=40 * WINDOW)
+    cfg = TopConfig()
+    cmp = classify("verilator", cfg, mem_dir, params, windows, idle=0.2, stall=0.3)
+    assert cmp.agreement == 1.0, f"windows {cmp.mismatches} differ from the golden model"
+    (run,) = cmp.runs
+    assert len(run.results) == 2 and len(run.window_cycles) == 2
+    assert len(run.layer_cycles) == 2
+    ideal = sum(ideal_cycles(5, 16, 1))
+    for layers in run.layer_cycles:
+        assert all(c > 0 for c in layers)
+        assert ideal <= sum(layers) <= 1.25 * ideal, f"engine cycles {layers}"
+    for lat in run.latencies():
+        assert ideal < lat < 2 * ideal, f"latency {lat} cycles"
