@@ -190,7 +190,14 @@ def yosys(script: str, work: Path, name: str) -> dict[str, Any]:
     ys.write_text(script + f"tee -q -o {name}.stat.json stat -json\n")
     run_tool(["yosys", "-q", "-l", f"{name}.log", str(ys)], work / f"{name}.stdout", work)
     text = (work / f"{name}.stat.json").read_text()
-    return json.loads(text[text.index("{") :])
+    text = text[text.index("{") :]
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        # Yosys 0.23 prints the hierarchy tree unquoted inside the "design" entry of a
+        # hierarchical design: keep the per-module part only
+        modules_end = text.rindex("\n   },", 0, text.index('"design"'))
+        return json.loads(text[:modules_end] + "\n   }\n}")
 
 
 def cell_counts(stat: dict[str, Any], module: str | None = None) -> dict[str, int]:
@@ -343,8 +350,8 @@ def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
     rows = []
     for name in stat["modules"]:
         s = ice40_summary(cell_counts(stat, name))
-        bare = name.lstrip("\\")
-        short = re.sub(r"^\$paramod\$[0-9a-f]+\\|^\$paramod\\", "", bare).split("\\")[0]
+        found = re.search(r"(ecg_bnn_\w+)", name)
+        short = found.group(1) if found else name
         rows.append({"module": short, "yosys_name": name, **s})
     rows.sort(key=lambda r: -r["LUT"])
     log(f"{cfg.name}: per-module breakdown of {len(rows)} module definitions")
