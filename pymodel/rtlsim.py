@@ -110,7 +110,11 @@ class StreamRun:
     log: list[str] = field(default_factory=list)
 
     def latencies(self) -> list[int]:
-        """Cycles from each window's last sample to its result (HOP = 3600 runs)."""
+        """Cycles from each window's last sample to its result (HOP = 3600 runs).
+
+        Only the first is the IP's latency when windows stream back to back: later windows
+        also wait for the engine to finish the earlier ones.
+        """
         return [r.cycle - w for r, w in zip(self.results, self.window_cycles, strict=False)]
 
 
