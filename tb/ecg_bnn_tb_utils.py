@@ -81,11 +81,24 @@ def data_dir() -> Path:
     return Path(os.environ.get("ECG_DATA_DIR") or default)
 
 
-def export_random_model(num_classes: int, out_dir: Path, seed: int = 1):
-    """A randomized model calibrated on MIT-BIH (``test_ecg_bnn_top.random_model_params``)."""
-    from test_ecg_bnn_top import random_model_params
+def random_model(num_classes: int):
+    """(params, mem_dir) of the randomized calibrated model shared with the top-level test.
 
-    return random_model_params(num_classes, out_dir, seed=seed)
+    ``pymodel.rtlsim.export_random_model`` (random weights, BN statistics measured on MIT-BIH
+    record 100, so every threshold case occurs) into the fixed ``sim_build/models/random<C>``
+    (exported once under a lock; a fixed ROM path lets simulator builds be reused).
+    """
+    import pytest
+    from conftest import SIM_BUILD
+
+    from pymodel.rtlsim import export_random_model
+
+    if not (data_dir() / "mitdb" / "100.dat").is_file():
+        pytest.skip(f"MIT-BIH data not available in {data_dir()} (set ECG_DATA_DIR)")
+    seed = {5: 1, 17: 2}[num_classes]
+    mem_dir = SIM_BUILD / "models" / f"random{num_classes}"
+    params = export_random_model(num_classes, mem_dir, seed=seed, data_dir=data_dir())
+    return params, mem_dir
 
 
 def signed_np(values: np.ndarray, width: int) -> np.ndarray:
@@ -328,3 +341,47 @@ def with_idle(beats: Sequence[object], rng: random.Random, idle: float) -> list[
             out.append(None)
         out.append(b)
     return out
+
+
+def ecg_windows(picks: Sequence[tuple[str, int]]) -> np.ndarray:
+    """Raw MIT-BIH MLII windows ``(len(picks), 3600)``: (record, window index) pairs.
+
+    Reads through ``test_ecg_bnn_top.mitdb_windows`` (skips the test when the data is missing).
+    """
+    from test_ecg_bnn_top import WINDOW, mitdb_windows
+
+    return np.concatenate([mitdb_windows(rec, 1, start=k * WINDOW) for rec, k in picks])
+
+
+def edge_windows(n: int = 3600) -> np.ndarray:
+    """Hand-made windows of ``n`` samples: flat lines (also clamped), saturated, near-flat."""
+    rng = np.random.default_rng(n)
+    out = [
+        np.full(n, 1024),  # flat at the MIT-BIH baseline
+        np.full(n, -3000),  # flat after the clamp
+        np.tile([-2048, 2047], n // 2),  # the largest variance
+        np.tile([-30000, 30000], n // 2),  # the same after the clamp
+        rng.integers(-32768, 32768, n),  # mostly saturated
+        np.where(np.arange(n) == 7, 1025, 1024),  # one sample off: the smallest variance
+        np.where(np.arange(n) < n // 2, -2048, 2047),  # a step between the clamps
+    ]
+    return np.stack(out).astype(np.int64)
+
+
+def front_end_ref(x: np.ndarray) -> dict[str, np.ndarray]:
+    """The front-end contract for windows of any length ``n`` (``golden.front_end`` has n = 3600).
+
+    Same formulas: clamp, S1, S2, V = n*S2 - S1^2, r = isqrt(V), G = floor(2^32/r) (0 if flat),
+    z = ((n*x - S1)*G + 2^23) >> 24.
+    """
+    from pymodel import golden
+
+    n = x.shape[-1]
+    x = np.clip(x.astype(np.int64), golden.SAMPLE_MIN, golden.SAMPLE_MAX)
+    s1, s2 = x.sum(axis=-1), (x * x).sum(axis=-1)
+    v = n * s2 - s1 * s1
+    flat = v == 0
+    r = golden.isqrt_array(v)
+    g = golden.gain(r, flat)
+    z = golden.normalize(n * x - s1[..., None], g)
+    return {"samples": x, "s1": s1, "s2": s2, "v": v, "r": r, "g": g, "flat": flat, "z": z}
