@@ -6,6 +6,8 @@ For each parallelism setting (SIMD x PE) the stream testbench (``tb/ecg_bnn_tb_s
 - the engine's busy cycles per layer (``layer_o`` / ``busy_o`` of ``ecg_bnn_engine``),
 - the latency: cycles from a window's last input sample to its result on ``m_axis``,
 - the interval: cycles between consecutive results while windows stream back to back,
+- front: last sample -> z buffer ready (slower than alone: the next window's ring writes,
+  streaming in at full rate, take priority over the z pass' ring reads),
 
 against the ideal = sum over layers of ceil(MACs / MACs per cycle), where blocks 2-6 do
 ``SIMD*PE`` binary MACs per cycle and block 1 ``7*PE`` (one 7-tap Q8 sum per PE per cycle,
@@ -38,6 +40,19 @@ from pymodel.rtlsim import (  # noqa: E402
 
 CONFIGS = ((16, 1), (8, 1), (16, 2), (32, 2), (32, 4), (64, 4), (64, 8))
 TARGET = 1.25
+# where the cycles above the ideal go (read from the engine's schedule, ecg_bnn_engine.sv)
+CAUSES = {
+    1: "stride 2: the z buffer gives one sample per cycle and each conv output needs two new "
+    "samples, so the 7-tap PE works every other cycle (2.0x); fixing it needs two z reads per "
+    "cycle (a 32-bit z buffer)",
+    2: "56-bit rows (7*8) padded to whole SIMD chunks: exact at SIMD 8, 64 bits above (1.14x)",
+    3: "112-bit rows: exact at SIMD 8/16, 128 bits at SIMD 32/64 (1.14x); per-group row loads",
+    4: "224-bit rows (256 at SIMD 64: 1.14x); per channel group the rows are loaded one ROM word "
+    "per cycle (PE*14 cycles) and the pipeline drains (8 cycles)",
+    5: "as block 4, with 64/PE channel groups",
+    6: "per class a sequential 16x16 multiply pair in ecg_bnn_result (~36 cycles), row loads, "
+    "and idle lanes when PE does not divide the class count",
+}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -131,8 +146,13 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     for simd, pe in tqdm(configs, desc="settings", unit="cfg"):
         rows.append(measure(args.sim, TopConfig(args.classes, simd, pe), mem_dir, windows))
-    print_table(rows)
     default = next((r for r in rows if (r["simd"], r["pe"]) == (16, 1)), None)
+    print_table(rows)
+    if default is not None:
+        print("\ncycles above the ideal, SIMD=16 PE=1, by layer:")
+        for x in default["layers"]:
+            extra = x["cycles"] - x["ideal"]
+            print(f"  L{x['layer']} +{extra:>6.0f}  {CAUSES[x['layer']]}")
     out = {
         "simulator": args.sim,
         "num_classes": args.classes,
@@ -142,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         "ceil(C_out*L_conv*7 / (7*PE))",
         "target_latency_ratio_default": TARGET,
         "settings": rows,
+        "overhead_causes": {f"L{k}": v for k, v in CAUSES.items()},
         "wall_s": round(time.perf_counter() - start, 1),
     }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
