@@ -48,9 +48,10 @@ def pct(value: float | None) -> str:
 
 
 def rtl_entry(bench: dict, protocol: str) -> dict:
-    """The RTL benchmark's figures of one protocol ({} when not run)."""
-    entry = bench.get("protocols", bench).get(protocol, {})
-    return entry if isinstance(entry, dict) else {}
+    """The Verilator run of the RTL benchmark on one protocol's test set ({} when not run)."""
+    runs = bench.get("sets", {}).get(protocol, {}).get("runs", [])
+    verilator = [r for r in runs if r.get("simulator") == "verilator"]
+    return verilator[0] if verilator else {}
 
 
 def accuracy_table() -> str:
@@ -71,7 +72,7 @@ def accuracy_table() -> str:
             continue
         ag, rtl = agreement.get(protocol, {}), rtl_entry(bench, protocol)
         rtl_windows = rtl.get("windows")
-        rtl_acc = pct(rtl.get("accuracy"))
+        rtl_acc = pct(rtl.get("accuracy_rtl"))
         if rtl_windows and rtl_windows != ev["bnn"]["test_windows"]:
             rtl_acc += f" ({rtl_windows} windows)"
         rows.append(
@@ -134,10 +135,17 @@ def performance_table() -> str:
         include("cycles.md", "_Cycles not measured yet: run `make bench`._"),
         include("energy.md", "_Energy not estimated yet: run `make fpga`._"),
     ]
-    bench = load_json("rtl_benchmark.json")
-    throughput = bench.get("throughput", {})
-    if throughput:
-        cells = ", ".join(f"{sim} {wps:.2f} windows/s" for sim, wps in throughput.items())
+    runs = [
+        (name, run)
+        for name, entry in load_json("rtl_benchmark.json").get("sets", {}).items()
+        for run in entry.get("runs", [])
+    ]
+    if runs:
+        cells = "; ".join(
+            f"{run['simulator']} on `{name}` ({run['windows']} windows): "
+            f"{run['windows_per_s_per_process']:.2f} windows/s per process"
+            for name, run in runs
+        )
         parts.append(f"RTL simulation throughput (`scripts/bench_rtl.py`): {cells}.")
     return "\n\n".join(parts)
 
