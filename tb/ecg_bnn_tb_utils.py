@@ -385,3 +385,43 @@ def front_end_ref(x: np.ndarray) -> dict[str, np.ndarray]:
     g = golden.gain(r, flat)
     z = golden.normalize(n * x - s1[..., None], g)
     return {"samples": x, "s1": s1, "s2": s2, "v": v, "r": r, "g": g, "flat": flat, "z": z}
+
+
+if cocotb is not None:
+
+    async def z_windows(dut, count: int, n: int, rng: random.Random, hold: int, out: list) -> None:
+        """The engine side of the z buffer: collect every window, then release it.
+
+        Records the z buffer writes (``zbuf_we_o``) of a window until ``zready_o``; checks each
+        of the ``n`` addresses was written, appends ``(z list, zflat_o)`` to ``out``, keeps the
+        buffer up to ``hold`` random cycles (no write may happen meanwhile) and pulses
+        ``zrelease_i``.
+        """
+        z: list[int | None] = [None] * n
+        while len(out) < count:
+            await ReadOnly()
+            if int(dut.zbuf_we_o.value):
+                z[int(dut.zbuf_waddr_o.value)] = to_signed(int(dut.zbuf_wdata_o.value), 16)
+            if int(dut.zready_o.value):
+                missing = [i for i, v in enumerate(z) if v is None]
+                assert not missing, f"window {len(out)}: z {missing[:5]}... never written"
+                out.append((z, int(dut.zflat_o.value)))
+                for _ in range(rng.randrange(hold + 1)):
+                    await RisingEdge(dut.clk_i)
+                    await ReadOnly()
+                    assert int(dut.zready_o.value) == 1 and int(dut.zbuf_we_o.value) == 0
+                await RisingEdge(dut.clk_i)
+                dut.zrelease_i.value = 1
+                await RisingEdge(dut.clk_i)
+                dut.zrelease_i.value = 0
+                z = [None] * n
+                continue
+            await RisingEdge(dut.clk_i)
+
+    def check_z_windows(got: list, z: np.ndarray, flat: np.ndarray) -> None:
+        """Compare collected windows with the expected z (n_windows, n) and flat flags."""
+        assert len(got) == len(z), f"{len(got)} windows, expected {len(z)}"
+        for k, (zw, fl) in enumerate(got):
+            bad = [i for i in range(len(zw)) if zw[i] != int(z[k][i])]
+            assert not bad, f"window {k}: {len(bad)} wrong z, first z[{bad[0]}] = {zw[bad[0]]}"
+            assert fl == int(flat[k]), f"window {k}: flat {fl}, expected {flat[k]}"

@@ -1,0 +1,102 @@
+"""``ecg_bnn_frontend``: sample input, sample ring and normalisation together; every ``z_i``
+written into the z buffer exact against ``golden.front_end`` (N = 3600) or the same contract for
+overlapping N = 1200 windows (HOP = 600, one queue entry, a small ring).
+
+Samples stream in through the valid/ready input with random idle cycles; the engine side holds
+each finished z buffer a random time (long enough in the small configuration that the ring and
+queue fill and ``s_ready_o`` must fall: back-pressure, nothing lost). Windows: real MIT-BIH ECG,
+a flat line (z = 0, flat = 1), the largest variance and saturated samples beyond the clamp. A
+reset in the middle of the stream must restart cleanly.
+"""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from ecg_bnn_tb_utils import (
+    SIMS,
+    build_id,
+    ecg_windows,
+    edge_windows,
+    front_end_ref,
+    load_cfg,
+    run_unit,
+    to_unsigned,
+)
+
+try:  # the cocotb side only exists inside a simulator
+    import cocotb
+    from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
+    from ecg_bnn_tb_utils import check_z_windows, reset, start_clock, stream_source, z_windows
+except ImportError:  # pragma: no cover
+    cocotb = None
+
+IDLE = {"s_valid_i": 0, "s_data_i": 0, "zrelease_i": 0}
+
+
+if cocotb is not None:
+
+    async def stalls(dut, count: list[int]) -> None:
+        """Count cycles with a sample waiting and ``s_ready_o`` low."""
+        while True:
+            await ReadOnly()
+            if int(dut.s_valid_i.value) and not int(dut.s_ready_o.value):
+                count[0] += 1
+            await RisingEdge(dut.clk_i)
+
+    @cocotb.test()
+    async def frontend_windows(dut):
+        """Every window's z values and flat flag; back-pressure where the hold is long."""
+        cfg = load_cfg()
+        arr = cfg["arrays"]
+        rng = random.Random(5)
+        items = [to_unsigned(int(x), 16) for x in arr["stream"]]
+        sig = (dut.clk_i, dut.s_data_i, dut.s_valid_i, dut.s_ready_o)
+        start_clock(dut.clk_i)
+        await reset(dut, **IDLE)
+        src = cocotb.start_soon(stream_source(*sig, items, rng, cfg["idle"]))
+        await ClockCycles(dut.clk_i, cfg["n"] + 50)  # the first window is being normalised
+        src.kill()
+        await reset(dut, **IDLE)
+        stalled = [0]
+        cocotb.start_soon(stalls(dut, stalled))
+        cocotb.start_soon(stream_source(*sig, items, rng, cfg["idle"]))
+        got: list = []
+        await z_windows(dut, len(arr["z"]), cfg["n"], rng, cfg["hold"], got)
+        check_z_windows(got, arr["z"], arr["flat"])
+        dut._log.info("%d windows exact, %d input stall cycles", len(got), stalled[0])
+        if cfg["expect_stall"]:
+            assert stalled[0] > 0, "the long hold should have back-pressured the input"
+
+
+CONFIGS = [  # N, HOP, RING_DEPTH, QDEPTH, ZDEPTH, idle, hold
+    (3600, 3600, 16384, 2, 4096, 0.1, 500),
+    (1200, 600, 2048, 1, 2048, 0.2, 3000),
+]
+
+
+@pytest.mark.parametrize("sim", SIMS)
+@pytest.mark.parametrize(("n", "hop", "ring", "qdepth", "zdepth", "idle", "hold"), CONFIGS)
+def test_frontend(sim, n, hop, ring, qdepth, zdepth, idle, hold):
+    """Real ECG + edge windows at N = 3600; overlapping, back-pressured N = 1200 windows."""
+    rng = np.random.default_rng(n)
+    if n == 3600:
+        wins = np.concatenate([ecg_windows([("119", 5), ("232", 2)]), edge_windows(n)[[0, 4]]])
+        stream = wins.reshape(-1)
+    else:
+        stream = np.concatenate([np.full(n, 1024), rng.integers(-2048, 2048, 4 * hop)])
+        stream[n + 100 : n + 140] = -32768
+    count = (len(stream) - n) // hop + 1
+    ref = front_end_ref(np.stack([stream[k * hop : k * hop + n] for k in range(count)]))
+    assert ref["flat"].any() and not ref["flat"].all()
+    run_unit(
+        sim=sim,
+        toplevel="ecg_bnn_frontend",
+        test_module="test_ecg_bnn_frontend",
+        bid=build_id("frontend", sim, N=n, HOP=hop, Q=qdepth),
+        parameters={"N": n, "HOP": hop, "RING_DEPTH": ring, "QDEPTH": qdepth, "ZDEPTH": zdepth},
+        cfg={"n": n, "idle": idle, "hold": hold, "expect_stall": n == 1200},
+        arrays={"stream": stream, "z": ref["z"], "flat": ref["flat"]},
+    )
