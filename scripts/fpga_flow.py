@@ -499,6 +499,7 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "fpga.json").write_text(json.dumps(res, indent=2) + "\n")
     (args.out / "fpga.md").write_text(markdown(res))
+    print(markdown(res))
     log(f"wrote {args.out / 'fpga.json'} and {args.out / 'fpga.md'}")
     return 0
 
