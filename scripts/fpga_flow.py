@@ -432,6 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--configs", nargs="*", help="subset of: default smallest largest board_up5k")
+    ap.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        metavar="SIMD,PE",
+        help="also build this parallelism (named simd<S>_pe<P>; repeatable)",
+    )
     ap.add_argument("--mem-dir", type=Path, help="ROM image directory (default: see above)")
     ap.add_argument("--freq", type=float, default=12.0, help="clock constraint, MHz (12)")
     ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (1)")
@@ -447,6 +454,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"fpga_flow: {tool} not found (make tools)", file=sys.stderr)
             return 2
     configs = default_configs()
+    for extra in args.extra:
+        simd, pe = (int(v) for v in extra.split(","))
+        configs.append(Config(f"simd{simd}_pe{pe}", simd, pe))
     if args.configs:
         configs = [c for c in configs if c.name in args.configs]
     BUILD.mkdir(parents=True, exist_ok=True)
