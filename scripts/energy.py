@@ -95,7 +95,7 @@ def simulate_cycles(simd: int, pe: int, mem: Path) -> dict[str, int]:
     """Cycles of one window of ``ecg_bnn_top`` (Verilator via the cocotb runner)."""
     sys.path[:0] = [str(REPO / "tb"), str(REPO / "scripts"), str(REPO)]
     from conftest import SIM_BUILD, run_cocotb, sv_string
-    from test_ecg_bnn_top import mitdb_windows
+    from fpga_flow import mitdb_windows
 
     work = SIM_BUILD / f"energy_SIMD{simd}_PE{pe}"
     work.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -104,25 +105,34 @@ def board_sources() -> list[Path]:
     return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
 
 
+def fpga_flow():
+    """``scripts/fpga_flow.py`` (MIT-BIH reader and randomized model export)."""
+    scripts = str(REPO / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import fpga_flow as flow
+
+    if not (flow.data_dir() / "mitdb" / "100.dat").exists():
+        pytest.skip("MIT-BIH records not available (set ECG_DATA_DIR)")
+    return flow
+
+
 @pytest.fixture(scope="module")
 def random5(tmp_path_factory):
     """A randomized, calibrated 5-class model exported to a temporary directory."""
-    from test_ecg_bnn_top import random_model_params
-
     out = tmp_path_factory.mktemp("board_random5")
-    return random_model_params(5, out), out
+    return fpga_flow().export_random_model(out, num_classes=5, seed=1), out
 
 
 @pytest.mark.parametrize("sim", ["verilator", "icarus"])
 def test_board_uart_window(sim, random5):
     """One real MIT-BIH window over the UART, reply frame vs the golden model."""
     from conftest import SIM_BUILD, run_cocotb, sv_string
-    from test_ecg_bnn_top import WINDOW, mitdb_windows
 
     from pymodel import golden
 
     params, mem_dir = random5
-    window = mitdb_windows("100", 1, start=7 * WINDOW)
+    window = fpga_flow().mitdb_windows("100", 1, start=7 * 3600)
     res = golden.run_batch(params, window)
     work = SIM_BUILD / f"board_up5k_{sim}"
     work.mkdir(parents=True, exist_ok=True)
