@@ -46,7 +46,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "  python scripts/run_sim.py --model rtl/mem/bnn17 --windows 20",
     )
     p.add_argument(
-        "--sim", choices=SIMULATORS, default="verilator", help="simulator (default %(default)s)"
+        "--sim",
+        choices=SIMULATORS,
+        default="verilator",
+        help="simulator (default %(default)s; Verilator runs a few windows per second, Icarus "
+        "takes 20-40 s per window)",
     )
     p.add_argument(
         "--model",
@@ -75,7 +79,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         metavar="FILE.fst",
         help="dump an FST waveform of the whole run (default file sim_build/waves/"
-        "run_sim_<sim>.fst; large: combine with --limit)",
+        "run_sim_<sim>.fst; about 10 MB per window: combine with --limit)",
     )
     p.add_argument(
         "--jobs",
