@@ -510,7 +510,14 @@ def main(argv: list[str] | None = None) -> int:
                 log(f"{cfg.name}: exceeds the UP5K after synthesis, not placed")
                 return
         if not args.no_pnr:
-            entry["pnr"] = pnr_ice40(cfg, mem, args.freq, args.seed)
+            try:
+                entry["pnr"] = pnr_ice40(cfg, mem, args.freq, args.seed)
+            except RuntimeError as exc:  # e.g. more logic cells than the device has
+                reason = next(
+                    (ln for ln in str(exc).splitlines() if "ERROR" in ln), str(exc).splitlines()[0]
+                )
+                entry["pnr_skipped"] = f"place and route failed: {reason.strip()}"
+                log(f"{cfg.name}: {entry['pnr_skipped']}")
 
     jobs: list[Callable[[], Any]] = [lambda c=c: ice40_job(c) for c in configs]
     if not args.no_xilinx:
