@@ -4,10 +4,14 @@ Two halves, like every test module here:
 
 - pytest side: :func:`run_unit` writes the test's configuration (a JSON dict plus optional numpy
   arrays) next to the build and runs one cocotb test module against one RTL module with
-  ``conftest.run_cocotb``; :func:`build_id` names the build directory after the parameters.
-- cocotb side: clock and reset, signed/unsigned conversion, a valid/ready source and sink that
-  decide every handshake in the ReadOnly phase before the clock edge (both simulators agree on
-  that), and waiting for a one-cycle pulse without a Python coroutine per cycle.
+  ``conftest.run_cocotb``; :func:`build_id` names the build directory after the parameters;
+  :func:`random_model`, :func:`ecg_windows`, :func:`edge_windows` and :func:`front_end_ref`
+  provide models, real and hand-made stimulus and the front-end contract for any window length.
+- cocotb side: clock and reset, signed/unsigned conversion, a valid/ready source that decides
+  every handshake in the ReadOnly phase before the clock edge (both simulators agree on that), a
+  stall-stability monitor, a beat driver/collector for pipelined units, the start/busy/done
+  protocol of the sequential arithmetic units, the z-buffer side of the front end, and waiting
+  for a one-cycle pulse without a Python coroutine per cycle.
 """
 
 from __future__ import annotations
@@ -101,10 +105,48 @@ def random_model(num_classes: int):
     return params, mem_dir
 
 
-def signed_np(values: np.ndarray, width: int) -> np.ndarray:
-    """Reinterpret unsigned ``width``-bit integers as two's complement (int64)."""
-    v = np.asarray(values, dtype=np.int64)
-    return np.where(v >> (width - 1) & 1, v - (1 << width), v)
+def ecg_windows(picks: Sequence[tuple[str, int]]) -> np.ndarray:
+    """Raw MIT-BIH MLII windows ``(len(picks), 3600)``: (record, window index) pairs.
+
+    Reads through ``test_ecg_bnn_top.mitdb_windows`` (skips the test when the data is missing).
+    """
+    from test_ecg_bnn_top import WINDOW, mitdb_windows
+
+    return np.concatenate([mitdb_windows(rec, 1, start=k * WINDOW) for rec, k in picks])
+
+
+def edge_windows(n: int = 3600) -> np.ndarray:
+    """Hand-made windows of ``n`` samples: flat lines (also clamped), saturated, near-flat."""
+    rng = np.random.default_rng(n)
+    out = [
+        np.full(n, 1024),  # flat at the MIT-BIH baseline
+        np.full(n, -3000),  # flat after the clamp
+        np.tile([-2048, 2047], n // 2),  # the largest variance
+        np.tile([-30000, 30000], n // 2),  # the same after the clamp
+        rng.integers(-32768, 32768, n),  # mostly saturated
+        np.where(np.arange(n) == 7, 1025, 1024),  # one sample off: the smallest variance
+        np.where(np.arange(n) < n // 2, -2048, 2047),  # a step between the clamps
+    ]
+    return np.stack(out).astype(np.int64)
+
+
+def front_end_ref(x: np.ndarray) -> dict[str, np.ndarray]:
+    """The front-end contract for windows of any length ``n`` (``golden.front_end`` has n = 3600).
+
+    Same formulas: clamp, S1, S2, V = n*S2 - S1^2, r = isqrt(V), G = floor(2^32/r) (0 if flat),
+    z = ((n*x - S1)*G + 2^23) >> 24.
+    """
+    from pymodel import golden
+
+    n = x.shape[-1]
+    x = np.clip(x.astype(np.int64), golden.SAMPLE_MIN, golden.SAMPLE_MAX)
+    s1, s2 = x.sum(axis=-1), (x * x).sum(axis=-1)
+    v = n * s2 - s1 * s1
+    flat = v == 0
+    r = golden.isqrt_array(v)
+    g = golden.gain(r, flat)
+    z = golden.normalize(n * x - s1[..., None], g)
+    return {"samples": x, "s1": s1, "s2": s2, "v": v, "r": r, "g": g, "flat": flat, "z": z}
 
 
 # ----------------------------------------------------------------------------- both sides
@@ -126,6 +168,16 @@ def mem_image(path: Path, words: Sequence[int], width: int) -> Path:
     digits = (width + 3) // 4
     path.write_text("".join(f"{int(w):0{digits}x}\n" for w in words))
     return path
+
+
+def with_idle(beats: Sequence[object], rng: random.Random, idle: float) -> list[object]:
+    """Insert idle cycles (``None``) before beats with probability ``idle`` each."""
+    out: list[object] = []
+    for b in beats:
+        while idle and rng.random() < idle:
+            out.append(None)
+        out.append(b)
+    return out
 
 
 # ----------------------------------------------------------------------------- cocotb side
@@ -153,15 +205,6 @@ if cocotb is not None:
         await ClockCycles(dut.clk_i, cycles)
         dut.rst_ni.value = 1
         await RisingEdge(dut.clk_i)
-
-    async def wait_high(clk, sig, timeout: int, what: str = "") -> int:
-        """Wait (cycle by cycle, sampled in ReadOnly) until ``sig`` is 1; returns the cycles."""
-        for n in range(timeout):
-            await ReadOnly()
-            if sig.value.is_resolvable and int(sig.value) == 1:
-                return n
-            await RisingEdge(clk)
-        raise AssertionError(f"timeout after {timeout} cycles waiting for {what or sig._name}")
 
     async def wait_pulse(clk, sig, timeout: int, what: str = "") -> None:
         """Wait for the rising edge of ``sig`` without a per-cycle coroutine, then for ReadOnly."""
@@ -197,34 +240,6 @@ if cocotb is not None:
                         accepted.append(int(item))
                     break
         valid.value = 0
-
-    async def stream_sink(
-        clk,
-        data,
-        valid,
-        ready,
-        count: int,
-        rng: random.Random,
-        stall: float = 0.0,
-        out: list[int] | None = None,
-        check: Callable[[], None] | None = None,
-    ) -> list[int]:
-        """Valid/ready sink: ``stall`` is the probability of holding ``ready`` low in a cycle.
-
-        ``check`` runs in every ReadOnly phase (protocol assertions while a beat waits).
-        """
-        out = [] if out is None else out
-        while len(out) < count:
-            rdy = 0 if (stall and rng.random() < stall) else 1
-            ready.value = rdy
-            await ReadOnly()
-            if check is not None:
-                check()
-            if rdy and valid.value:
-                out.append(int(data.value))
-            await RisingEdge(clk)
-        ready.value = 0
-        return out
 
     async def sequential_op(
         dut,
@@ -331,63 +346,6 @@ if cocotb is not None:
                 got.append(tuple(int(getattr(dut, o).value) for o in outs))
         await FallingEdge(dut.clk_i)
         return got
-
-
-def with_idle(beats: Sequence[object], rng: random.Random, idle: float) -> list[object]:
-    """Insert idle cycles (``None``) before beats with probability ``idle`` each."""
-    out: list[object] = []
-    for b in beats:
-        while idle and rng.random() < idle:
-            out.append(None)
-        out.append(b)
-    return out
-
-
-def ecg_windows(picks: Sequence[tuple[str, int]]) -> np.ndarray:
-    """Raw MIT-BIH MLII windows ``(len(picks), 3600)``: (record, window index) pairs.
-
-    Reads through ``test_ecg_bnn_top.mitdb_windows`` (skips the test when the data is missing).
-    """
-    from test_ecg_bnn_top import WINDOW, mitdb_windows
-
-    return np.concatenate([mitdb_windows(rec, 1, start=k * WINDOW) for rec, k in picks])
-
-
-def edge_windows(n: int = 3600) -> np.ndarray:
-    """Hand-made windows of ``n`` samples: flat lines (also clamped), saturated, near-flat."""
-    rng = np.random.default_rng(n)
-    out = [
-        np.full(n, 1024),  # flat at the MIT-BIH baseline
-        np.full(n, -3000),  # flat after the clamp
-        np.tile([-2048, 2047], n // 2),  # the largest variance
-        np.tile([-30000, 30000], n // 2),  # the same after the clamp
-        rng.integers(-32768, 32768, n),  # mostly saturated
-        np.where(np.arange(n) == 7, 1025, 1024),  # one sample off: the smallest variance
-        np.where(np.arange(n) < n // 2, -2048, 2047),  # a step between the clamps
-    ]
-    return np.stack(out).astype(np.int64)
-
-
-def front_end_ref(x: np.ndarray) -> dict[str, np.ndarray]:
-    """The front-end contract for windows of any length ``n`` (``golden.front_end`` has n = 3600).
-
-    Same formulas: clamp, S1, S2, V = n*S2 - S1^2, r = isqrt(V), G = floor(2^32/r) (0 if flat),
-    z = ((n*x - S1)*G + 2^23) >> 24.
-    """
-    from pymodel import golden
-
-    n = x.shape[-1]
-    x = np.clip(x.astype(np.int64), golden.SAMPLE_MIN, golden.SAMPLE_MAX)
-    s1, s2 = x.sum(axis=-1), (x * x).sum(axis=-1)
-    v = n * s2 - s1 * s1
-    flat = v == 0
-    r = golden.isqrt_array(v)
-    g = golden.gain(r, flat)
-    z = golden.normalize(n * x - s1[..., None], g)
-    return {"samples": x, "s1": s1, "s2": s2, "v": v, "r": r, "g": g, "flat": flat, "z": z}
-
-
-if cocotb is not None:
 
     async def z_windows(dut, count: int, n: int, rng: random.Random, hold: int, out: list) -> None:
         """The engine side of the z buffer: collect every window, then release it.
