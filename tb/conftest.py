@@ -7,6 +7,7 @@ module against it. Simulator and RTL parameters come from the pytest test's para
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -71,16 +72,26 @@ def run_cocotb(
         build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"]
         if waves:
             build_args.append("--trace-fst")
+    sources = [str(p) for p in [*rtl_sources(), *extra_sources]]
+    # cocotb's runner only compares source timestamps; a change of parameters (ROM file paths
+    # included) or build arguments must rebuild too, else a stale model runs.
+    stamp = build_dir / "ecg_bnn_build.json"
+    wanted = json.dumps(
+        {"sources": sources, "parameters": {k: str(v) for k, v in (parameters or {}).items()},
+         "args": build_args, "toplevel": toplevel, "waves": waves}, sort_keys=True,
+    )  # fmt: skip
+    stale = not stamp.is_file() or stamp.read_text() != wanted
     runner.build(
-        sources=[str(p) for p in [*rtl_sources(), *extra_sources]],
+        sources=sources,
         hdl_toplevel=toplevel,
         build_dir=build_dir,
         parameters=dict(parameters or {}),
         build_args=build_args,
         timescale=("1ns", "1ps"),
         waves=waves,
-        always=False,
+        always=stale,
     )
+    stamp.write_text(wanted)
     results = runner.test(
         test_module=test_module,
         hdl_toplevel=toplevel,
