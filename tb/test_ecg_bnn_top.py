@@ -453,7 +453,8 @@ def run_top_cocotb(
     if sim == "verilator":
         build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", "--timing"]
     runner.build(
-        sources=[str(p) for p in rtl_sources()] + [str(REPO / "tb" / "ecg_bnn_top_tb.sv")],
+        sources=[str(p) for p in rtl_sources()]
+        + [str(Path(__file__).resolve().parent / "ecg_bnn_top_tb.sv")],
         hdl_toplevel="ecg_bnn_top_tb",
         build_dir=build_dir,
         parameters=parameters,
