@@ -452,16 +452,24 @@ def run_top_cocotb(
     build_args: list[str] = []
     if sim == "verilator":
         build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", "--timing"]
+    sources = [str(p) for p in rtl_sources()]
+    sources.append(str(Path(__file__).resolve().parent / "ecg_bnn_top_tb.sv"))
+    # the runner only compares source times: rebuild when parameters (ROM paths) or args change
+    stamp = build_dir / "ecg_bnn_build.json"
+    wanted = json.dumps(
+        {"sources": sources, "parameters": {k: str(v) for k, v in parameters.items()},
+         "args": build_args, "toplevel": "ecg_bnn_top_tb"}, sort_keys=True,
+    )  # fmt: skip
     runner.build(
-        sources=[str(p) for p in rtl_sources()]
-        + [str(Path(__file__).resolve().parent / "ecg_bnn_top_tb.sv")],
+        sources=sources,
         hdl_toplevel="ecg_bnn_top_tb",
         build_dir=build_dir,
         parameters=parameters,
         build_args=build_args,
         timescale=("1ns", "1ps"),
-        always=False,
+        always=not stamp.is_file() or stamp.read_text() != wanted,
     )
+    stamp.write_text(wanted)
     results = runner.test(
         test_module="test_ecg_bnn_top",
         hdl_toplevel="ecg_bnn_top_tb",
