@@ -37,6 +37,7 @@ class TrainConfig:
     seed: int = 0
     max_steps: int = 0
     augment: bool = False
+    init: str = ""
     out: str = ""
     run_dir: str = ""
     data_dir: str | None = None
@@ -177,6 +178,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     split = load_split(cfg.protocol, cfg.data_dir, seed=cfg.seed)
     x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction, cfg.seed)
     model = EcgBnn(split.num_classes, binary=cfg.binary)
+    if cfg.init:  # fine-tune: start from a checkpoint's weights with a fresh schedule
+        model.load_state_dict(load_checkpoint(cfg.init)[0].state_dict())
     optimizer, scheduler = make_optimizer(model, cfg)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -255,6 +258,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     p.add_argument(
         "--augment", action="store_true", help="rotate each training window by a random shift"
     )
+    p.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tune)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
     p.add_argument("--out", default="", help="checkpoint path (default weights/<name>.pt)")
@@ -266,6 +270,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay,
         val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps, augment=a.augment,
+        init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads,
     )  # fmt: skip
