@@ -89,6 +89,12 @@ def model_for(name: str, num_classes: int) -> tuple[Path, str]:
     return stand_in, f"random{num_classes} (stand-in for {name})"
 
 
+def model_source(mem_dir: Path) -> dict:
+    """The export's provenance from its manifest (checkpoint path and hashes)."""
+    manifest = json.loads((mem_dir / "manifest.json").read_text())
+    return dict(manifest.get("source") or {})
+
+
 def run_set(
     sim: str, mem_dir: Path, windows: np.ndarray, labels: np.ndarray, jobs: int, desc: str
 ) -> dict:
@@ -136,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
         split = load_split(proto, args.data_dir)
         idx = pick(len(split.x_test), args.limit)
         x, y = split.x_test[idx].astype(np.int64), split.y_test[idx]
-        entry: dict = {"model": label, "test_windows": len(split.x_test), "runs": []}
+        entry: dict = {
+            "model": label,
+            "model_source": model_source(mem_dir),
+            "test_windows": len(split.x_test),
+            "runs": [],
+        }
         print(f"{proto}: {len(x)} of {len(split.x_test)} held-out windows, model {label}")
         res = run_set("verilator", mem_dir, x, y, args.jobs, f"{proto} verilator")
         entry["runs"].append(res)
