@@ -51,8 +51,11 @@ lint-rtl: tools
 # bnn5_paper was started with a 300-epoch cosine schedule and, to fit this session's CPU time,
 # resumed twice with a shorter one (--resume --epochs 150 at epoch 55, --epochs 110 at epoch 73;
 # the checkpoint's config/history records it); 110 epochs from the start is the nearest recipe.
+# It was then fine-tuned with random-shift augmentation (second line: 95.32 % validation against
+# 94.83 %, so the fine-tuned weights are committed; the history holds both phases).
 train: venv
-	$(PY) scripts/train.py --protocol paper --epochs 110 --lr 0.01
+	$(PY) scripts/train.py --protocol paper --epochs 110 --lr 0.01 --out runs/bnn5_paper_base.pt
+	$(PY) scripts/train.py --protocol paper --epochs 60 --lr 0.003 --augment --init runs/bnn5_paper_base.pt
 	$(PY) scripts/train.py --protocol interpatient --epochs 100 --lr 0.01
 	$(PY) scripts/train.py --protocol ecg17 --epochs 400 --lr 0.01
 	$(PY) scripts/train.py --protocol paper --full-precision --epochs 30 --lr 0.005
