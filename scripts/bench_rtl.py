@@ -1,7 +1,8 @@
 """Run whole held-out test sets through the RTL and compare with the golden model.
 
 The 5-class "paper" test set (1548 windows, ``pymodel.datasets.load_split('paper')``) with the
-``bnn5_paper`` export and the 17-class test set (200 windows, ``load_split('ecg17')``) with the
+``bnn5_paper`` export, the 5-class "interpatient" DS2 set (3960 windows) with
+``bnn5_interpatient`` and the 17-class test set (200 windows, ``load_split('ecg17')``) with the
 ``bnn17`` export are streamed through ``ecg_bnn_top`` in Verilator (the file-driven stream
 testbench of ``pymodel.rtlsim``; no Python per clock cycle), optionally a subset also in Icarus
 Verilog (``--icarus-windows``). Reports the agreement with the bit-exact golden model (class,
@@ -35,7 +36,11 @@ from pymodel.rtlsim import (  # noqa: E402
     model_dir,
 )
 
-SETS = (("paper", "bnn5_paper", 5), ("ecg17", "bnn17", 17))
+SETS = (
+    ("paper", "bnn5_paper", 5),
+    ("interpatient", "bnn5_interpatient", 5),
+    ("ecg17", "bnn17", 17),
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -47,7 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--data-dir", default=None, help="data directory (default $ECG_DATA_DIR)")
     p.add_argument(
-        "--sets", default="paper,ecg17", help="test sets to run, of paper,ecg17 (default all)"
+        "--sets",
+        default="paper,interpatient,ecg17",
+        help="test sets to run (default all); the other sets' entries in --out are kept",
     )
     p.add_argument(
         "--limit", type=int, default=0, metavar="N", help="only N windows per set (spread evenly)"
@@ -133,8 +140,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parse_args(argv)
     chosen = [s for s in args.sets.split(",") if s]
-    report: dict = {"sets": {}, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
-    ok = True
+    previous = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
+    kept = {k: v for k, v in previous.get("sets", {}).items() if k not in chosen}
+    report: dict = {"sets": kept, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+    ok = all(r["agreement"] == 1.0 for e in kept.values() for r in e["runs"])
     for proto, name, num_classes in SETS:
         if proto not in chosen:
             continue
@@ -146,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             "model": label,
             "model_source": model_source(mem_dir),
             "test_windows": len(split.x_test),
+            "started": time.strftime("%Y-%m-%d %H:%M:%S"),
             "runs": [],
         }
         print(f"{proto}: {len(x)} of {len(split.x_test)} held-out windows, model {label}")

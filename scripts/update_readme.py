@@ -129,10 +129,35 @@ def include(name: str, missing: str) -> str:
     return path.read_text().strip() if path.is_file() else missing
 
 
+def cycles_table() -> str:
+    """Cycles per window against the ideal per parallelism setting (results/cycles.json)."""
+    cycles = load_json("cycles.json")
+    if not cycles:
+        return "_Cycles not measured yet: run `make bench`._"
+    rows = [
+        "| SIMD x PE | ideal cycles | engine cycles | engine / ideal | latency cycles | "
+        "latency / ideal | ms per window at 12 MHz |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for st in cycles["settings"]:
+        rows.append(
+            f"| {st['simd']} x {st['pe']} | {st['ideal_cycles']:,.0f} | {st['engine_cycles']:,} | "
+            f"{st['engine_ratio']:.3f} | {st['latency_cycles']:,} | {st['latency_ratio']:.3f} | "
+            f"{st['latency_cycles'] / 12e3:.1f} |"
+        )
+    rows += [
+        "",
+        f"Measured by `scripts/bench_cycles.py` ({cycles['simulator']}, {cycles['num_classes']} "
+        f"classes): {cycles['ideal_definition']}; latency = {cycles['clock_note']}. A new window "
+        "can start every `engine cycles`.",
+    ]
+    return "\n".join(rows)
+
+
 def performance_table() -> str:
     """Cycles per window, energy estimate and RTL simulation throughput."""
     parts = [
-        include("cycles.md", "_Cycles not measured yet: run `make bench`._"),
+        cycles_table(),
         include("energy.md", "_Energy not estimated yet: run `make fpga`._"),
     ]
     runs = [
