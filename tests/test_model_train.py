@@ -15,6 +15,9 @@ from pymodel.model import EcgBnn, binarize, layer_shapes, zscore, zscore_float
 from pymodel.train import load_checkpoint
 
 REPO = Path(__file__).resolve().parents[1]
+# Floors a committed model must stay above (well below the shipped figures, far above chance):
+# the inter-patient protocol is much harder than the random window split.
+ACCURACY_FLOOR = {"bnn5_paper": 0.9, "bnn5_interpatient": 0.65, "bnn17": 0.85}
 PAPER_LENGTHS = [(1802, 898), (902, 448), (452, 223), (227, 111), (115, 55), (59, 27)]
 
 
@@ -100,7 +103,8 @@ def test_committed_weights_reproduce_the_recorded_accuracy(name: str):
     split = load_split(protocol, None)
     accuracy = float(np.mean(predict(model, split.x_test) == split.y_test))
     assert accuracy == pytest.approx(recorded, abs=1e-9)
-    assert accuracy > 0.8, f"{name}: held-out accuracy {accuracy:.4f} is implausibly low"
+    floor = ACCURACY_FLOOR[name]
+    assert accuracy > floor, f"{name}: held-out accuracy {accuracy:.4f} below {floor}"
 
 
 def test_random_shift_rotates_each_window():
