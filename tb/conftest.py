@@ -55,10 +55,12 @@ def run_cocotb(
     testcase: str | Sequence[str] | None = None,
     waves: bool = False,
     extra_sources: Sequence[Path] = (),
+    verilator_args: Sequence[str] = (),
 ) -> None:
     """Build ``toplevel`` with ``sim`` into ``sim_build/<build_id>`` and run ``test_module``.
 
-    ``extra_sources`` (e.g. a board top and its UART under ``fpga/``) follow the IP's sources.
+    ``extra_sources`` (e.g. a board top and its UART under ``fpga/``) follow the IP's sources;
+    ``verilator_args`` are added to Verilator's build (e.g. ``--timing`` for a clock wrapper).
     Fails the calling pytest test when any cocotb test fails.
     """
     from cocotb.runner import get_results, get_runner
@@ -70,6 +72,7 @@ def run_cocotb(
     build_args: list[str] = []
     if sim == "verilator":
         build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"]
+        build_args += verilator_args
         if waves:
             build_args.append("--trace-fst")
     sources = [str(p) for p in [*rtl_sources(), *extra_sources]]

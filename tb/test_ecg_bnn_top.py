@@ -439,48 +439,22 @@ def run_top_cocotb(
     """Build ``tb/ecg_bnn_top_tb.sv`` (the top plus its clock) into ``sim_build/<build_id>`` and
     run one cocotb test of this module; fails the pytest test when it fails.
 
-    Like ``conftest.run_cocotb`` but with the clock-generating wrapper as toplevel (Verilator
-    needs ``--timing`` for its delay).
+    ``conftest.run_cocotb`` with the clock-generating wrapper as toplevel (Verilator needs
+    ``--timing`` for its delay).
     """
-    from cocotb.runner import get_results, get_runner
-    from conftest import SIM_BUILD, rtl_sources, simulator_available
+    from conftest import run_cocotb
 
-    if not simulator_available(sim):
-        pytest.skip(f"{sim} is not installed")
-    build_dir = SIM_BUILD / build_id
-    runner = get_runner(sim)
-    build_args: list[str] = []
-    if sim == "verilator":
-        build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", "--timing"]
-    sources = [str(p) for p in rtl_sources()]
-    sources.append(str(Path(__file__).resolve().parent / "ecg_bnn_top_tb.sv"))
-    # the runner only compares source times: rebuild when parameters (ROM paths) or args change
-    stamp = build_dir / "ecg_bnn_build.json"
-    wanted = json.dumps(
-        {"sources": sources, "parameters": {k: str(v) for k, v in parameters.items()},
-         "args": build_args, "toplevel": "ecg_bnn_top_tb"}, sort_keys=True,
-    )  # fmt: skip
-    runner.build(
-        sources=sources,
-        hdl_toplevel="ecg_bnn_top_tb",
-        build_dir=build_dir,
-        parameters=parameters,
-        build_args=build_args,
-        timescale=("1ns", "1ps"),
-        always=not stamp.is_file() or stamp.read_text() != wanted,
-    )
-    stamp.write_text(wanted)
-    results = runner.test(
+    run_cocotb(
+        sim=sim,
+        toplevel="ecg_bnn_top_tb",
         test_module="test_ecg_bnn_top",
-        hdl_toplevel="ecg_bnn_top_tb",
-        build_dir=build_dir,
-        test_dir=build_dir,
+        build_id=build_id,
+        parameters=parameters,
         extra_env={"ECG_BNN_TB_CFG": str(cfg_path)},
         testcase=testcase,
+        extra_sources=[Path(__file__).resolve().parent / "ecg_bnn_top_tb.sv"],
+        verilator_args=["--timing"],
     )
-    total, failed = get_results(results)
-    assert total > 0, f"no cocotb test ran ({results})"
-    assert failed == 0, f"{failed} of {total} cocotb tests failed ({results})"
 
 
 def run_case(case: Case) -> None:
