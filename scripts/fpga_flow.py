@@ -295,12 +295,17 @@ def fits_up5k(s: dict[str, int]) -> bool:
 # ----------------------------------------------------------------------------- steps
 
 
-def synth_ice40_ip(cfg: Config, mem: Path) -> dict[str, int]:
-    """Yosys ``synth_ice40 -dsp`` of the bare IP."""
+def ip_script(cfg: Config, mem: Path, ice40: bool) -> tuple[Path, str]:
+    """The configuration's build directory and the Yosys commands that read the bare IP."""
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
     params = {**cfg.all_params(), **rom_params(mem)}
-    script = yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=True)
+    return work, yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=ice40)
+
+
+def synth_ice40_ip(cfg: Config, mem: Path) -> dict[str, int]:
+    """Yosys ``synth_ice40 -dsp`` of the bare IP."""
+    work, script = ip_script(cfg, mem, ice40=True)
     script += "synth_ice40 -dsp -top ecg_bnn_top\n"
     s = ice40_summary(cell_counts(yosys(script, work, "ice40_ip")))
     log(f"{cfg.name}: synth_ice40 IP: {s}")
@@ -364,10 +369,7 @@ def critical_path_summary(nextpnr_log: Path) -> str:
 
 def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
     """Yosys ``synth_xilinx -family xc7`` of the bare IP (out of context: no I/O buffers)."""
-    work = BUILD / cfg.name
-    work.mkdir(parents=True, exist_ok=True)
-    params = {**cfg.all_params(), **rom_params(mem)}
-    script = yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=False)
+    work, script = ip_script(cfg, mem, ice40=False)
     script += "synth_xilinx -family xc7 -flatten -noiopad -top ecg_bnn_top\n"
     s = xilinx_summary(cell_counts(yosys(script, work, "xc7_ip")))
     log(f"{cfg.name}: synth_xilinx xc7: {s}")
@@ -376,9 +378,7 @@ def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
 
 def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
     """``synth_ice40 -noflatten``: resources of every module definition (one instance each)."""
-    work = BUILD / cfg.name
-    params = {**cfg.all_params(), **rom_params(mem)}
-    script = yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=True)
+    work, script = ip_script(cfg, mem, ice40=True)
     script += "synth_ice40 -dsp -noflatten -top ecg_bnn_top\n"
     stat = yosys(script, work, "ice40_modules")
     rows = []

@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from doc_numbers import manifests, replace_marked  # noqa: E402
+from doc_numbers import manifests, pct, replace_marked  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "results"
@@ -40,11 +40,6 @@ def load_json(name: str) -> dict:
     """``results/<name>`` parsed, or {} when it does not exist yet."""
     path = RESULTS / name
     return json.loads(path.read_text()) if path.is_file() else {}
-
-
-def pct(value: float | None) -> str:
-    """A fraction as a percentage with two decimals, or a dash when unknown."""
-    return "-" if value is None else f"{100 * value:.2f} %"
 
 
 def rtl_entry(bench: dict, protocol: str) -> dict:
