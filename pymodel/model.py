@@ -121,11 +121,17 @@ class BnnBlock(nn.Module):
 class EcgBnn(nn.Module):
     """The six-block ECG BNN; ``binary=False`` gives the full-precision twin."""
 
-    def __init__(self, num_classes: int, binary: bool = True) -> None:
-        """Build the network for ``num_classes`` outputs (5 AAMI or 17 rhythm classes)."""
+    def __init__(self, num_classes: int, binary: bool = True, dropout: float = 0.0) -> None:
+        """Build the network for ``num_classes`` outputs (5 AAMI or 17 rhythm classes).
+
+        ``dropout`` drops block 6 outputs before the time sum while training (a regularizer for
+        the small training sets); it has no parameters and is the identity at inference, so the
+        exported network is the paper's either way.
+        """
         super().__init__()
         self.num_classes = num_classes
         self.binary = binary
+        self.dropout = nn.Dropout(dropout)
         shapes = layer_shapes(num_classes)
         self.blocks = nn.ModuleList(
             BnnBlock(s.in_channels, s.out_channels, s.stride, binary, binary_input=s.index > 1)
@@ -136,7 +142,7 @@ class EcgBnn(nn.Module):
         """Map z-scored windows (batch, 1, 3600) to class scores (batch, classes)."""
         for block in self.blocks:
             x = block(x)
-        return x.sum(dim=2)
+        return self.dropout(x).sum(dim=2)
 
 
 def zscore_float(windows: torch.Tensor) -> torch.Tensor:

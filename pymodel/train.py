@@ -3,6 +3,10 @@
 Resumable: every epoch writes ``<run_dir>/last.pt`` (model, optimizer, scheduler, history, RNG
 state); ``--resume`` continues from it. The checkpoint with the best validation accuracy (a
 stratified slice of the training split, never the test split) is written to ``--out``.
+
+The train/test split and the validation slice are fixed by the protocol (seeds 0 and 1), so runs
+with different ``--seed`` (weight init, shuffling, augmentation, dropout) are compared on the same
+validation windows and evaluated on the same held-out test windows.
 """
 
 from __future__ import annotations
@@ -22,6 +26,9 @@ from tqdm import tqdm
 from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_split
 from pymodel.model import EcgBnn, zscore
 
+VAL_SPLIT_SEED = 1  # the validation slice is the same for every training seed
+SCHEDULES = ("cosine", "constant")
+
 
 @dataclass
 class TrainConfig:
@@ -32,7 +39,9 @@ class TrainConfig:
     epochs: int = 150
     batch_size: int = 64
     lr: float = 5e-3
+    schedule: str = "cosine"
     weight_decay: float = 0.0
+    dropout: float = 0.0
     val_fraction: float = 0.1
     seed: int = 0
     max_steps: int = 0
@@ -42,6 +51,7 @@ class TrainConfig:
     run_dir: str = ""
     data_dir: str | None = None
     threads: int = 0
+    device: str = "cpu"
     history: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -58,11 +68,11 @@ def seed_everything(seed: int) -> None:
 
 
 def split_validation(
-    split: DatasetSplit, fraction: float, seed: int
+    split: DatasetSplit, fraction: float
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Carve a stratified validation slice out of the training windows; z-score both parts."""
     if fraction > 0:
-        fit_idx, val_idx = stratified_split(split.y_train, fraction, seed + 1)
+        fit_idx, val_idx = stratified_split(split.y_train, fraction, VAL_SPLIT_SEED)
     else:
         fit_idx, val_idx = np.arange(len(split.y_train)), np.arange(0)
     x = zscore(torch.from_numpy(split.x_train.astype(np.int64)))
@@ -76,8 +86,11 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int = 51
     if len(y) == 0:
         return float("nan")
     model.eval()
-    preds = torch.cat([model(x[i : i + batch]).argmax(1) for i in range(0, len(x), batch)])
-    return float((preds == y).float().mean())
+    device = next(model.parameters()).device
+    preds = torch.cat(
+        [model(x[i : i + batch].to(device)).argmax(1).cpu() for i in range(0, len(x), batch)]
+    )
+    return float((preds == y.cpu()).float().mean())
 
 
 def clamp_latent_weights(model: EcgBnn) -> None:
@@ -96,8 +109,8 @@ def random_shift(x: torch.Tensor) -> torch.Tensor:
     rotated raw window (augmentation for the small training sets).
     """
     n = x.shape[-1]
-    shifts = torch.randint(0, n, (x.shape[0], 1))
-    index = (torch.arange(n).unsqueeze(0) - shifts) % n
+    shifts = torch.randint(0, n, (x.shape[0], 1), device=x.device)
+    index = (torch.arange(n, device=x.device).unsqueeze(0) - shifts) % n
     return x.gather(2, index.unsqueeze(1))
 
 
@@ -114,7 +127,7 @@ def train_epoch(
     """One pass over the shuffled training windows; returns the mean loss."""
     model.train()
     loss_fn = nn.CrossEntropyLoss()
-    order = torch.randperm(len(y))
+    order = torch.randperm(len(y), device=y.device)
     steps = range(0, len(y), batch_size)
     if max_steps:
         steps = steps[:max_steps]
@@ -134,9 +147,15 @@ def train_epoch(
 def make_optimizer(
     model: nn.Module, cfg: TrainConfig
 ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
-    """Adam with a cosine learning-rate schedule over the configured epochs."""
+    """Adam with a cosine (decays to 0 at the last epoch) or constant learning rate."""
+    if cfg.schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {cfg.schedule!r}; choose one of {SCHEDULES}")
     optimizer = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, cfg.epochs))
+    scheduler: torch.optim.lr_scheduler.LRScheduler
+    if cfg.schedule == "cosine":
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(1, cfg.epochs))
+    else:
+        scheduler = torch.optim.lr_scheduler.ConstantLR(optimizer, factor=1.0, total_iters=0)
     return optimizer, scheduler
 
 
@@ -160,7 +179,7 @@ def load_checkpoint(path: str | Path) -> tuple[EcgBnn, dict]:
     """Load a deployable checkpoint into an :class:`EcgBnn` in eval mode."""
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
     model = EcgBnn(ckpt["num_classes"], binary=ckpt["binary"])
-    model.load_state_dict(ckpt["state_dict"])
+    model.load_state_dict(ckpt["state_dict"])  # dropout (training only) has no state
     model.eval()
     return model, ckpt
 
@@ -175,24 +194,27 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
-    split = load_split(cfg.protocol, cfg.data_dir, seed=cfg.seed)
-    x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction, cfg.seed)
-    model = EcgBnn(split.num_classes, binary=cfg.binary)
+    device = torch.device(cfg.device)
+    split = load_split(cfg.protocol, cfg.data_dir)
+    x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction)
+    x_fit, y_fit = x_fit.to(device), y_fit.to(device)
+    model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
     if cfg.init:  # fine-tune: start from a checkpoint's weights with a fresh schedule
         model.load_state_dict(load_checkpoint(cfg.init)[0].state_dict())
+    model.to(device)
     optimizer, scheduler = make_optimizer(model, cfg)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     best_val, start_epoch = -1.0, 0
     if resume and (run_dir / "last.pt").is_file():
-        state = torch.load(run_dir / "last.pt", map_location="cpu", weights_only=False)
+        state = torch.load(run_dir / "last.pt", map_location=device, weights_only=False)
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         if isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
             # --epochs may change on resume: the cosine then decays to 0 at the new length.
             scheduler.T_max = max(1, cfg.epochs)
-        torch.set_rng_state(state["rng"])
+        torch.set_rng_state(state["rng"].cpu())
         cfg.history, best_val, start_epoch = state["history"], state["best_val"], state["epoch"]
         print(f"resumed from {run_dir / 'last.pt'} at epoch {start_epoch}")
     for epoch in range(start_epoch, cfg.epochs):
@@ -251,6 +273,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     p.add_argument("--epochs", type=int, default=TrainConfig.epochs)
     p.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     p.add_argument("--lr", type=float, default=TrainConfig.lr)
+    p.add_argument("--schedule", choices=SCHEDULES, default=TrainConfig.schedule)
+    p.add_argument(
+        "--dropout", type=float, default=0.0, help="training-only dropout before the time sum"
+    )
     p.add_argument("--weight-decay", type=float, default=TrainConfig.weight_decay)
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
     p.add_argument("--seed", type=int, default=TrainConfig.seed)
@@ -260,6 +286,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     )
     p.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tune)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default cpu)")
     p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
     p.add_argument("--out", default="", help="checkpoint path (default weights/<name>.pt)")
     p.add_argument("--run-dir", default="", help="resumable state (default runs/<name>)")
@@ -268,11 +295,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     name = default_name(a.protocol, not a.full_precision)
     cfg = TrainConfig(
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
-        batch_size=a.batch_size, lr=a.lr, weight_decay=a.weight_decay,
+        batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
+        dropout=a.dropout,
         val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps, augment=a.augment,
         init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
-        data_dir=a.data_dir, threads=a.threads,
+        data_dir=a.data_dir, threads=a.threads, device=a.device,
     )  # fmt: skip
     return cfg, a.resume
 

@@ -1,8 +1,10 @@
 """Training-speed benchmark: seconds per epoch on this machine and the projected full training.
 
-Runs a few real epochs of each protocol's BNN (default recipe) and prints the mean seconds per
-epoch, the projected time of a full training and, when a committed checkpoint carries its history,
-the time its training actually took.
+Runs a few real epochs of each protocol's BNN and float twin and prints the mean seconds per
+epoch and the projected time of the full training here: seconds per epoch times the epochs of the
+committed checkpoint's recipe (all phases in its history; the default epoch count when it has
+none). The committed run's own time is printed too, with the device it ran on (some were trained
+on a lent GPU, where an epoch is several times faster than on this CPU).
 """
 
 import argparse
@@ -29,7 +31,7 @@ def seconds_per_epoch(protocol: str, epochs: int, binary: bool) -> tuple[float, 
     """Mean wall-clock seconds of ``epochs`` training epochs and the number of windows."""
     cfg = TrainConfig(protocol=protocol, binary=binary)
     split = load_split(protocol)
-    x_fit, y_fit, _, _ = split_validation(split, cfg.val_fraction, cfg.seed)
+    x_fit, y_fit, _, _ = split_validation(split, cfg.val_fraction)
     model = EcgBnn(split.num_classes, binary=binary)
     optimizer, _ = make_optimizer(model, cfg)
     times = []
@@ -40,13 +42,17 @@ def seconds_per_epoch(protocol: str, epochs: int, binary: bool) -> tuple[float, 
     return sum(times) / len(times), len(y_fit)
 
 
-def committed_training_seconds(name: str) -> float | None:
-    """Total training seconds recorded in a committed checkpoint's history, if any."""
+def committed_run(name: str) -> tuple[int, float, str] | None:
+    """Epochs, training seconds and device recorded in a committed checkpoint, if it has history."""
     path = Path(__file__).resolve().parent.parent / "weights" / f"{name}.pt"
     if not path.is_file():
         return None
-    history = torch.load(path, weights_only=False)["config"].get("history", [])
-    return sum(h["seconds"] for h in history) if history else None
+    config = torch.load(path, weights_only=False)["config"]
+    history = config.get("history", [])
+    if not history:
+        return None
+    seconds = sum(h["seconds"] for h in history)
+    return len(history), seconds, str(config.get("trained_on", config.get("device", "cpu")))
 
 
 def main() -> None:
@@ -60,12 +66,12 @@ def main() -> None:
         for binary in (True, False):
             sec, n = seconds_per_epoch(protocol, args.epochs, binary)
             name = default_name(protocol, binary)
-            full = sec * TrainConfig.epochs
+            committed = committed_run(name)
+            epochs = committed[0] if committed else TrainConfig.epochs
             line = f"{name:18s} {n:5d} windows  {sec:6.2f} s/epoch  "
-            line += f"projected {TrainConfig.epochs} epochs: {full / 60:5.1f} min"
-            actual = committed_training_seconds(name)
-            if actual is not None:
-                line += f"  (committed run took {actual / 60:.1f} min)"
+            line += f"projected {epochs} epochs here: {sec * epochs / 60:5.1f} min"
+            if committed:
+                line += f"  (committed run: {committed[1] / 60:.1f} min on {committed[2]})"
             print(line)
 
 

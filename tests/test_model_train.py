@@ -71,10 +71,12 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     cmd = [
         sys.executable, "scripts/train.py", "--protocol", "ecg17", "--epochs", "1",
         "--max-steps", "2", "--threads", "1", "--out", str(out), "--run-dir", str(run_dir),
+        "--augment", "--dropout", "0.2", "--schedule", "constant",
     ]  # fmt: skip
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True)
     model, ckpt = load_checkpoint(out)
     assert ckpt["num_classes"] == 17 and ckpt["protocol"] == "ecg17"
+    assert (ckpt["config"]["dropout"], ckpt["config"]["schedule"]) == (0.2, "constant")
     assert len(ckpt["config"]["history"]) == 1
     figures = json.loads((run_dir / "figures.json").read_text())
     assert 0.0 <= figures["test_acc"] <= 1.0
@@ -120,3 +122,47 @@ def test_random_shift_rotates_each_window():
         assert len(matches) == 1
         shifts.append(matches[0])
     assert len(set(shifts)) > 1
+
+
+def test_dropout_is_training_only_and_adds_no_parameters():
+    """The training-only dropout leaves the exported network (state and eval output) unchanged."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 1, 3600)
+    plain, dropped = EcgBnn(5).eval(), EcgBnn(5, dropout=0.5)
+    assert plain.state_dict().keys() == dropped.state_dict().keys()
+    dropped.load_state_dict(plain.state_dict())
+    assert torch.equal(plain(x), dropped.eval()(x))
+    dropped.train()
+    assert not torch.equal(dropped(x), dropped(x))  # a fresh mask per call while training
+
+
+def test_schedules_cosine_decays_and_constant_holds():
+    """--schedule cosine decays to 0 at the last epoch; constant keeps the learning rate."""
+    from pymodel.train import TrainConfig, make_optimizer
+
+    for schedule, last in (("cosine", 0.0), ("constant", 0.01)):
+        cfg = TrainConfig(epochs=4, lr=0.01, schedule=schedule)
+        optimizer, scheduler = make_optimizer(EcgBnn(5), cfg)
+        for _ in range(4):
+            optimizer.step()
+            scheduler.step()
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(last, abs=1e-12)
+    with pytest.raises(ValueError, match="unknown schedule"):
+        make_optimizer(EcgBnn(5), TrainConfig(schedule="step"))
+
+
+def test_validation_slice_does_not_depend_on_the_training_seed():
+    """Runs with different --seed are selected on the same validation windows."""
+    from pymodel.datasets import DatasetSplit
+    from pymodel.train import split_validation
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(5), 20)
+    x = rng.integers(900, 1100, size=(100, 3600)).astype(np.int16)
+    split = DatasetSplit("paper", ("N", "S", "V", "F", "Q"), x, labels, x[:1], labels[:1], [])
+    _, _, x_val, y_val = split_validation(split, 0.1)
+    torch.manual_seed(123)
+    np.random.seed(123)
+    _, _, x_val2, y_val2 = split_validation(split, 0.1)
+    assert torch.equal(x_val, x_val2) and torch.equal(y_val, y_val2)
+    assert sorted(y_val.tolist()) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
