@@ -279,7 +279,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     )
     p.add_argument("--weight-decay", type=float, default=TrainConfig.weight_decay)
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
-    p.add_argument("--seed", type=int, default=TrainConfig.seed)
+    p.add_argument(
+        "--seed", type=int, default=TrainConfig.seed,
+        help="init, shuffling, augmentation and dropout (the data split is fixed)",
+    )  # fmt: skip
     p.add_argument("--max-steps", type=int, default=0, help="batches per epoch (0 = all)")
     p.add_argument(
         "--augment", action="store_true", help="rotate each training window by a random shift"
