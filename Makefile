@@ -59,9 +59,9 @@ train: venv
 	$(PY) scripts/train.py --protocol interpatient --epochs 100 --lr 0.01
 	$(PY) scripts/train.py --protocol ecg17 --epochs 400 --lr 0.01 --out runs/bnn17_base.pt
 	$(PY) scripts/train.py --protocol ecg17 --epochs 300 --lr 0.003 --augment --dropout 0.5 --init runs/bnn17_base.pt
-	$(PY) scripts/train.py --protocol paper --full-precision --epochs 30 --lr 0.005
+	$(PY) scripts/train.py --protocol paper --full-precision --epochs 100 --lr 0.005 --augment --dropout 0.5
 	$(PY) scripts/train.py --protocol interpatient --full-precision --epochs 30 --lr 0.005
-	$(PY) scripts/train.py --protocol ecg17 --full-precision --epochs 100 --lr 0.005
+	$(PY) scripts/train.py --protocol ecg17 --full-precision --epochs 300 --lr 0.005 --augment --dropout 0.5
 
 evaluate: venv
 	$(PY) -m pymodel.evaluate
