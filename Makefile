@@ -53,7 +53,7 @@ lint-rtl: tools
 # 2 threads, about 40 min). A 400-epoch seed-1 run tied on validation (95.96 %); the shorter was kept.
 # bnn17: the 400-epoch run, then a 300-epoch augmented fine-tune with dropout (the second phase ran
 # on one core of a lent 16-core machine; about 17 min here in all). The checkpoints' histories
-# record every phase. It had the best validation accuracy (95.0 %) of the 14 runs of a sweep.
+# record every phase. It had the best validation accuracy (95.0 %) of the 17 runs of a sweep.
 train: venv
 	$(PY) scripts/train.py --protocol paper --epochs 380 --lr 0.01 --augment --dropout 0.5 --seed 2
 	$(PY) scripts/train.py --protocol interpatient --epochs 100 --lr 0.01
