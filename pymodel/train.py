@@ -189,6 +189,12 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def chain_history(earlier: list[dict], current: list[dict]) -> list[dict]:
+    """A fine-tune's history after its starting checkpoint's, epochs numbered on from it."""
+    offset = earlier[-1]["epoch"] if earlier else 0
+    return [*earlier, *({**h, "epoch": h["epoch"] + offset} for h in current)]
+
+
 def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     """Train per ``cfg``; returns the final figures (best validation and test accuracy)."""
     if cfg.threads:
@@ -199,8 +205,11 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction)
     x_fit, y_fit = x_fit.to(device), y_fit.to(device)
     model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
+    earlier_history: list[dict] = []
     if cfg.init:  # fine-tune: start from a checkpoint's weights with a fresh schedule
-        model.load_state_dict(load_checkpoint(cfg.init)[0].state_dict())
+        init_model, init_ckpt = load_checkpoint(cfg.init)
+        model.load_state_dict(init_model.state_dict())
+        earlier_history = init_ckpt["config"].get("history", [])
     model.to(device)
     optimizer, scheduler = make_optimizer(model, cfg)
     run_dir = Path(cfg.run_dir)
@@ -250,9 +259,10 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
              "history": cfg.history, "best_val": best_val, "epoch": epoch + 1},
             run_dir / "last.pt",
         )  # fmt: skip
-    # Store the full history in the deployable checkpoint too (for the training-curve plot).
+    # Store the full history in the deployable checkpoint too (training curves, bench_train),
+    # after the history of the checkpoint a fine-tune started from: every phase of the recipe.
     best_model, ckpt = load_checkpoint(cfg.out)
-    ckpt["config"]["history"] = cfg.history
+    ckpt["config"]["history"] = chain_history(earlier_history, cfg.history)
     torch.save(ckpt, cfg.out)
     x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
     test_acc = accuracy(best_model, x_test, torch.from_numpy(split.y_test))
@@ -275,7 +285,10 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     p.add_argument("--lr", type=float, default=TrainConfig.lr)
     p.add_argument("--schedule", choices=SCHEDULES, default=TrainConfig.schedule)
     p.add_argument(
-        "--dropout", type=float, default=0.0, help="training-only dropout before the time sum"
+        "--dropout",
+        type=float,
+        default=TrainConfig.dropout,
+        help="training-only dropout before the time sum",
     )
     p.add_argument("--weight-decay", type=float, default=TrainConfig.weight_decay)
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
@@ -289,7 +302,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     )
     p.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tune)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
-    p.add_argument("--device", default="cpu", help="torch device, e.g. cuda (default cpu)")
+    p.add_argument(
+        "--device", default=TrainConfig.device, help="torch device, e.g. cuda (default cpu)"
+    )
     p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
     p.add_argument("--out", default="", help="checkpoint path (default weights/<name>.pt)")
     p.add_argument("--run-dir", default="", help="resumable state (default runs/<name>)")

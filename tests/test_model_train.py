@@ -87,6 +87,13 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     assert "resumed from" in resumed.stdout
     _, ckpt = load_checkpoint(out)
     assert [h["epoch"] for h in ckpt["config"]["history"]] == [1, 2]
+    # A fine-tune (--init) keeps the starting checkpoint's history and numbers on from it.
+    tuned = tmp_path / "tuned.pt"
+    fine_tune = [*cmd[:5], "1", *cmd[6:10], "--out", str(tuned), "--run-dir", str(tmp_path / "ft")]
+    subprocess.run([*fine_tune, "--init", str(out)], cwd=REPO, check=True, capture_output=True)
+    _, tuned_ckpt = load_checkpoint(tuned)
+    assert tuned_ckpt["config"]["history"][:2] == ckpt["config"]["history"]
+    assert [h["epoch"] for h in tuned_ckpt["config"]["history"]] == [1, 2, 3]
 
 
 @pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
