@@ -46,6 +46,7 @@ class TrainConfig:
     seed: int = 0
     max_steps: int = 0
     augment: bool = False
+    track_test: bool = False
     init: str = ""
     out: str = ""
     run_dir: str = ""
@@ -211,6 +212,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         model.load_state_dict(init_model.state_dict())
         earlier_history = init_ckpt["config"].get("history", [])
     model.to(device)
+    x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
+    y_test = torch.from_numpy(split.y_test)
     optimizer, scheduler = make_optimizer(model, cfg)
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -241,10 +244,11 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         scheduler.step()
         seconds = time.perf_counter() - t0
         fit_acc, val_acc = accuracy(model, x_fit, y_fit), accuracy(model, x_val, y_val)
-        cfg.history.append(
-            {"epoch": epoch + 1, "loss": loss, "train_acc": fit_acc, "val_acc": val_acc,
-             "seconds": seconds}
-        )  # fmt: skip
+        record = {"epoch": epoch + 1, "loss": loss, "train_acc": fit_acc, "val_acc": val_acc,
+                  "seconds": seconds}  # fmt: skip
+        if cfg.track_test:  # logged for scripts/selection_bias.py; never used to select
+            record["test_acc"] = accuracy(model, x_test, y_test)
+        cfg.history.append(record)
         score = val_acc if len(y_val) else fit_acc
         if score >= best_val:
             best_val = score
@@ -264,8 +268,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     best_model, ckpt = load_checkpoint(cfg.out)
     ckpt["config"]["history"] = chain_history(earlier_history, cfg.history)
     torch.save(ckpt, cfg.out)
-    x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
-    test_acc = accuracy(best_model, x_test, torch.from_numpy(split.y_test))
+    test_acc = accuracy(best_model, x_test, y_test)
     figures = {"best_val_acc": best_val, "test_acc": test_acc, "epochs": cfg.epochs}
     (run_dir / "figures.json").write_text(json.dumps(figures, indent=2))
     print(f"{cfg.out}: best val {best_val:.4f}, held-out test {test_acc:.4f}")
@@ -300,6 +303,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     p.add_argument(
         "--augment", action="store_true", help="rotate each training window by a random shift"
     )
+    p.add_argument(
+        "--track-test",
+        action="store_true",
+        help="also log held-out test accuracy every epoch (analysis of the paper's best-test-epoch "
+        "reporting, scripts/selection_bias.py); the checkpoint is still chosen on validation",
+    )
     p.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tune)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
     p.add_argument(
@@ -316,7 +325,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
         dropout=a.dropout,
         val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps, augment=a.augment,
-        init=a.init,
+        track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,
     )  # fmt: skip

@@ -71,13 +71,14 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     cmd = [
         sys.executable, "scripts/train.py", "--protocol", "ecg17", "--epochs", "1",
         "--max-steps", "2", "--threads", "1", "--out", str(out), "--run-dir", str(run_dir),
-        "--augment", "--dropout", "0.2", "--schedule", "constant",
+        "--augment", "--dropout", "0.2", "--schedule", "constant", "--track-test",
     ]  # fmt: skip
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True)
     model, ckpt = load_checkpoint(out)
     assert ckpt["num_classes"] == 17 and ckpt["protocol"] == "ecg17"
     assert (ckpt["config"]["dropout"], ckpt["config"]["schedule"]) == (0.2, "constant")
     assert len(ckpt["config"]["history"]) == 1
+    assert 0.0 <= ckpt["config"]["history"][0]["test_acc"] <= 1.0  # --track-test logs it
     figures = json.loads((run_dir / "figures.json").read_text())
     assert 0.0 <= figures["test_acc"] <= 1.0
     resumed = subprocess.run(
@@ -173,3 +174,32 @@ def test_validation_slice_does_not_depend_on_the_training_seed():
     _, _, x_val2, y_val2 = split_validation(split, 0.1)
     assert torch.equal(x_val, x_val2) and torch.equal(y_val, y_val2)
     assert sorted(y_val.tolist()) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
+
+
+def test_selection_bias_separates_the_chosen_epoch_from_the_best_test_epoch():
+    """scripts/selection_bias.py: validation picks the checkpoint, the paper-style figure peeks."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "selection_bias", REPO / "scripts" / "selection_bias.py"
+    )
+    assert spec is not None and spec.loader is not None
+    bias = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bias)
+    val = [0.90, 0.95, 0.93, 0.95, 0.94, 0.92]
+    test = [0.89, 0.91, 0.97, 0.92, 0.93, 0.90]
+    history = [
+        {"epoch": i + 1, "val_acc": v, "test_acc": t}
+        for i, (v, t) in enumerate(zip(val, test, strict=True))
+    ]
+    f = bias.selection_figures(history)
+    assert (f["chosen_epoch"], f["chosen_test_acc"]) == (4, 0.92)  # last of the tied best val
+    assert (f["max_test_epoch"], f["max_test_acc"]) == (3, 0.97)
+    assert f["optimism_points"] == pytest.approx(5.0)
+    assert f["last_epochs_mean_test_acc"] == pytest.approx(0.90)  # final 10 %: one epoch
+    # A fine-tune's checkpoint comes from its own (last) phase only.
+    g = bias.selection_figures(history, last_phase=2)
+    assert (g["chosen_epoch"], g["chosen_test_acc"]) == (5, 0.93)
+    assert g["max_test_acc"] == 0.97
+    with pytest.raises(ValueError, match="--track-test"):
+        bias.selection_figures([{"epoch": 1, "val_acc": 0.9}])
