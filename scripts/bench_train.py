@@ -1,7 +1,9 @@
 """Training-speed benchmark: seconds per epoch on this machine and the projected full training.
 
-Runs a few real epochs of each protocol's BNN and float twin and prints the mean seconds per
-epoch and the projected time of the full training here: seconds per epoch times the epochs of the
+Runs a few real epochs of each protocol's BNN and float twin, as ``train.py`` runs them (the
+committed recipe's augmentation and dropout, then the per-epoch accuracy on the training and
+validation windows), and prints the mean seconds per epoch and the projected time of the full
+training here: seconds per epoch times the epochs of the
 committed checkpoint's recipe (all phases in its history; the default epoch count when it has
 none). The committed run's own time is printed too, with the device it ran on (some were trained
 on a lent GPU, where an epoch is several times faster than on this CPU).
@@ -20,6 +22,7 @@ from pymodel.datasets import PROTOCOLS, load_split  # noqa: E402
 from pymodel.model import EcgBnn  # noqa: E402
 from pymodel.train import (  # noqa: E402
     TrainConfig,
+    accuracy,
     default_name,
     make_optimizer,
     split_validation,
@@ -27,27 +30,33 @@ from pymodel.train import (  # noqa: E402
 )
 
 
-def seconds_per_epoch(protocol: str, epochs: int, binary: bool) -> tuple[float, int]:
-    """Mean wall-clock seconds of ``epochs`` training epochs and the number of windows."""
-    cfg = TrainConfig(protocol=protocol, binary=binary)
-    split = load_split(protocol)
-    x_fit, y_fit, _, _ = split_validation(split, cfg.val_fraction)
-    model = EcgBnn(split.num_classes, binary=binary)
+def seconds_per_epoch(cfg: TrainConfig, epochs: int) -> tuple[float, int]:
+    """Mean wall-clock seconds of ``epochs`` epochs (training and evaluation) and the windows."""
+    split = load_split(cfg.protocol)
+    x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction)
+    model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
     optimizer, _ = make_optimizer(model, cfg)
     times = []
     for _ in range(epochs):
         t0 = time.perf_counter()
-        train_epoch(model, optimizer, x_fit, y_fit, cfg.batch_size, 0, "bench")
+        train_epoch(model, optimizer, x_fit, y_fit, cfg.batch_size, 0, "bench", augment=cfg.augment)
+        accuracy(model, x_fit, y_fit), accuracy(model, x_val, y_val)
         times.append(time.perf_counter() - t0)
     return sum(times) / len(times), len(y_fit)
 
 
-def committed_run(name: str) -> tuple[int, float, str] | None:
-    """Epochs, training seconds and device recorded in a committed checkpoint, if it has history."""
+def committed_config(name: str) -> dict | None:
+    """The training config (with history) stored in a committed checkpoint, if there is one."""
     path = Path(__file__).resolve().parent.parent / "weights" / f"{name}.pt"
     if not path.is_file():
         return None
-    config = torch.load(path, weights_only=False)["config"]
+    return torch.load(path, weights_only=False)["config"]
+
+
+def committed_run(config: dict | None) -> tuple[int, float, str] | None:
+    """Epochs, training seconds and device recorded in a committed config, if it has history."""
+    if config is None:
+        return None
     history = config.get("history", [])
     if not history:
         return None
@@ -64,9 +73,17 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     for protocol in args.protocol or list(PROTOCOLS):
         for binary in (True, False):
-            sec, n = seconds_per_epoch(protocol, args.epochs, binary)
             name = default_name(protocol, binary)
-            committed = committed_run(name)
+            config = committed_config(name) or {}
+            cfg = TrainConfig(
+                protocol=protocol,
+                binary=binary,
+                batch_size=config.get("batch_size", TrainConfig.batch_size),
+                augment=config.get("augment", False),
+                dropout=config.get("dropout", 0.0),
+            )
+            sec, n = seconds_per_epoch(cfg, args.epochs)
+            committed = committed_run(config or None)
             epochs = committed[0] if committed else TrainConfig.epochs
             line = f"{name:18s} {n:5d} windows  {sec:6.2f} s/epoch  "
             line += f"projected {epochs} epochs here: {sec * epochs / 60:5.1f} min"
