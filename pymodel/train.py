@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ class TrainConfig:
     data_dir: str | None = None
     threads: int = 0
     device: str = "cpu"
+    trained_on: str = ""
     history: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -190,6 +192,20 @@ def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+def machine_description(device: torch.device) -> str:
+    """Where this run trains: the device (GPU name) and the CPU cores and torch threads."""
+    where = str(device)
+    if device.type == "cuda":
+        where += f" ({torch.cuda.get_device_name(device)})"
+    return f"{where}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads"
+
+
+def chain_trained_on(earlier: dict, offset: int, epochs: int, here: str) -> str:
+    """``trained_on`` of a fine-tune: the starting checkpoint's machine(s), then this one's."""
+    before = earlier.get("trained_on") or earlier.get("device", "unknown")
+    return f"epochs 1-{offset}: {before}; epochs {offset + 1}-{offset + epochs}: {here}"
+
+
 def chain_history(earlier: list[dict], current: list[dict]) -> list[dict]:
     """A fine-tune's history after its starting checkpoint's, epochs numbered on from it."""
     offset = earlier[-1]["epoch"] if earlier else 0
@@ -211,6 +227,10 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         init_model, init_ckpt = load_checkpoint(cfg.init)
         model.load_state_dict(init_model.state_dict())
         earlier_history = init_ckpt["config"].get("history", [])
+    cfg.trained_on = machine_description(device)
+    if earlier_history:
+        offset = earlier_history[-1]["epoch"]
+        cfg.trained_on = chain_trained_on(init_ckpt["config"], offset, cfg.epochs, cfg.trained_on)
     model.to(device)
     x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
     y_test = torch.from_numpy(split.y_test)

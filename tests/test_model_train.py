@@ -95,6 +95,10 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     _, tuned_ckpt = load_checkpoint(tuned)
     assert tuned_ckpt["config"]["history"][:2] == ckpt["config"]["history"]
     assert [h["epoch"] for h in tuned_ckpt["config"]["history"]] == [1, 2, 3]
+    # Each phase records the machine it ran on.
+    assert "torch threads" in ckpt["config"]["trained_on"]
+    assert tuned_ckpt["config"]["trained_on"].startswith("epochs 1-2: cpu")
+    assert "; epochs 3-3: cpu" in tuned_ckpt["config"]["trained_on"]
 
 
 @pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
