@@ -5,6 +5,7 @@ README.md is rendered from a results file written by a script (never typed by ha
 
 - ``accuracy``: results/evaluation.json (``make evaluate``), results/golden_agreement.json
   (``scripts/check_golden.py``) and results/rtl_benchmark.json (``scripts/bench_rtl.py``);
+- ``selection``: results/selection_bias.json (``scripts/selection_bias.py``);
 - ``storage``: rtl/mem/<model>/manifest.json (``make export``);
 - ``fpga``: results/fpga.md (``make fpga``);
 - ``performance``: results/cycles.md (``scripts/bench_cycles.py``), results/energy.md and the
@@ -118,6 +119,27 @@ def storage_table() -> str:
     return "\n".join(rows)
 
 
+def selection_table() -> str:
+    """Validation-chosen test accuracy against the best test epoch (results/selection_bias.json)."""
+    runs = load_json("selection_bias.json")
+    if not runs:
+        return "_Not measured yet: see `scripts/selection_bias.py`._"
+    rows = [
+        "| run (recipe of) | protocol | epochs | test acc., checkpoint chosen on validation | "
+        "max test acc. over epochs (paper-style) | mean test acc., last 10 % of epochs | paper |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, run in runs.items():
+        f, protocol = run["figures"], run["protocol"]
+        paper = pct(PAPER_BNN[protocol]) if protocol in PAPER_BNN else "-"
+        rows.append(
+            f"| `{name}` | `{protocol}` | {f['epochs']} | {pct(f['chosen_test_acc'])} "
+            f"(epoch {f['chosen_epoch']}) | {pct(f['max_test_acc'])} (epoch "
+            f"{f['max_test_epoch']}) | {pct(f['last_epochs_mean_test_acc'])} | {paper} |"
+        )
+    return "\n".join(rows)
+
+
 def include(name: str, missing: str) -> str:
     """The markdown file ``results/<name>`` as written by its script, or a placeholder."""
     path = RESULTS / name
@@ -172,6 +194,7 @@ def performance_table() -> str:
 
 SECTIONS: dict[str, Callable[[], str]] = {
     "accuracy": accuracy_table,
+    "selection": selection_table,
     "storage": storage_table,
     "fpga": lambda: include("fpga.md", "_Not measured yet: run `make fpga` then `make readme`._"),
     "performance": performance_table,
