@@ -65,7 +65,7 @@ train: venv
 
 # Rerun the BNN recipes with --track-test (held-out accuracy logged every epoch, never used to
 # select) and compare the checkpoint chosen on validation with the paper's best-test-epoch
-# reporting (results/selection_bias.json, then `make readme`). About 1.5 h on this 2-core CPU.
+# reporting (results/selection_bias.json, then `make readme`). About 1 h on this 2-core CPU.
 BIAS := runs/bias
 selection-bias: venv
 	$(PY) scripts/train.py --protocol paper --epochs 380 --lr 0.01 --augment --dropout 0.5 --seed 2 --track-test --out $(BIAS)/bnn5_paper.pt --run-dir $(BIAS)/bnn5_paper

@@ -102,7 +102,7 @@ def main() -> None:
         if not path:
             p.error(f"--run takes NAME=CHECKPOINT, got {item!r}")
         protocol, history, last_phase = load_history(Path(path))
-        curve = [{k: h[k] for k in ("epoch", "val_acc", "test_acc")} for h in history]
+        curve = [{k: round(h[k], 4) for k in ("epoch", "val_acc", "test_acc")} for h in history]
         figures = selection_figures(history, last_phase)
         runs[name] = {"protocol": protocol, "figures": figures, "curve": curve}
     print(f"{'run':<12} {'epochs':>6} {'chosen on val':>22} {'max test (paper-style)':>24} "
