@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from script_loader import load_script
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def load(name: str) -> ModuleType:
-    """Import ``scripts/<name>.py`` under a private module name."""
-    spec = importlib.util.spec_from_file_location(
-        f"ecg_bnn_{name}", REPO / "scripts" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_ice40_summary_counts_every_flip_flop_kind():
-    flow = load("fpga_flow")
+    flow = load_script("fpga_flow")
     cells = {"SB_LUT4": 10, "SB_DFF": 1, "SB_DFFE": 2, "SB_DFFESR": 3, "SB_CARRY": 4}
     cells |= {"SB_RAM40_4K": 5, "SB_SPRAM256KA": 2, "SB_MAC16": 1}
     s = flow.ice40_summary(cells)
@@ -36,7 +22,7 @@ def test_ice40_summary_counts_every_flip_flop_kind():
 
 
 def test_xilinx_summary_counts_lutram_and_half_brams():
-    flow = load("fpga_flow")
+    flow = load_script("fpga_flow")
     cells = {"LUT2": 3, "LUT6": 4, "RAM64M": 2, "FDRE": 5, "FDSE": 1, "RAMB18E1": 3}
     cells |= {"RAMB36E1": 1, "DSP48E1": 2, "CARRY4": 7}
     x = flow.xilinx_summary(cells)
@@ -45,7 +31,7 @@ def test_xilinx_summary_counts_lutram_and_half_brams():
 
 
 def test_energy_rows():
-    energy = load("energy")
+    energy = load_script("energy")
     rows = energy.energy_rows(1_200_000, 1000, 24.0, 3600, 0.02, 0.1)
     by_f = {r["f_mhz"]: r for r in rows}
     assert set(by_f) == {6.0, 12.0, 24.0}
@@ -57,7 +43,7 @@ def test_energy_rows():
 
 
 def test_cycles_from_bench(tmp_path):
-    energy = load("energy")
+    energy = load_script("energy")
     path = tmp_path / "cycles.json"
     assert energy.cycles_from_bench(path, 16, 1) is None
     path.write_text(json.dumps({"configs": [{"SIMD": 16, "PE": 1, "latency_cycles": 1234}]}))
@@ -66,7 +52,7 @@ def test_cycles_from_bench(tmp_path):
 
 
 def test_committed_results_render():
-    flow = load("fpga_flow")
+    flow = load_script("fpga_flow")
     path = REPO / "results" / "fpga.json"
     if not path.exists():
         pytest.skip("results/fpga.json not generated (make fpga)")

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from script_loader import load_script
 
 from pymodel.model import EcgBnn, binarize, layer_shapes, zscore, zscore_float
 from pymodel.train import load_checkpoint
@@ -182,14 +183,7 @@ def test_validation_slice_does_not_depend_on_the_training_seed():
 
 def test_selection_bias_separates_the_chosen_epoch_from_the_best_test_epoch():
     """scripts/selection_bias.py: validation picks the checkpoint, the paper-style figure peeks."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "selection_bias", REPO / "scripts" / "selection_bias.py"
-    )
-    assert spec is not None and spec.loader is not None
-    bias = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bias)
+    bias = load_script("selection_bias")
     val = [0.90, 0.95, 0.93, 0.95, 0.94, 0.92]
     test = [0.89, 0.91, 0.97, 0.92, 0.93, 0.90]
     history = [

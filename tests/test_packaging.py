@@ -7,27 +7,16 @@ and every ``rtl/*.sv`` file must be listed exactly once.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from script_loader import load_file, load_script
 
 REPO = Path(__file__).resolve().parents[1]
 LIST = REPO / "rtl" / "ecg_bnn.f"
 CORE = REPO / "ecg_bnn.core"
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 INTEGRATION = REPO / "docs" / "integration.md"
-
-
-def load(path: Path, name: str) -> ModuleType:
-    """Import a Python file under a private module name (no clash with tests' conftest)."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def f_list(path: Path) -> list[str]:
@@ -89,18 +78,18 @@ def test_core_board_fileset_matches_board_list():
 
 
 def test_fpga_flow_reads_the_source_list():
-    flow = load(REPO / "scripts" / "fpga_flow.py", "ecg_bnn_fpga_flow")
+    flow = load_script("fpga_flow")
     assert rel(flow.ip_sources()) == f_list(LIST)
     assert rel(flow.board_sources()) == f_list(LIST) + f_list(BOARD_LIST)
 
 
 def test_cocotb_runner_reads_the_source_list():
-    tb = load(REPO / "tb" / "conftest.py", "ecg_bnn_tb_conftest")
+    tb = load_file(REPO / "tb" / "conftest.py", "ecg_bnn_tb_conftest")
     assert rel(tb.rtl_sources()) == f_list(LIST)
 
 
 def test_fpga_flow_parallelism_matches_engine_checks():
-    flow = load(REPO / "scripts" / "fpga_flow.py", "ecg_bnn_fpga_flow")
+    flow = load_script("fpga_flow")
     simd, pe = flow.parallelism_range()
     assert simd == [8, 16, 32, 64]
     assert pe == [1, 2, 4, 8]
