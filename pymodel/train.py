@@ -206,9 +206,14 @@ def chain_trained_on(earlier: dict, offset: int, epochs: int, here: str) -> str:
     return f"epochs 1-{offset}: {before}; epochs {offset + 1}-{offset + epochs}: {here}"
 
 
+def last_epoch(history: list[dict]) -> int:
+    """Number of the last epoch of a history (0 when empty): where a fine-tune numbers on."""
+    return history[-1]["epoch"] if history else 0
+
+
 def chain_history(earlier: list[dict], current: list[dict]) -> list[dict]:
     """A fine-tune's history after its starting checkpoint's, epochs numbered on from it."""
-    offset = earlier[-1]["epoch"] if earlier else 0
+    offset = last_epoch(earlier)
     return [*earlier, *({**h, "epoch": h["epoch"] + offset} for h in current)]
 
 
@@ -229,7 +234,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         earlier_history = init_ckpt["config"].get("history", [])
     cfg.trained_on = machine_description(device)
     if earlier_history:
-        offset = earlier_history[-1]["epoch"]
+        offset = last_epoch(earlier_history)
         cfg.trained_on = chain_trained_on(init_ckpt["config"], offset, cfg.epochs, cfg.trained_on)
     model.to(device)
     x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))

@@ -3,10 +3,10 @@
 Runs a few real epochs of each protocol's BNN and float twin, as ``train.py`` runs them (the
 committed recipe's augmentation and dropout, then the per-epoch accuracy on the training and
 validation windows), and prints the mean seconds per epoch and the projected time of the full
-training here: seconds per epoch times the epochs of the
-committed checkpoint's recipe (all phases in its history; the default epoch count when it has
-none). The committed run's own time is printed too, with the device it ran on (some were trained
-on a lent GPU, where an epoch is several times faster than on this CPU).
+training here: seconds per epoch times the epochs of the committed checkpoint's recipe (all
+phases in its history; the default epoch count when it has none). The committed run's own time
+is printed too, with the machine it ran on (some were trained on a lent GPU, where an epoch is
+several times faster than on this CPU).
 """
 
 import argparse
@@ -40,23 +40,22 @@ def seconds_per_epoch(cfg: TrainConfig, epochs: int) -> tuple[float, int]:
     for _ in range(epochs):
         t0 = time.perf_counter()
         train_epoch(model, optimizer, x_fit, y_fit, cfg.batch_size, 0, "bench", augment=cfg.augment)
-        accuracy(model, x_fit, y_fit), accuracy(model, x_val, y_val)
+        accuracy(model, x_fit, y_fit)  # train.py logs both accuracies every epoch
+        accuracy(model, x_val, y_val)
         times.append(time.perf_counter() - t0)
     return sum(times) / len(times), len(y_fit)
 
 
-def committed_config(name: str) -> dict | None:
-    """The training config (with history) stored in a committed checkpoint, if there is one."""
+def committed_config(name: str) -> dict:
+    """The training config (with history) of a committed checkpoint; {} when there is none."""
     path = Path(__file__).resolve().parent.parent / "weights" / f"{name}.pt"
     if not path.is_file():
-        return None
+        return {}
     return torch.load(path, weights_only=False)["config"]
 
 
-def committed_run(config: dict | None) -> tuple[int, float, str] | None:
+def committed_run(config: dict) -> tuple[int, float, str] | None:
     """Epochs, training seconds and device recorded in a committed config, if it has history."""
-    if config is None:
-        return None
     history = config.get("history", [])
     if not history:
         return None
@@ -74,7 +73,7 @@ def main() -> None:
     for protocol in args.protocol or list(PROTOCOLS):
         for binary in (True, False):
             name = default_name(protocol, binary)
-            config = committed_config(name) or {}
+            config = committed_config(name)
             cfg = TrainConfig(
                 protocol=protocol,
                 binary=binary,
@@ -83,7 +82,7 @@ def main() -> None:
                 dropout=config.get("dropout", 0.0),
             )
             sec, n = seconds_per_epoch(cfg, args.epochs)
-            committed = committed_run(config or None)
+            committed = committed_run(config)
             epochs = committed[0] if committed else TrainConfig.epochs
             line = f"{name:18s} {n:5d} windows  {sec:6.2f} s/epoch  "
             line += f"projected {epochs} epochs here: {sec * epochs / 60:5.1f} min"
