@@ -294,6 +294,28 @@ def load_split(
     )
 
 
+def save_split_npz(split: DatasetSplit, path: str | os.PathLike[str]) -> None:
+    """Write a split's windows and labels to one ``.npz`` (for a machine without the database)."""
+    np.savez_compressed(
+        path, protocol=split.protocol, class_names=np.asarray(split.class_names),
+        x_train=split.x_train, y_train=split.y_train, x_test=split.x_test, y_test=split.y_test,
+        test_ids=np.asarray(split.test_ids),
+    )  # fmt: skip
+
+
+def load_split_npz(path: str | os.PathLike[str]) -> DatasetSplit:
+    """Read a split written by :func:`save_split_npz`."""
+    try:
+        with np.load(path) as f:
+            return DatasetSplit(
+                str(f["protocol"]), tuple(str(c) for c in f["class_names"]),
+                f["x_train"], f["y_train"], f["x_test"], f["y_test"],
+                [str(i) for i in f["test_ids"]],
+            )  # fmt: skip
+    except (OSError, KeyError, ValueError) as exc:
+        raise DatasetError(f"split file {path}: {exc}") from exc
+
+
 def class_counts(labels: np.ndarray, class_names: tuple[str, ...]) -> dict[str, int]:
     """Number of windows per class name."""
     return {name: int(np.sum(labels == i)) for i, name in enumerate(class_names)}

@@ -98,7 +98,10 @@ def plot_curves(history: list[dict], title: str, path: Path) -> None:
     ax1.plot(epochs, [h["loss"] for h in history])
     ax1.set_xlabel("epoch")
     ax1.set_ylabel("training loss")
-    ax2.plot(epochs, [h["train_acc"] for h in history], label="train")
+    if "train_acc" in history[0]:
+        ax2.plot(epochs, [h["train_acc"] for h in history], label="train")
+    else:  # a sweep member logs its accuracy on the training batches as trained
+        ax2.plot(epochs, [h["batch_acc"] for h in history], label="train batches")
     ax2.plot(epochs, [h["val_acc"] for h in history], label="validation")
     ax2.set_xlabel("epoch")
     ax2.set_ylabel("accuracy")

@@ -55,6 +55,7 @@ class TrainConfig:
     threads: int = 0
     device: str = "cpu"
     trained_on: str = ""
+    selected_from: str = ""  # a sweep's member and how it was chosen (pymodel.sweep)
     history: list[dict[str, float]] = field(default_factory=list)
 
 

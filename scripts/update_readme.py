@@ -6,6 +6,7 @@ README.md is rendered from a results file written by a script (never typed by ha
 - ``accuracy``: results/evaluation.json (``make evaluate``), results/golden_agreement.json
   (``scripts/check_golden.py``) and results/rtl_benchmark.json (``scripts/bench_rtl.py``);
 - ``selection``: results/selection_bias.json (``scripts/selection_bias.py``);
+- ``sweep``: results/sweep.json (``scripts/sweep.py summarize``, ``make sweep``);
 - ``storage``: rtl/mem/<model>/manifest.json (``make export``);
 - ``fpga``: results/fpga.md (``make fpga``);
 - ``performance``: results/cycles.md (``scripts/bench_cycles.py``), results/energy.md and the
@@ -140,6 +141,35 @@ def selection_table() -> str:
     return "\n".join(rows)
 
 
+def sweep_table() -> str:
+    """Seed / hyper-parameter sweeps: the member chosen on validation and the spread."""
+    sweeps = load_json("sweep.json")
+    if not sweeps:
+        return "_Not measured yet: see `make sweep`._"
+    rows = [
+        "| sweep | protocol | members x epochs | test acc., member chosen on validation | "
+        "members' test acc. at their chosen epochs: mean [min, max] | best test acc. of any "
+        "member and epoch (paper-style) | rank correlation validation/test | paper |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, s in sweeps.items():
+        c, t, protocol = s["chosen"], s["test_at_chosen"], s["protocol"]
+        paper = pct(PAPER_BNN[protocol]) if protocol in PAPER_BNN else "-"
+        rows.append(
+            f"| `{name}` | `{protocol}` | {s['members']} x {s['epochs']} | {pct(c['test_acc'])} "
+            f"(val. {pct(c['val_acc'])}; lr {c['lr']}, distill {c['distill']}) | "
+            f"{pct(t['mean'])} [{pct(t['min'])}, {pct(t['max'])}] | "
+            f"{pct(s['max_test_any_epoch'])} | {s['val_test_rank_correlation']:.2f} | {paper} |"
+        )
+    groups = [
+        f"`{name}` {label}: {pct(g['mean_test_acc'])} ({g['members']} members)"
+        for name, s in sweeps.items()
+        for label, g in s["groups"].items()
+    ]
+    rows += ["", "Mean test accuracy per hyper-parameter group: " + "; ".join(groups) + "."]
+    return "\n".join(rows)
+
+
 def include(name: str, missing: str) -> str:
     """The markdown file ``results/<name>`` as written by its script, or a placeholder."""
     path = RESULTS / name
@@ -195,6 +225,7 @@ def performance_table() -> str:
 SECTIONS: dict[str, Callable[[], str]] = {
     "accuracy": accuracy_table,
     "selection": selection_table,
+    "sweep": sweep_table,
     "storage": storage_table,
     "fpga": lambda: include("fpga.md", "_Not measured yet: run `make fpga` then `make readme`._"),
     "performance": performance_table,
