@@ -148,7 +148,7 @@ def test_run_sweep_few_steps() -> None:
     """A tiny sweep runs end to end and records one history per member and epoch."""
     data = tiny_data()
     configs = [MemberConfig(0, 0.01, augment=True, dropout=0.5, distill=0.5), CONFIGS[1]]
-    teacher = single(MemberConfig(9, 0.0), binary=False)
+    teacher = single(MemberConfig(9, 0.01), binary=False)
     result = run_sweep(configs, data, 5, epochs=2, batch_size=4, teacher=teacher, max_steps=1,
                        progress=False)  # fmt: skip
     assert result["epochs_done"] == 2
