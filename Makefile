@@ -77,9 +77,11 @@ selection-bias: venv
 # network; each keeps its best-validation epoch and the member best on validation can be written
 # as a checkpoint (scripts/sweep.py pick). Test accuracy is logged, never used to select. The
 # committed figures (results/sweep.json) ran on a lent H200 (SWEEP_DEVICE=cuda), whose time budget
-# set the epoch counts below (144, 302, 372); one epoch there took 1.5 s for 32 paper members, 1.1 s
-# for 16 and 0.7 s for 64 ecg17 members. On this 2-core CPU a member-epoch costs about as much as one
-# train.py epoch (6 s paper, 1 s ecg17): the paper sweeps take many hours here.
+# set the epoch counts below (144, 302, 372); one epoch of all members took 2.4 s for 32 paper
+# members (sharing the GPU with the ecg17 sweep; 1.55 s once alone), 1.2 s for 16 and 0.7 s for 64
+# ecg17 members. On this 2-core CPU a member-epoch costs about as much as one train.py epoch
+# (measured: 4 paper members 23.5 s per epoch, 4 ecg17 members 3.9 s): the paper sweeps take many
+# hours here.
 SWEEP_DEVICE ?= cpu
 SWEEP := runs/sweep
 sweep: venv

@@ -657,6 +657,7 @@ def sweep_summary(result: dict) -> dict:
         "members": len(result["members"]),
         "epochs": result["epochs_done"],
         "trained_on": result["trained_on"],
+        "seconds_per_epoch": float(result["history"]["seconds"].mean()),
         "teacher": result["teacher"],
         "chosen": {
             "member": chosen, **result["members"][chosen],
@@ -710,7 +711,8 @@ def summarize_cli(a: argparse.Namespace) -> None:
         summaries[name] = sweep_summary(torch.load(path, map_location="cpu", weights_only=False))
     for name, s in summaries.items():
         c, t = s["chosen"], s["test_at_chosen"]
-        print(f"{name}: {s['members']} members x {s['epochs']} epochs ({s['protocol']})")
+        print(f"{name}: {s['members']} members x {s['epochs']} epochs ({s['protocol']}), "
+              f"{s['seconds_per_epoch']:.2f} s per epoch on {s['trained_on']}")  # fmt: skip
         print(f"  chosen on validation: member {c['member']} val {c['val_acc']:.4f} "
               f"epoch {c['epoch']} -> test {c['test_acc']:.4f}")  # fmt: skip
         print(f"  members' test at their chosen epochs: mean {t['mean']:.4f} "

@@ -167,6 +167,14 @@ def sweep_table() -> str:
         for label, g in s["groups"].items()
     ]
     rows += ["", "Mean test accuracy per hyper-parameter group: " + "; ".join(groups) + "."]
+    timing = [
+        f"`{name}` {s['seconds_per_epoch']:.2f} s per epoch of all members on {s['trained_on']}"
+        for name, s in sweeps.items()
+    ]
+    rows += [
+        "",
+        "Training time (with the per-epoch validation and test): " + "; ".join(timing) + ".",
+    ]
     return "\n".join(rows)
 
 
