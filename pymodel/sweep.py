@@ -54,6 +54,7 @@ from pymodel.train import (
     file_sha256,
     load_checkpoint,
     machine_description,
+    save_checkpoint,
     seed_everything,
     split_validation,
 )
@@ -449,14 +450,17 @@ def run_sweep(
                 f"{float(val_acc.max()):.4f}, mean {float(val_acc.mean()):.4f}",
                 flush=True,
             )
-        last = epoch + 1 == epochs
-        if checkpoint is not None and (last or (epoch + 1) % checkpoint_every == 0):
+        periodic = (epoch + 1) % checkpoint_every == 0 and epoch + 1 < epochs  # last: below
+        if checkpoint is not None and periodic:
             result = sweep_result(configs, model, tracker, history, data, epochs, batch_size)
             torch.save({**result, **(meta or {})}, checkpoint)
-    return {
+    result = {
         **sweep_result(configs, model, tracker, history, data, epochs, batch_size),
         **(meta or {}),
     }
+    if checkpoint is not None:
+        torch.save(result, checkpoint)
+    return result
 
 
 def sweep_result(
@@ -584,7 +588,6 @@ def run_cli(a: argparse.Namespace) -> None:
         configs, data, epochs=epochs, generator_seed=a.generator_seed, checkpoint=out,
         meta=meta, **{**common, "progress": True},
     )  # fmt: skip
-    torch.save(result, out)
     chosen = select_member(result)
     print(f"wrote {out}; chosen on validation: member {chosen} {result['members'][chosen]}")
 
@@ -603,13 +606,7 @@ def pick_cli(a: argparse.Namespace) -> None:
         trained_on=result["trained_on"], history=member_history(result, chosen),
         selected_from=selection_summary(result, chosen),
     )  # fmt: skip
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    torch.save(
-        {"state_dict": model.state_dict(), "num_classes": result["num_classes"],
-         "binary": result["binary"], "protocol": result["protocol"],
-         "class_names": result["class_names"], "config": asdict(cfg)},
-        a.out,
-    )  # fmt: skip
+    save_checkpoint(Path(a.out), model, result["protocol"], result["class_names"], cfg)
     print(cfg.selected_from)
     print(f"wrote {a.out}")
 

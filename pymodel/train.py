@@ -163,7 +163,10 @@ def make_optimizer(
     return optimizer, scheduler
 
 
-def save_checkpoint(path: Path, model: EcgBnn, split: DatasetSplit, cfg: TrainConfig) -> None:
+def save_checkpoint(
+    path: Path, model: EcgBnn, protocol: str, class_names: tuple[str, ...] | list[str],
+    cfg: TrainConfig,
+) -> None:  # fmt: skip
     """Write the deployable checkpoint (weights, class names, config and history)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(
@@ -171,8 +174,8 @@ def save_checkpoint(path: Path, model: EcgBnn, split: DatasetSplit, cfg: TrainCo
             "state_dict": model.state_dict(),
             "num_classes": model.num_classes,
             "binary": model.binary,
-            "protocol": split.protocol,
-            "class_names": list(split.class_names),
+            "protocol": protocol,
+            "class_names": list(class_names),
             "config": asdict(cfg),
         },
         path,
@@ -278,7 +281,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         score = val_acc if len(y_val) else fit_acc
         if score >= best_val:
             best_val = score
-            save_checkpoint(Path(cfg.out), model, split, cfg)
+            save_checkpoint(Path(cfg.out), model, split.protocol, split.class_names, cfg)
         print(
             f"epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} train {fit_acc:.4f} "
             f"val {val_acc:.4f} best {best_val:.4f} ({seconds:.1f} s)"

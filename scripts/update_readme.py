@@ -131,10 +131,9 @@ def selection_table() -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for name, run in runs.items():
-        f, protocol = run["figures"], run["protocol"]
-        paper = pct(PAPER_BNN[protocol]) if protocol in PAPER_BNN else "-"
+        f, paper = run["figures"], pct(PAPER_BNN.get(run["protocol"]))
         rows.append(
-            f"| `{name}` | `{protocol}` | {f['epochs']} | {pct(f['chosen_test_acc'])} "
+            f"| `{name}` | `{run['protocol']}` | {f['epochs']} | {pct(f['chosen_test_acc'])} "
             f"(epoch {f['chosen_epoch']}) | {pct(f['max_test_acc'])} (epoch "
             f"{f['max_test_epoch']}) | {pct(f['last_epochs_mean_test_acc'])} | {paper} |"
         )
@@ -153,11 +152,11 @@ def sweep_table() -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, s in sweeps.items():
-        c, t, protocol = s["chosen"], s["test_at_chosen"], s["protocol"]
-        paper = pct(PAPER_BNN[protocol]) if protocol in PAPER_BNN else "-"
+        c, t, paper = s["chosen"], s["test_at_chosen"], pct(PAPER_BNN.get(s["protocol"]))
         rows.append(
-            f"| `{name}` | `{protocol}` | {s['members']} x {s['epochs']} | {pct(c['test_acc'])} "
-            f"(val. {pct(c['val_acc'])}; lr {c['lr']}, distill {c['distill']}) | "
+            f"| `{name}` | `{s['protocol']}` | {s['members']} x {s['epochs']} | "
+            f"{pct(c['test_acc'])} (val. {pct(c['val_acc'])}; lr {c['lr']}, "
+            f"distill {c['distill']}) | "
             f"{pct(t['mean'])} [{pct(t['min'])}, {pct(t['max'])}] | "
             f"{pct(s['max_test_any_epoch'])} | {s['val_test_rank_correlation']:.2f} | {paper} |"
         )
