@@ -77,18 +77,29 @@ selection-bias: venv
 # network; each keeps its best-validation epoch and the member best on validation can be written
 # as a checkpoint (scripts/sweep.py pick). Test accuracy is logged, never used to select. The
 # committed figures (results/sweep.json) ran on a lent H200 (SWEEP_DEVICE=cuda), whose time budget
-# set the epoch counts below (144, 302, 372); one epoch of all members took 2.4 s for 32 paper
+# set the epoch counts below; one epoch of all members took 2.4 s for 32 paper
 # members (sharing the GPU with the ecg17 sweep; 1.55 s once alone), 1.2 s for 16 and 0.7 s for 64
 # ecg17 members. On this 2-core CPU a member-epoch costs about as much as one train.py epoch
 # (measured: 4 paper members 23.5 s per epoch, 4 ecg17 members 3.9 s): the paper sweeps take many
-# hours here.
+# hours here. The second group of sweeps (a factorial of learning rate, schedule, latent-weight
+# clamping and readout; then the related SEU code's 17-class recipe, batch 512 at a constant 0.02;
+# then the mean readout with more seeds and the paper set with and without augmentation) ran as
+# three processes sharing the GPU.
 SWEEP_DEVICE ?= cpu
 SWEEP := runs/sweep
+FACTORIAL := --lrs 0.01,0.002 --schedule cosine,constant --clamps on,off --readouts sum,mean --augment
+MEAN_PAPER := --lrs 0.01 --clamps off --readouts mean --dropouts 0,0.5 --seeds 0-3
 sweep: venv
 	$(PY) scripts/sweep.py run --protocol paper --seeds 0-7 --lrs 0.01,0.005 --distill 0,0.5 --teacher weights/fp5_paper.pt --augment --epochs 144 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_a.pt
 	$(PY) scripts/sweep.py run --protocol paper --seeds 8-15 --lrs 0.01 --distill 0.5,0.8 --teacher weights/fp5_paper.pt --augment --epochs 302 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_b.pt
 	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-15 --lrs 0.01,0.003 --distill 0,0.5 --teacher weights/fp17.pt --augment --epochs 372 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17.pt
-	$(PY) scripts/sweep.py summarize bnn5_paper_a=$(SWEEP)/bnn5_paper_a.pt bnn5_paper_b=$(SWEEP)/bnn5_paper_b.pt bnn17=$(SWEEP)/bnn17.pt
+	$(PY) scripts/sweep.py run --protocol paper --seeds 0-1 $(FACTORIAL) --epochs 120 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_f.pt
+	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-3 $(FACTORIAL) --epochs 300 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_f.pt
+	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-7 --lrs 0.02 --schedule constant --clamps on,off --readouts sum,mean --batch-size 512 --epochs 595 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_b512.pt
+	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-23 --lrs 0.01 --clamps on,off --readouts mean --augment --epochs 373 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_mean.pt
+	$(PY) scripts/sweep.py run --protocol paper $(MEAN_PAPER) --augment --epochs 179 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_aug.pt
+	$(PY) scripts/sweep.py run --protocol paper $(MEAN_PAPER) --epochs 167 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_noaug.pt
+	$(PY) scripts/sweep.py summarize bnn5_paper_a=$(SWEEP)/bnn5_paper_a.pt bnn5_paper_b=$(SWEEP)/bnn5_paper_b.pt bnn17=$(SWEEP)/bnn17.pt bnn5_paper_f=$(SWEEP)/bnn5_paper_f.pt bnn17_f=$(SWEEP)/bnn17_f.pt bnn17_b512=$(SWEEP)/bnn17_b512.pt bnn17_mean=$(SWEEP)/bnn17_mean.pt bnn5_paper_aug=$(SWEEP)/bnn5_paper_aug.pt bnn5_paper_noaug=$(SWEEP)/bnn5_paper_noaug.pt
 
 evaluate: venv
 	$(PY) -m pymodel.evaluate

@@ -145,6 +145,22 @@ class EcgBnn(nn.Module):
         return self.dropout(x).sum(dim=2)
 
 
+READOUTS = ("sum", "mean")
+
+
+def readout_scale(num_classes: int, readout: str) -> float:
+    """Factor on the class scores that the training loss sees: 1 (time sum) or 1/length (mean).
+
+    The network's output is the sum over time (what the IP computes). Training on the mean over
+    time, as the related SEU code does, only divides every score by the same positive length, so
+    the argmax, and with it every exported bit, is unchanged; what changes is the softmax
+    temperature of the cross entropy during training (27 times softer for block 6's 27 steps).
+    """
+    if readout not in READOUTS:
+        raise ValueError(f"unknown readout {readout!r}; choose one of {READOUTS}")
+    return 1.0 if readout == "sum" else 1.0 / layer_shapes(num_classes)[-1].pool_length
+
+
 def zscore_float(windows: torch.Tensor) -> torch.Tensor:
     """Textbook per-window z-score (population std); a flat window maps to all zeros.
 

@@ -43,9 +43,11 @@ from pymodel.model import (
     PAD_VALUE,
     POOL_SIZE,
     POOL_STRIDE,
+    READOUTS,
     EcgBnn,
     binarize,
     layer_shapes,
+    readout_scale,
     zscore,
 )
 from pymodel.train import (
@@ -73,11 +75,15 @@ class MemberConfig:
     dropout: float = 0.5
     augment: bool = True
     distill: float = 0.0  # weight of the distillation term (0: cross entropy only)
+    readout: str = "sum"  # scores the loss sees: time sum or mean (model.readout_scale)
+    clamp: bool = True  # keep latent binary weights in [-1, 1]
 
     def __post_init__(self) -> None:
         """Reject settings that would train nothing or divide by zero."""
         if self.schedule not in SCHEDULES:
             raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {SCHEDULES}")
+        if self.readout not in READOUTS:
+            raise ValueError(f"unknown readout {self.readout!r}; choose one of {READOUTS}")
         if not (self.lr > 0 and 0 <= self.dropout < 1 and 0 <= self.distill <= 1):
             raise ValueError(f"member {self}: need lr > 0, 0 <= dropout < 1, 0 <= distill <= 1")
 
@@ -234,12 +240,16 @@ def member_losses(
     teacher_logits: torch.Tensor | None,
     distill: torch.Tensor,
     temperature: float,
+    scale: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Per-member training loss, shape (N,): cross entropy, blended with distillation.
 
     ``logits`` (batch, N, classes); ``labels`` (batch, N). With a teacher, member ``n``'s loss is
-    ``(1 - a_n) * CE + a_n * T^2 * KL(teacher_T || student_T)`` (Hinton et al. 2015).
+    ``(1 - a_n) * CE + a_n * T^2 * KL(teacher_T || student_T)`` (Hinton et al. 2015). ``scale``
+    (N,) multiplies each member's scores first (its readout, :func:`member_scales`).
     """
+    if scale is not None:
+        logits = logits * scale.view(1, -1, 1)
     ce = F.cross_entropy(logits.permute(0, 2, 1), labels, reduction="none").mean(0)
     if teacher_logits is None:
         return ce
@@ -254,11 +264,23 @@ def member_losses(
     return (1 - distill) * ce + distill * kd
 
 
+def member_scales(configs: list[MemberConfig], num_classes: int) -> torch.Tensor:
+    """Each member's readout factor on its scores in the loss, shape (N,)."""
+    return torch.tensor([readout_scale(num_classes, c.readout) for c in configs])
+
+
 @torch.no_grad()
 def evaluate_members(
-    model: StackedBnn, x: torch.Tensor, y: torch.Tensor, batch: int = 256
+    model: StackedBnn,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch: int = 256,
+    scale: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Accuracy and mean cross entropy of every member on the same windows (x: batch, 1, n)."""
+    """Accuracy and mean cross entropy of every member on the same windows (x: batch, 1, n).
+
+    The loss is of the scores times ``scale`` (N,), each member's training readout.
+    """
     model.eval()
     device = next(model.parameters()).device
     correct = torch.zeros(model.members, device=device)
@@ -268,6 +290,8 @@ def evaluate_members(
         yb = y[i : i + batch].to(device).view(-1, 1).expand(-1, model.members)
         logits = model(xb)
         correct += (logits.argmax(2) == yb).sum(0)
+        if scale is not None:
+            logits = logits * scale.to(device).view(1, -1, 1)
         loss += F.cross_entropy(logits.permute(0, 2, 1), yb, reduction="none").sum(0)
     n = max(1, len(y))
     return (correct / n).cpu(), (loss / n).cpu()
@@ -321,8 +345,14 @@ def train_step(
     teacher: EcgBnn | None,
     distill: torch.Tensor,
     temperature: float,
+    scale: torch.Tensor | None = None,
+    clamp: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One optimizer step of every member; per-member losses and correct predictions (N,)."""
+    """One optimizer step of every member; per-member losses and correct predictions (N,).
+
+    ``scale`` (N,): readout factors (:func:`member_losses`); ``clamp`` (N, bool): members whose
+    latent binary weights are kept in [-1, 1] (all when None).
+    """
     model.train()
     teacher_logits = None
     if teacher is not None:
@@ -332,14 +362,23 @@ def train_step(
     for p in model.parameters():
         p.grad = None
     logits = model(xb)
-    losses = member_losses(logits, yb, teacher_logits, distill, temperature)
+    losses = member_losses(logits, yb, teacher_logits, distill, temperature, scale)
     losses.sum().backward()  # members share no parameters: each gets its own gradient
     optimizer.step(lr)
     if model.binary:  # keep latent weights in [-1, 1] so the STE passes gradients
-        with torch.no_grad():
-            for w in model.weights:
-                w.clamp_(-1.0, 1.0)
+        clamp_members(model, clamp)
     return losses.detach(), (logits.detach().argmax(2) == yb).sum(0)
+
+
+@torch.no_grad()
+def clamp_members(model: StackedBnn, clamp: torch.Tensor | None) -> None:
+    """Clamp the latent weights of the members flagged in ``clamp`` (N, bool; None: all)."""
+    for i, w in enumerate(model.weights):
+        if clamp is None:
+            w.clamp_(-1.0, 1.0)
+            continue
+        rows = clamp.to(w.device).repeat_interleave(model.rows_per_member(f"weights.{i}"))
+        w.copy_(torch.where(rows.view(-1, 1, 1), w.clamp(-1.0, 1.0), w))
 
 
 def train_epoch(
@@ -364,6 +403,8 @@ def train_epoch(
     order = torch.rand(members, n_fit, device=device, generator=generator).argsort(1)
     augment = torch.tensor([c.augment for c in configs], device=device, dtype=torch.long)
     distill = torch.tensor([c.distill for c in configs], device=device)
+    scale = member_scales(configs, model.num_classes).to(device)
+    clamp = torch.tensor([c.clamp for c in configs], device=device)
     lr = lr.to(device)
     starts = range(0, n_fit, batch_size)
     if max_steps:
@@ -377,8 +418,9 @@ def train_epoch(
         if bool(augment.any()):
             xb = rotate_members(xb, augment, generator)
         losses, hits = train_step(
-            model, optimizer, xb, data.y_fit[idx], lr, teacher, distill, temperature
-        )
+            model, optimizer, xb, data.y_fit[idx], lr, teacher, distill, temperature, scale,
+            clamp,
+        )  # fmt: skip
         total += losses * idx.shape[0]
         correct += hits
         seen += idx.shape[0]
@@ -427,6 +469,7 @@ def run_sweep(
     tracker = BestTracker(model)
     generator = torch.Generator(device=device)
     generator.manual_seed(generator_seed)
+    scale = member_scales(configs, num_classes)
     history: dict[str, list[torch.Tensor]] = {k: [] for k in (*HISTORY_KEYS, "seconds")}
     for epoch in range(epochs):
         t0 = time.perf_counter()
@@ -435,7 +478,7 @@ def run_sweep(
             model, optimizer, data, configs, lr, batch_size, generator, teacher, temperature,
             max_steps,
         )  # fmt: skip
-        val_acc, val_loss = evaluate_members(model, data.x_val, data.y_val)
+        val_acc, val_loss = evaluate_members(model, data.x_val, data.y_val, scale=scale)
         test_acc, _ = evaluate_members(model, data.x_test, data.y_test)
         tracker.update(epoch + 1, val_acc, val_loss)
         seconds = time.perf_counter() - t0
@@ -516,17 +559,31 @@ def member_grid(
     lrs: list[float],
     dropouts: list[float],
     distills: list[float],
-    schedule: str,
+    schedules: list[str],
     augment: bool,
+    readouts: tuple[str, ...] = ("sum",),
+    clamps: tuple[bool, ...] = (True,),
 ) -> list[MemberConfig]:
     """Every combination of the listed hyper-parameters, seeds innermost."""
     return [
-        MemberConfig(seed, lr, schedule, dropout, augment, distill)
+        MemberConfig(seed, lr, schedule, dropout, augment, distill, readout, clamp)
         for lr in lrs
+        for schedule in schedules
+        for readout in readouts
+        for clamp in clamps
         for dropout in dropouts
         for distill in distills
         for seed in seeds
     ]
+
+
+def parse_switches(text: str) -> tuple[bool, ...]:
+    """``"on,off"`` -> (True, False)."""
+    words = {"on": True, "off": False}
+    parts = [part.strip() for part in text.split(",")]
+    if not parts or any(part not in words for part in parts):
+        raise ValueError(f"expected a comma list of on/off, got {text!r}")
+    return tuple(words[part] for part in parts)
 
 
 def sweep_data(split: DatasetSplit, val_fraction: float, device: torch.device) -> SweepData:
@@ -559,7 +616,8 @@ def run_cli(a: argparse.Namespace) -> None:
     data = sweep_data(split, a.val_fraction, device)
     configs = member_grid(
         parse_list(a.seeds, int), parse_list(a.lrs, float), parse_list(a.dropouts, float),
-        parse_list(a.distill, float), a.schedule, a.augment,
+        parse_list(a.distill, float), a.schedule.split(","), a.augment,
+        tuple(a.readouts.split(",")), parse_switches(a.clamps),
     )  # fmt: skip
     teacher = load_checkpoint(a.teacher)[0] if a.teacher else None
     if any(c.distill for c in configs) and teacher is None:
@@ -601,7 +659,8 @@ def pick_cli(a: argparse.Namespace) -> None:
     cfg = TrainConfig(
         protocol=result["protocol"], binary=result["binary"], epochs=result["epochs"],
         batch_size=result["batch_size"], lr=member.lr, schedule=member.schedule,
-        dropout=member.dropout, val_fraction=result["val_fraction"], seed=member.seed,
+        dropout=member.dropout, readout=member.readout, clamp=member.clamp,
+        val_fraction=result["val_fraction"], seed=member.seed,
         augment=member.augment, track_test=True, out=a.out, device="sweep",
         trained_on=result["trained_on"], history=member_history(result, chosen),
         selected_from=selection_summary(result, chosen),
@@ -626,8 +685,50 @@ def selection_summary(result: dict, chosen: int) -> str:
 
 
 def group_label(member: dict) -> str:
-    """Short name of a member's hyper-parameters without its seed, e.g. ``lr 0.01, distill 0.5``."""
-    return f"lr {member['lr']}, distill {member['distill']}"
+    """Short name of a member's hyper-parameters without its seed, e.g. ``lr 0.01, distill 0.5``.
+
+    Settings other than those of the first sweeps (cosine, sum readout, clamped latent weights,
+    dropout 0.5, augmentation) are named too.
+    """
+    label = f"lr {member['lr']}, distill {member['distill']}"
+    if member.get("schedule", "cosine") != "cosine":
+        label += f", {member['schedule']}"
+    if member.get("readout", "sum") != "sum":
+        label += f", {member['readout']} readout"
+    if not member.get("clamp", True):
+        label += ", unclamped"
+    if member.get("dropout", 0.5) != 0.5:
+        label += f", dropout {member['dropout']}"
+    if not member.get("augment", True):
+        label += ", no augmentation"
+    return label
+
+
+FACTORS = ("lr", "schedule", "readout", "clamp", "dropout", "augment", "distill")
+
+
+def factor_effects(result: dict) -> dict[str, dict[str, dict[str, float]]]:
+    """Mean validation and test accuracy per level of every hyper-parameter the sweep varies.
+
+    In a full grid each level's mean averages over the same settings of the other factors, so the
+    difference between levels is that factor's main effect. Test figures are each member's test
+    accuracy at its validation-chosen epoch.
+    """
+    tests = torch.tensor(result["best_test_acc"])
+    vals = torch.tensor(result["best_val_acc"])
+    defaults = asdict(MemberConfig(seed=0, lr=1.0))  # results of older sweeps lack new fields
+    effects: dict[str, dict[str, dict[str, float]]] = {}
+    for factor in FACTORS:
+        levels: dict[str, list[int]] = {}
+        for n, member in enumerate(result["members"]):
+            levels.setdefault(str(member.get(factor, defaults[factor])), []).append(n)
+        if len(levels) > 1:
+            effects[factor] = {
+                level: {"members": len(idx), "mean_val_acc": float(vals[idx].mean()),
+                        "mean_test_acc": float(tests[idx].mean())}
+                for level, idx in levels.items()
+            }  # fmt: skip
+    return effects
 
 
 def rank_correlation(a: list[float], b: list[float]) -> float:
@@ -658,6 +759,7 @@ def sweep_summary(result: dict) -> dict:
         "teacher": result["teacher"],
         "chosen": {
             "member": chosen, **result["members"][chosen],
+            "label": group_label(result["members"][chosen]),
             "val_acc": result["best_val_acc"][chosen], "epoch": result["best_epoch"][chosen],
             "test_acc": result["best_test_acc"][chosen],
         },
@@ -671,6 +773,7 @@ def sweep_summary(result: dict) -> dict:
                     "mean_test_acc": float(tests[idx].mean())}
             for label, idx in groups.items()
         },
+        "factors": factor_effects(result),
         "points": [[result["best_val_acc"][n], result["best_test_acc"][n],
                     group_label(m)] for n, m in enumerate(result["members"])],
     }  # fmt: skip
@@ -683,8 +786,12 @@ def plot_sweeps(summaries: dict[str, dict], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(summaries), figsize=(5 * len(summaries), 4), squeeze=False)
-    for ax, (name, s) in zip(axes[0], summaries.items(), strict=True):
+    cols = min(3, len(summaries))
+    rows = -(-len(summaries) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(5 * cols, 4 * rows), squeeze=False)
+    for ax in axes.flat[len(summaries) :]:
+        ax.set_visible(False)
+    for ax, (name, s) in zip(axes.flat, summaries.items(), strict=False):
         for label in s["groups"]:
             pts = [(v, t) for v, t, g in s["points"] if g == label]
             ax.plot(*zip(*pts, strict=True), "o", ms=4, alpha=0.7, label=label)
@@ -692,7 +799,7 @@ def plot_sweeps(summaries: dict[str, dict], path: Path) -> None:
         ax.plot(c["val_acc"], c["test_acc"], "k*", ms=12, label="chosen on validation")
         ax.set_title(f"{name} ({s['members']} members, {s['epochs']} epochs)")
         ax.set(xlabel="validation accuracy (selects)", ylabel="test accuracy (held out)")
-        ax.legend(fontsize=7, loc="lower right")
+        ax.legend(fontsize=6, loc="best")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -716,9 +823,10 @@ def summarize_cli(a: argparse.Namespace) -> None:
               f"[{t['min']:.4f}, {t['max']:.4f}]; best test of any member and epoch "
               f"{s['max_test_any_epoch']:.4f}; validation/test rank correlation "
               f"{s['val_test_rank_correlation']:.2f}")  # fmt: skip
-        for label, g in s["groups"].items():
-            print(f"  {label}: {g['members']} members, mean val {g['mean_val_acc']:.4f}, "
-                  f"mean test {g['mean_test_acc']:.4f}")  # fmt: skip
+        for factor, levels in s["factors"].items():
+            print(f"  {factor}: " + "; ".join(
+                f"{level}: {g['members']} members, mean val {g['mean_val_acc']:.4f}, "
+                f"mean test {g['mean_test_acc']:.4f}" for level, g in levels.items()))  # fmt: skip
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(summaries, indent=1) + "\n")
@@ -741,7 +849,9 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("--distill", default="0", help="distillation weights (need --teacher)")
     r.add_argument("--teacher", default="", help="full-precision checkpoint to distill from")
     r.add_argument("--temperature", type=float, default=2.0, help="distillation temperature")
-    r.add_argument("--schedule", choices=SCHEDULES, default="cosine")
+    r.add_argument("--schedule", default="cosine", help=f"schedules, comma list of {SCHEDULES}")
+    r.add_argument("--readouts", default="sum", help=f"training readouts, comma list of {READOUTS}")
+    r.add_argument("--clamps", default="on", help="clamp latent weights: on, off or on,off")
     r.add_argument("--augment", action="store_true", help="random rotation of each window")
     r.add_argument("--epochs", type=int, default=380)
     r.add_argument(

@@ -25,7 +25,7 @@ from torch import nn
 from tqdm import tqdm
 
 from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_split
-from pymodel.model import EcgBnn, zscore
+from pymodel.model import READOUTS, EcgBnn, readout_scale, zscore
 
 VAL_SPLIT_SEED = 1  # the validation slice is the same for every training seed
 SCHEDULES = ("cosine", "constant")
@@ -47,6 +47,10 @@ class TrainConfig:
     seed: int = 0
     max_steps: int = 0
     augment: bool = False
+    readout: str = (
+        "sum"  # scores the loss sees: time sum or mean (same argmax, model.readout_scale)
+    )
+    clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
     track_test: bool = False
     init: str = ""
     out: str = ""
@@ -127,8 +131,14 @@ def train_epoch(
     max_steps: int,
     desc: str,
     augment: bool = False,
+    scale: float = 1.0,
+    clamp: bool = True,
 ) -> float:
-    """One pass over the shuffled training windows; returns the mean loss."""
+    """One pass over the shuffled training windows; returns the mean loss.
+
+    ``scale`` multiplies the class scores inside the loss (:func:`pymodel.model.readout_scale`);
+    ``clamp`` keeps latent binary weights in [-1, 1] after each step.
+    """
     model.train()
     loss_fn = nn.CrossEntropyLoss()
     order = torch.randperm(len(y), device=y.device)
@@ -140,10 +150,11 @@ def train_epoch(
         idx = order[start : start + batch_size]
         optimizer.zero_grad()
         batch = random_shift(x[idx]) if augment else x[idx]
-        loss = loss_fn(model(batch), y[idx])
+        loss = loss_fn(model(batch) * scale, y[idx])
         loss.backward()
         optimizer.step()
-        clamp_latent_weights(model)
+        if clamp:
+            clamp_latent_weights(model)
         total += loss.item() * len(idx)
     return total / max(1, min(len(y), len(steps) * batch_size))
 
@@ -269,6 +280,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.max_steps,
             f"epoch {epoch + 1}",
             cfg.augment,
+            readout_scale(split.num_classes, cfg.readout),
+            cfg.clamp,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -322,6 +335,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         default=TrainConfig.dropout,
         help="training-only dropout before the time sum",
     )
+    p.add_argument(
+        "--readout", choices=READOUTS, default=TrainConfig.readout,
+        help="train on the time sum or mean of the scores (same argmax, softer loss)",
+    )  # fmt: skip
+    p.add_argument(
+        "--no-clamp", action="store_true", help="let latent binary weights leave [-1, 1]"
+    )
     p.add_argument("--weight-decay", type=float, default=TrainConfig.weight_decay)
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
     p.add_argument(
@@ -352,7 +372,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
     cfg = TrainConfig(
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
-        dropout=a.dropout,
+        dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp,
         val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps, augment=a.augment,
         track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",

@@ -12,8 +12,15 @@ import pytest
 import torch
 from script_loader import load_script
 
-from pymodel.model import EcgBnn, binarize, layer_shapes, zscore, zscore_float
-from pymodel.train import load_checkpoint
+from pymodel.model import (
+    EcgBnn,
+    binarize,
+    layer_shapes,
+    readout_scale,
+    zscore,
+    zscore_float,
+)
+from pymodel.train import load_checkpoint, parse_args, train_epoch
 
 REPO = Path(__file__).resolve().parents[1]
 # Floors a committed model must stay above (well below the shipped figures, far above chance):
@@ -201,3 +208,35 @@ def test_selection_bias_separates_the_chosen_epoch_from_the_best_test_epoch():
     assert g["max_test_acc"] == 0.97
     with pytest.raises(ValueError, match="--track-test"):
         bias.selection_figures([{"epoch": 1, "val_acc": 0.9}])
+
+
+def test_mean_readout_divides_scores_by_block6_length_and_keeps_the_argmax():
+    """Mean readout = sum / 27 (block 6's length): same class, softer loss; bad names rejected."""
+    assert readout_scale(5, "sum") == 1.0
+    assert readout_scale(5, "mean") == pytest.approx(1 / PAPER_LENGTHS[-1][1])
+    scores = EcgBnn(5).eval()(torch.randn(4, 1, 3600))
+    scaled = scores * readout_scale(5, "mean")
+    assert torch.equal(scores.argmax(1), scaled.argmax(1))
+    loss = torch.nn.functional.cross_entropy
+    labels = scores.argmin(1)  # a wrong class: the softer scores lose less
+    assert loss(scaled, labels) < loss(scores, labels)
+    with pytest.raises(ValueError, match="readout"):
+        readout_scale(5, "max")
+
+
+def test_train_epoch_readout_and_clamp_options():
+    """--readout mean --no-clamp reach the config; unclamped latent weights may leave [-1, 1]."""
+    cfg, _ = parse_args(["--readout", "mean", "--no-clamp"])
+    assert (cfg.readout, cfg.clamp) == ("mean", False)
+    assert parse_args([])[0].clamp is True
+    x, y = torch.randn(8, 1, 3600), torch.arange(8) % 5
+    for clamp in (True, False):
+        torch.manual_seed(0)
+        model = EcgBnn(5)
+        with torch.no_grad():
+            for block in model.blocks:
+                block.conv.weight.mul_(0).add_(1.0)  # at the clamp boundary
+        optimizer = torch.optim.SGD(model.parameters(), lr=10.0)
+        train_epoch(model, optimizer, x, y, 8, 1, "t", scale=1 / 27, clamp=clamp)
+        peak = max(float(b.conv.weight.detach().abs().max()) for b in model.blocks)
+        assert (peak <= 1.0) == clamp

@@ -24,8 +24,10 @@ from pymodel.sweep import (
     StackedAdam,
     SweepData,
     build_members,
+    factor_effects,
     main,
     member_history,
+    member_losses,
     member_lrs,
     run_sweep,
     select_member,
@@ -91,6 +93,73 @@ def test_train_step_equals_single_model_adam() -> None:
             torch.testing.assert_close(got[name], value, rtol=1e-4, atol=1e-4, msg=name)
 
 
+def test_readout_and_clamp_per_member_equal_single_models() -> None:
+    """A mean-readout, unclamped member moves as its EcgBnn trained on scores / 27 without a clamp.
+
+    Latent weights start at 10x their initial values so that the clamp matters: the clamped member
+    ends inside [-1, 1], the unclamped one keeps weights outside.
+    """
+    configs = [MemberConfig(3, 0.01, dropout=0.0, readout="mean", clamp=False), CONFIGS[1]]
+    stacked = build_members(configs, 5, True)
+    refs = [single(c) for c in configs]
+    with torch.no_grad():
+        for w in stacked.weights:
+            w.mul_(10.0)
+        for model in refs:
+            for block in model.blocks:
+                block.conv.weight.mul_(10.0)
+    optimizer = StackedAdam(stacked)
+    ref_opts = [
+        torch.optim.Adam(m.parameters(), lr=c.lr) for m, c in zip(refs, configs, strict=True)
+    ]
+    lr = torch.tensor([c.lr for c in configs])
+    scale = torch.tensor([1 / 27, 1.0])
+    clamp = torch.tensor([False, True])
+    for step in range(2):
+        x = [windows(4, 10 * step + n) for n in range(2)]
+        y = [torch.tensor([0, 1, 2, 3]), torch.tensor([4, 3, 2, 1])]
+        train_step(stacked, optimizer, torch.cat(x, dim=1), torch.stack(y, 1), lr, None,
+                   torch.zeros(2), 2.0, scale, clamp)  # fmt: skip
+        for n, (model, opt) in enumerate(zip(refs, ref_opts, strict=True)):
+            model.train()
+            opt.zero_grad()
+            nn.CrossEntropyLoss()(model(x[n]) * scale[n], y[n]).backward()
+            opt.step()
+            if clamp[n]:
+                with torch.no_grad():
+                    for block in model.blocks:
+                        block.conv.weight.clamp_(-1.0, 1.0)
+    for n, model in enumerate(refs):
+        got = stacked.member(n).state_dict()
+        for name, value in model.state_dict().items():
+            torch.testing.assert_close(got[name], value, rtol=1e-4, atol=1e-4, msg=name)
+    peaks = [max(float(b.conv.weight.detach().abs().max()) for b in m.blocks) for m in refs]
+    assert peaks[0] > 1.5 and peaks[1] <= 1.0
+
+
+def test_member_losses_scale_each_members_scores() -> None:
+    """The loss of member n is the cross entropy of its scores times its readout factor."""
+    logits = torch.randn(6, 2, 5)
+    labels = torch.randint(0, 5, (6, 2))
+    scale = torch.tensor([1 / 27, 1.0])
+    got = member_losses(logits, labels, None, torch.zeros(2), 2.0, scale)
+    for n in range(2):
+        want = nn.functional.cross_entropy(logits[:, n] * scale[n], labels[:, n])
+        torch.testing.assert_close(got[n], want)
+
+
+def test_factor_effects_average_members_per_level() -> None:
+    """Only varied hyper-parameters appear; each level averages its members' figures."""
+    members = [{"lr": lr, "readout": r} for lr in (0.01, 0.002) for r in ("sum", "mean")]
+    result = {"members": members, "best_test_acc": [0.9, 0.8, 0.7, 0.6],
+              "best_val_acc": [0.95, 0.85, 0.75, 0.65]}  # fmt: skip
+    effects = factor_effects(result)
+    assert set(effects) == {"lr", "readout"}  # schedule, clamp... default everywhere
+    assert effects["lr"]["0.01"]["mean_test_acc"] == pytest.approx(0.85)
+    assert effects["readout"]["mean"]["mean_test_acc"] == pytest.approx(0.7)
+    assert effects["readout"]["sum"]["members"] == 2
+
+
 def test_cosine_schedule_matches_torch() -> None:
     """member_lrs follows CosineAnnealingLR epoch by epoch; constant stays flat."""
     configs = [MemberConfig(0, 0.01), MemberConfig(0, 0.002, schedule="constant")]
@@ -106,7 +175,9 @@ def test_cosine_schedule_matches_torch() -> None:
 
 def test_member_config_rejects_bad_settings() -> None:
     """Dropout 1, negative learning rates, distillation weights above 1, unknown schedules."""
-    for bad in ({"dropout": 1.0}, {"lr": -0.1}, {"distill": 1.5}, {"schedule": "step"}):
+    bad_settings = ({"dropout": 1.0}, {"lr": -0.1}, {"distill": 1.5}, {"schedule": "step"},
+                    {"readout": "max"})  # fmt: skip
+    for bad in bad_settings:
         with pytest.raises(ValueError):
             MemberConfig(**{"seed": 0, "lr": 0.01, **bad})
 
