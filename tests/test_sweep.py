@@ -17,7 +17,7 @@ from pymodel.datasets import (
     load_split_npz,
     save_split_npz,
 )
-from pymodel.model import EcgBnn
+from pymodel.model import EcgBnn, readout_scale
 from pymodel.sweep import (
     BestTracker,
     MemberConfig,
@@ -63,34 +63,57 @@ def test_stacked_forward_equals_members() -> None:
             torch.testing.assert_close(stacked.member(n)(x), ref, rtol=1e-5, atol=1e-4)
 
 
-def test_train_step_equals_single_model_adam() -> None:
-    """Two steps of the stack move each member exactly as torch's Adam moves its EcgBnn."""
-    stacked = build_members(CONFIGS, 5, True)
+def two_steps_against_single_models(
+    configs: list[MemberConfig], weight_gain: float = 1.0
+) -> list[EcgBnn]:
+    """Train the stack and each member's own EcgBnn (torch's Adam) two steps; assert they agree.
+
+    Each reference model sees its member's windows, its scores times the member's readout factor
+    and its clamp. ``weight_gain`` scales the initial latent weights of both (to make the clamp
+    matter). Returns the trained reference models.
+    """
+    stacked = build_members(configs, 5, True)
+    refs = [single(c) for c in configs]
+    with torch.no_grad():
+        for w in stacked.weights:
+            w.mul_(weight_gain)
+        for model in refs:
+            for block in model.blocks:
+                block.conv.weight.mul_(weight_gain)
     optimizer = StackedAdam(stacked)
-    refs = [single(c) for c in CONFIGS]
     ref_opts = [
-        torch.optim.Adam(m.parameters(), lr=c.lr) for m, c in zip(refs, CONFIGS, strict=True)
+        torch.optim.Adam(m.parameters(), lr=c.lr) for m, c in zip(refs, configs, strict=True)
     ]
-    lr = torch.tensor([c.lr for c in CONFIGS])
+    lr = torch.tensor([c.lr for c in configs])
+    scale = torch.tensor([readout_scale(5, c.readout) for c in configs])
+    clamp = torch.tensor([c.clamp for c in configs])
     for step in range(2):
         x = [windows(4, 10 * step + n) for n in range(2)]
         y = [torch.tensor([0, 1, 2, 3]), torch.tensor([4, 3, 2, 1])]
         xb = torch.cat(x, dim=1)  # member n sees its own windows in column n
-        train_step(stacked, optimizer, xb, torch.stack(y, 1), lr, None, torch.zeros(2), 2.0)
+        train_step(stacked, optimizer, xb, torch.stack(y, 1), lr, None, torch.zeros(2), 2.0,
+                   scale, clamp)  # fmt: skip
         for n, (model, opt) in enumerate(zip(refs, ref_opts, strict=True)):
             model.train()
             opt.zero_grad()
-            nn.CrossEntropyLoss()(model(x[n]), y[n]).backward()
+            nn.CrossEntropyLoss()(model(x[n]) * scale[n], y[n]).backward()
             opt.step()
-            with torch.no_grad():
-                for block in model.blocks:
-                    block.conv.weight.clamp_(-1.0, 1.0)
+            if configs[n].clamp:
+                with torch.no_grad():
+                    for block in model.blocks:
+                        block.conv.weight.clamp_(-1.0, 1.0)
     # Adam divides by sqrt(v) + 1e-8: where a gradient is ~1e-9 the grouped convolution's other
     # summation order shows as ~3e-5, well under one step (~lr = 2e-3 .. 1e-2).
     for n, model in enumerate(refs):
         got = stacked.member(n).state_dict()
         for name, value in model.state_dict().items():
             torch.testing.assert_close(got[name], value, rtol=1e-4, atol=1e-4, msg=name)
+    return refs
+
+
+def test_train_step_equals_single_model_adam() -> None:
+    """Two steps of the stack move each member exactly as torch's Adam moves its EcgBnn."""
+    two_steps_against_single_models(CONFIGS)
 
 
 def test_readout_and_clamp_per_member_equal_single_models() -> None:
@@ -100,39 +123,7 @@ def test_readout_and_clamp_per_member_equal_single_models() -> None:
     ends inside [-1, 1], the unclamped one keeps weights outside.
     """
     configs = [MemberConfig(3, 0.01, dropout=0.0, readout="mean", clamp=False), CONFIGS[1]]
-    stacked = build_members(configs, 5, True)
-    refs = [single(c) for c in configs]
-    with torch.no_grad():
-        for w in stacked.weights:
-            w.mul_(10.0)
-        for model in refs:
-            for block in model.blocks:
-                block.conv.weight.mul_(10.0)
-    optimizer = StackedAdam(stacked)
-    ref_opts = [
-        torch.optim.Adam(m.parameters(), lr=c.lr) for m, c in zip(refs, configs, strict=True)
-    ]
-    lr = torch.tensor([c.lr for c in configs])
-    scale = torch.tensor([1 / 27, 1.0])
-    clamp = torch.tensor([False, True])
-    for step in range(2):
-        x = [windows(4, 10 * step + n) for n in range(2)]
-        y = [torch.tensor([0, 1, 2, 3]), torch.tensor([4, 3, 2, 1])]
-        train_step(stacked, optimizer, torch.cat(x, dim=1), torch.stack(y, 1), lr, None,
-                   torch.zeros(2), 2.0, scale, clamp)  # fmt: skip
-        for n, (model, opt) in enumerate(zip(refs, ref_opts, strict=True)):
-            model.train()
-            opt.zero_grad()
-            nn.CrossEntropyLoss()(model(x[n]) * scale[n], y[n]).backward()
-            opt.step()
-            if clamp[n]:
-                with torch.no_grad():
-                    for block in model.blocks:
-                        block.conv.weight.clamp_(-1.0, 1.0)
-    for n, model in enumerate(refs):
-        got = stacked.member(n).state_dict()
-        for name, value in model.state_dict().items():
-            torch.testing.assert_close(got[name], value, rtol=1e-4, atol=1e-4, msg=name)
+    refs = two_steps_against_single_models(configs, weight_gain=10.0)
     peaks = [max(float(b.conv.weight.detach().abs().max()) for b in m.blocks) for m in refs]
     assert peaks[0] > 1.5 and peaks[1] <= 1.0
 
