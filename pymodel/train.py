@@ -47,9 +47,7 @@ class TrainConfig:
     seed: int = 0
     max_steps: int = 0
     augment: bool = False
-    readout: str = (
-        "sum"  # scores the loss sees: time sum or mean (same argmax, model.readout_scale)
-    )
+    readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
     clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
     track_test: bool = False
     init: str = ""
