@@ -227,6 +227,17 @@ def stratified_split(
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
+def random_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unstratified random split of ``n`` windows, ``round(n * test_fraction)`` held out.
+
+    The kind of split the related SEU code draws (``train_test_split`` without ``stratify``):
+    the class mix of the test windows varies from seed to seed, as its reported figures do.
+    """
+    order = np.random.default_rng(seed).permutation(n)
+    k = int(round(n * test_fraction))
+    return np.sort(order[k:]), np.sort(order[:k])
+
+
 def ecg17_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder that holds the 17-class ``<n> <CLASS>`` class folders (``MLII``)."""
     base = resolve_data_dir(data_dir)
@@ -273,10 +284,19 @@ def ecg17_windows(
 
 
 def load_split(
-    protocol: str, data_dir: str | os.PathLike[str] | None = None, seed: int = 0
+    protocol: str,
+    data_dir: str | os.PathLike[str] | None = None,
+    seed: int = 0,
+    stratify: bool = True,
 ) -> DatasetSplit:
-    """Load the train / held-out test windows of ``protocol`` ('paper', 'interpatient', 'ecg17')."""
+    """Load the train / held-out test windows of ``protocol`` ('paper', 'interpatient', 'ecg17').
+
+    ``seed`` and ``stratify`` choose the random 80/20 split of 'paper' and 'ecg17' (the shipped
+    figures: seed 0, stratified); 'interpatient' has one fixed record split and takes neither.
+    """
     if protocol == "interpatient":
+        if seed != 0 or not stratify:
+            raise ValueError("protocol 'interpatient' has one fixed record split (DS1 / DS2)")
         x_tr, y_tr, _ = mitdb_windows(DS1_RECORDS, data_dir)
         x_te, y_te, ids_te = mitdb_windows(DS2_RECORDS, data_dir)
         return DatasetSplit(protocol, AAMI_CLASSES, x_tr, y_tr, x_te, y_te, ids_te)
@@ -288,7 +308,7 @@ def load_split(
         names = tuple(ECG17_CLASSES)
     else:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
-    train, test = stratified_split(y, 0.2, seed)
+    train, test = stratified_split(y, 0.2, seed) if stratify else random_split(len(y), 0.2, seed)
     return DatasetSplit(
         protocol, names, x[train], y[train], x[test], y[test], [ids[i] for i in test]
     )

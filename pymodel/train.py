@@ -45,6 +45,8 @@ class TrainConfig:
     dropout: float = 0.0
     val_fraction: float = 0.1
     seed: int = 0
+    split_seed: int = 0  # which random 80/20 split (0 = the shipped one)
+    stratify: bool = True  # stratified split (False: the SEU code's plain random split)
     max_steps: int = 0
     augment: bool = False
     readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
@@ -236,7 +238,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         torch.set_num_threads(cfg.threads)
     seed_everything(cfg.seed)
     device = torch.device(cfg.device)
-    split = load_split(cfg.protocol, cfg.data_dir)
+    split = load_split(cfg.protocol, cfg.data_dir, cfg.split_seed, cfg.stratify)
     x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction)
     x_fit, y_fit = x_fit.to(device), y_fit.to(device)
     model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
@@ -346,6 +348,14 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         "--seed", type=int, default=TrainConfig.seed,
         help="init, shuffling, augmentation and dropout (the data split is fixed)",
     )  # fmt: skip
+    p.add_argument(
+        "--split-seed", type=int, default=TrainConfig.split_seed,
+        help="another random 80/20 split (0 = the shipped one; scripts/split_spread.py)",
+    )  # fmt: skip
+    p.add_argument(
+        "--unstratified", action="store_true",
+        help="plain random split, class mix varying with --split-seed (the SEU code's kind)",
+    )  # fmt: skip
     p.add_argument("--max-steps", type=int, default=0, help="batches per epoch (0 = all)")
     p.add_argument(
         "--augment", action="store_true", help="rotate each training window by a random shift"
@@ -371,7 +381,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[TrainConfig, bool]:
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
         dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp,
-        val_fraction=a.val_fraction, seed=a.seed, max_steps=a.max_steps, augment=a.augment,
+        val_fraction=a.val_fraction, seed=a.seed, split_seed=a.split_seed,
+        stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment,
         track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,

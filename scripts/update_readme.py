@@ -6,6 +6,7 @@ README.md is rendered from a results file written by a script (never typed by ha
 - ``accuracy``: results/evaluation.json (``make evaluate``), results/golden_agreement.json
   (``scripts/check_golden.py``) and results/rtl_benchmark.json (``scripts/bench_rtl.py``);
 - ``selection``: results/selection_bias.json (``scripts/selection_bias.py``);
+- ``split``: results/split_spread.json (``scripts/split_spread.py``, ``make split-spread``);
 - ``sweep``: results/sweep.json (``scripts/sweep.py summarize``, ``make sweep``);
 - ``storage``: rtl/mem/<model>/manifest.json (``make export``);
 - ``fpga``: results/fpga.md (``make fpga``);
@@ -140,6 +141,35 @@ def selection_table() -> str:
     return "\n".join(rows)
 
 
+def points(value: float) -> str:
+    """An accuracy difference or spread in percentage points."""
+    return f"{100 * value:.2f}"
+
+
+def split_table() -> str:
+    """Across-split spread of test accuracy (results/split_spread.json)."""
+    spread = load_json("split_spread.json")
+    if not spread:
+        return "_Not measured yet: see `make split-spread`._"
+    rows = [
+        "| protocol | splits x epochs | test windows | test acc., chosen on validation: mean +- sd "
+        "[min, max] | binomial sd of the test windows alone | best test epoch: mean +- sd, "
+        "largest | expected best of 100 splits (normal approx.): chosen / best epoch | paper |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for protocol, entry in spread.items():
+        s = entry["summary"]
+        rows.append(
+            f"| `{protocol}` | {s['splits']} x {s['epochs']} | {s['test_windows']} | "
+            f"{pct(s['chosen_mean'])} +- {points(s['chosen_sd'])} [{pct(s['chosen_min'])}, "
+            f"{pct(s['chosen_max'])}] | {points(s['binomial_sd'])} | {pct(s['max_test_mean'])} "
+            f"+- {points(s['max_test_sd'])}, {pct(s['max_test_max'])} | "
+            f"{pct(s['expected_best_chosen'])} / {pct(s['expected_best_max_test'])} | "
+            f"{pct(PAPER_BNN.get(protocol))} |"
+        )
+    return "\n".join(rows)
+
+
 def sweep_table() -> str:
     """Seed / hyper-parameter sweeps: the member chosen on validation and the spread."""
     sweeps = load_json("sweep.json")
@@ -243,6 +273,7 @@ def performance_table() -> str:
 SECTIONS: dict[str, Callable[[], str]] = {
     "accuracy": accuracy_table,
     "selection": selection_table,
+    "split": split_table,
     "sweep": sweep_table,
     "storage": storage_table,
     "fpga": lambda: include("fpga.md", "_Not measured yet: run `make fpga` then `make readme`._"),

@@ -48,6 +48,28 @@ def test_paper_split_is_stratified_and_deterministic():
     assert len(set(a.test_ids)) == len(a.test_ids)
 
 
+def test_other_splits_stratified_or_not():
+    """--split-seed draws another 80/20 split; --unstratified lets the class mix vary (SEU kind)."""
+    train, test = ds.random_split(1000, 0.2, seed=3)
+    assert len(test) == 200 and len(train) == 800
+    assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(1000))
+    assert np.array_equal(test, ds.random_split(1000, 0.2, seed=3)[1])
+    assert not np.array_equal(test, ds.random_split(1000, 0.2, seed=4)[1])
+    shipped = ds.load_split("ecg17")
+    other = ds.load_split("ecg17", seed=3)
+    plain = [ds.load_split("ecg17", seed=s, stratify=False) for s in (3, 4)]
+    assert len(other.y_test) == len(plain[0].y_test) == 200
+    assert set(other.test_ids) != set(shipped.test_ids)
+    assert np.array_equal(np.bincount(other.y_test), np.bincount(shipped.y_test))  # stratified
+    mixes = [np.bincount(p.y_test, minlength=17) for p in plain]
+    assert not np.array_equal(mixes[0], mixes[1])  # the class mix moves with the seed
+    assert all(len(p.y_train) + len(p.y_test) == 1000 for p in plain)
+    with pytest.raises(ValueError, match="fixed record split"):
+        ds.load_split("interpatient", seed=1)
+    with pytest.raises(ValueError, match="fixed record split"):
+        ds.load_split("interpatient", stratify=False)
+
+
 def test_interpatient_records_are_disjoint():
     assert not set(ds.DS1_RECORDS) & set(ds.DS2_RECORDS)
     split = ds.load_split("interpatient")
