@@ -30,6 +30,7 @@ import torch  # noqa: E402
 from selection_bias import selection_figures  # noqa: E402
 
 from pymodel.datasets import load_split  # noqa: E402
+from pymodel.evaluate import PAPER_ACCURACY  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DRAWS = 100  # seeds the SEU script's loop would try (its `for i in range(100)`)
@@ -43,6 +44,13 @@ def expected_max_of_normals(n: int) -> float:
     pdf = np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
     cdf = 0.5 * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
     return float(np.sum(x * n * pdf * cdf ** (n - 1)) * (x[1] - x[0]))
+
+
+def normal_tail(value: float, mean: float, sd: float) -> float:
+    """P(X >= value) for X ~ N(mean, sd^2): the chance one more split reaches ``value``."""
+    if sd <= 0.0:
+        return float(mean >= value)
+    return 0.5 * math.erfc((value - mean) / (sd * math.sqrt(2.0)))
 
 
 def run_record(path: Path, data_dir: str | None) -> dict:
@@ -64,8 +72,12 @@ def run_record(path: Path, data_dir: str | None) -> dict:
     }
 
 
-def spread_summary(runs: list[dict], draws: int = DRAWS) -> dict:
-    """Across-split statistics of one protocol's runs (at least two splits)."""
+def spread_summary(runs: list[dict], draws: int = DRAWS, paper: float | None = None) -> dict:
+    """Across-split statistics of one protocol's runs (at least two splits).
+
+    With the paper's figure, also the normal-approximation chance that one split reaches it at
+    the best test epoch (the SEU way of reporting), and so how many seeds one would try.
+    """
     if len({r["split_seed"] for r in runs}) < 2:
         raise ValueError("the spread needs runs on at least two different splits")
     chosen = [r["chosen_test_acc"] for r in runs]
@@ -74,6 +86,7 @@ def spread_summary(runs: list[dict], draws: int = DRAWS) -> dict:
     peak_mean, peak_sd = statistics.fmean(peak), statistics.stdev(peak)
     n_test = runs[0]["test_windows"]
     lift = expected_max_of_normals(draws)
+    reach = None if paper is None else normal_tail(paper, peak_mean, peak_sd)
     return {
         "splits": len(runs),
         "epochs": runs[0]["epochs"],
@@ -89,6 +102,8 @@ def spread_summary(runs: list[dict], draws: int = DRAWS) -> dict:
         "draws": draws,
         "expected_best_chosen": mean + lift * sd,
         "expected_best_max_test": peak_mean + lift * peak_sd,
+        "paper": paper,
+        "chance_max_test_reaches_paper": reach,
     }
 
 
@@ -112,7 +127,9 @@ def main() -> None:
         )
     result = {}
     for protocol, runs in by_protocol.items():
-        s = spread_summary(runs, a.draws)
+        if len({r["split_seed"] for r in runs}) < 2:
+            p.error(f"protocol {protocol!r}: the spread needs runs on at least two splits")
+        s = spread_summary(runs, a.draws, PAPER_ACCURACY.get(protocol))
         result[protocol] = {"summary": s, "runs": runs}
         print(
             f"{protocol}: {s['splits']} splits x {s['epochs']} epochs, chosen on validation "
@@ -122,6 +139,12 @@ def main() -> None:
             f"best of {s['draws']} splits {100 * s['expected_best_chosen']:.2f} % (chosen) / "
             f"{100 * s['expected_best_max_test']:.2f} % (best test epoch)"
         )
+        if s["paper"] is not None:
+            print(
+                f"{protocol}: chance that one split reaches the paper's "
+                f"{100 * s['paper']:.2f} % at its best test epoch (normal approx.) "
+                f"{100 * s['chance_max_test_reaches_paper']:.2f} %"
+            )
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {a.out}")

@@ -247,6 +247,11 @@ def test_split_spread_figures_from_runs_on_other_splits(tmp_path: Path):
     assert s["expected_best_max_test"] == pytest.approx(
         0.9466667 + np.std([0.93, 0.96, 0.95], ddof=1) / np.sqrt(np.pi), rel=1e-6
     )
+    assert s["chance_max_test_reaches_paper"] is None
+    reach = spread.spread_summary(runs, paper=0.9466667 + s["max_test_sd"])
+    assert reach["chance_max_test_reaches_paper"] == pytest.approx(0.158655, abs=1e-5)  # 1 sd
+    assert spread.normal_tail(0.95, 0.95, 0.01) == pytest.approx(0.5)
+    assert spread.normal_tail(0.95, 0.96, 0.0) == 1.0
     with pytest.raises(ValueError, match="two different splits"):
         spread.spread_summary([fake(1, 0.9, 0.9), fake(1, 0.8, 0.8)])
 
