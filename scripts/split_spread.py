@@ -116,8 +116,8 @@ def main() -> None:
     p.add_argument("--out", type=Path, default=REPO / "results" / "split_spread.json")
     a = p.parse_args()
     by_protocol: dict[str, list[dict]] = {}
-    for path in sorted(a.runs):
-        record = run_record(path, a.data_dir)
+    records = [run_record(path, a.data_dir) for path in a.runs]
+    for record in sorted(records, key=lambda r: (r["protocol"], r["split_seed"])):
         by_protocol.setdefault(record["protocol"], []).append(record)
         print(
             f"{record['run']:<14} split {record['split_seed']:>3}: chosen on validation "
@@ -143,7 +143,7 @@ def main() -> None:
             print(
                 f"{protocol}: chance that one split reaches the paper's "
                 f"{100 * s['paper']:.2f} % at its best test epoch (normal approx.) "
-                f"{100 * s['chance_max_test_reaches_paper']:.2f} %"
+                f"{s['chance_max_test_reaches_paper']:.2e}"
             )
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.write_text(json.dumps(result, indent=1) + "\n")

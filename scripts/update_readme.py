@@ -146,6 +146,13 @@ def points(value: float) -> str:
     return f"{100 * value:.2f}"
 
 
+def one_in(chance: float | None) -> str:
+    """A small probability as "1 in N" (a dash when unknown, "never" when zero)."""
+    if chance is None:
+        return "-"
+    return "never" if chance <= 0.0 else f"1 in {round(1.0 / chance):,}"
+
+
 def split_table() -> str:
     """Across-split spread of test accuracy (results/split_spread.json)."""
     spread = load_json("split_spread.json")
@@ -155,7 +162,7 @@ def split_table() -> str:
         "| protocol | splits x epochs | test windows | test acc., chosen on validation: mean +- sd "
         "[min, max] | binomial sd of the test windows alone | best test epoch: mean +- sd, "
         "largest | expected best of 100 splits (normal approx.): chosen / best epoch | paper | "
-        "chance one split reaches the paper at its best epoch (normal approx.) |",
+        "splits until one reaches the paper at its best epoch (normal approx.) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for protocol, entry in spread.items():
@@ -166,7 +173,7 @@ def split_table() -> str:
             f"{pct(s['chosen_max'])}] | {points(s['binomial_sd'])} | {pct(s['max_test_mean'])} "
             f"+- {points(s['max_test_sd'])}, {pct(s['max_test_max'])} | "
             f"{pct(s['expected_best_chosen'])} / {pct(s['expected_best_max_test'])} | "
-            f"{pct(PAPER_BNN.get(protocol))} | {pct(s.get('chance_max_test_reaches_paper'))} |"
+            f"{pct(PAPER_BNN.get(protocol))} | {one_in(s.get('chance_max_test_reaches_paper'))} |"
         )
     return "\n".join(rows)
 
