@@ -173,7 +173,7 @@ def split_table() -> str:
             f"{pct(s['chosen_max'])}] | {points(s['binomial_sd'])} | {pct(s['max_test_mean'])} "
             f"+- {points(s['max_test_sd'])}, {pct(s['max_test_max'])} | "
             f"{pct(s['expected_best_chosen'])} / {pct(s['expected_best_max_test'])} | "
-            f"{pct(PAPER_BNN.get(protocol))} | {one_in(s.get('chance_max_test_reaches_paper'))} |"
+            f"{pct(s['paper'])} | {one_in(s['chance_max_test_reaches_paper'])} |"
         )
     return "\n".join(rows)
 
