@@ -227,6 +227,28 @@ def stratified_split(
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
+def stratified_kfold(labels: np.ndarray, folds: int, seed: int) -> list[np.ndarray]:
+    """Stratified ``folds``-fold assignment: the sorted test windows of every fold.
+
+    The windows of each class are drawn by a seeded permutation and dealt round-robin over the
+    folds, the first fold of each class continuing where the previous class stopped; so every
+    window is in exactly one fold, each class is spread as evenly as its count allows (fold counts
+    differ by at most one per class), and the fold sizes differ by at most one in all.
+    """
+    if folds < 2:
+        raise ValueError(f"cross-validation needs at least 2 folds, got {folds}")
+    if folds > len(labels):
+        raise ValueError(f"{folds} folds for {len(labels)} windows")
+    rng = np.random.default_rng(seed)
+    owner = np.empty(len(labels), dtype=np.int64)
+    start = 0
+    for cls in np.unique(labels):
+        idx = rng.permutation(np.flatnonzero(labels == cls))
+        owner[idx] = (start + np.arange(len(idx))) % folds
+        start = (start + len(idx)) % folds
+    return [np.flatnonzero(owner == f) for f in range(folds)]
+
+
 def random_split(n: int, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Unstratified random split of ``n`` windows, ``round(n * test_fraction)`` held out.
 
@@ -288,14 +310,18 @@ def load_split(
     data_dir: str | os.PathLike[str] | None = None,
     seed: int = 0,
     stratify: bool = True,
+    folds: int = 0,
+    fold: int = 0,
 ) -> DatasetSplit:
     """Load the train / held-out test windows of ``protocol`` ('paper', 'interpatient', 'ecg17').
 
     ``seed`` and ``stratify`` choose the random 80/20 split of 'paper' and 'ecg17' (the shipped
     figures: seed 0, stratified); 'interpatient' has one fixed record split and takes neither.
+    With ``folds`` (cross-validation, :func:`stratified_kfold` seeded by ``seed``) the test windows
+    are fold ``fold`` and the training windows all the others.
     """
     if protocol == "interpatient":
-        if seed != 0 or not stratify:
+        if seed != 0 or not stratify or folds:
             raise ValueError("protocol 'interpatient' has one fixed record split (DS1 / DS2)")
         x_tr, y_tr, _ = mitdb_windows(DS1_RECORDS, data_dir)
         x_te, y_te, ids_te = mitdb_windows(DS2_RECORDS, data_dir)
@@ -308,7 +334,17 @@ def load_split(
         names = tuple(ECG17_CLASSES)
     else:
         raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}")
-    train, test = stratified_split(y, 0.2, seed) if stratify else random_split(len(y), 0.2, seed)
+    if folds:
+        if not stratify:
+            raise ValueError("cross-validation folds are always stratified")
+        if not 0 <= fold < folds:
+            raise ValueError(f"fold {fold} of {folds}: choose 0 to {folds - 1}")
+        test = stratified_kfold(y, folds, seed)[fold]
+        train = np.setdiff1d(np.arange(len(y)), test)
+    elif stratify:
+        train, test = stratified_split(y, 0.2, seed)
+    else:
+        train, test = random_split(len(y), 0.2, seed)
     return DatasetSplit(
         protocol, names, x[train], y[train], x[test], y[test], [ids[i] for i in test]
     )

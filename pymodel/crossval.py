@@ -1,0 +1,427 @@
+"""Cross-validated accuracy of the BNN, measured through the integer golden model (issue 18).
+
+One recipe (a :class:`pymodel.train.TrainConfig`) is trained once per fold of a stratified
+k-fold assignment (:func:`pymodel.datasets.stratified_kfold`, seed fixed in advance): fold ``f``
+is the test part, the other folds the training part, and a stratified validation slice of the
+training part (``val_fraction``, :func:`pymodel.train.split_validation`) chooses the checkpoint
+of the fold; the test part is never looked at before the choice. The chosen checkpoint is folded
+into the hardware's integer parameters (:func:`pymodel.fold.fold_model`) and its test windows are
+classified by the integer golden model (:func:`pymodel.golden.run_batch`), i.e. what the RTL
+computes, bit for bit.
+
+Default folds: ``ecg17`` 10, ``paper`` 5. ``interpatient`` has one fixed record split (DS1 -> DS2),
+reported as one "fold", either trained here or from an existing checkpoint (``checkpoint``).
+
+Resumable: under ``<run_root>`` every fold keeps its training state (``fold<f>/last.pt``), its
+chosen checkpoint (``fold<f>.pt``) and, once evaluated, its result (``fold<f>.json``: test indices,
+true and golden-predicted classes, timings). A rerun skips folds with a result and resumes an
+interrupted fold from its last epoch; ``recipe.json`` pins the recipe, so a run root never mixes
+two recipes. The summary (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the
+per-class Se / PPV / F1 pooled over folds, timings and the recipe) is written under the run's name
+into a results JSON, and :func:`render_markdown` turns that file into a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from pymodel.datasets import DatasetSplit, load_split, repo_root
+from pymodel.evaluate import confusion_matrix, per_class_metrics, predict
+from pymodel.fold import fold_model
+from pymodel.golden import run_batch
+from pymodel.train import TrainConfig, build_parser, config_from_args, load_checkpoint
+from pymodel.train import run as train_run
+
+DEFAULT_FOLDS = {"ecg17": 10, "paper": 5, "interpatient": 1}
+FOLD_SEED = 0  # fixed in advance, never searched
+# TrainConfig fields that are not part of a recipe (where and how fast it runs, its outputs).
+RUNTIME_FIELDS = ("out", "run_dir", "data_dir", "threads", "device", "trained_on",
+                  "selected_from", "history", "fold", "fit_eval")  # fmt: skip
+
+
+@dataclass
+class CrossvalRun:
+    """One cross-validation: a recipe, the fold assignment and where it all goes."""
+
+    name: str  # key in the results JSON (the protocol for the headline runs)
+    train: TrainConfig  # the recipe; protocol, folds and split_seed (the fold seed) set here
+    run_root: Path
+    checkpoint: str = ""  # interpatient only: evaluate this checkpoint instead of training
+
+    @property
+    def protocol(self) -> str:
+        """The protocol the recipe trains on."""
+        return self.train.protocol
+
+    @property
+    def folds(self) -> int:
+        """Number of folds (1 for the fixed inter-patient split)."""
+        return max(1, self.train.folds)
+
+
+def recipe(cfg: TrainConfig) -> dict:
+    """The fields of ``cfg`` that define what is trained (not where, how fast, into which file)."""
+    return {k: v for k, v in asdict(cfg).items() if k not in RUNTIME_FIELDS}
+
+
+def fold_config(cv: CrossvalRun, fold: int) -> TrainConfig:
+    """The training config of one fold: the recipe, that fold's test part, its own files."""
+    return replace(
+        cv.train,
+        fold=fold,
+        out=str(cv.run_root / f"fold{fold}.pt"),
+        run_dir=str(cv.run_root / f"fold{fold}"),
+        history=[],
+    )
+
+
+def fold_split(cfg: TrainConfig) -> DatasetSplit:
+    """The windows of one fold (training part and test part) as training sees them."""
+    return load_split(cfg.protocol, cfg.data_dir, cfg.split_seed, cfg.stratify, cfg.folds, cfg.fold)
+
+
+def golden_predict(checkpoint: str | os.PathLike[str], windows: np.ndarray) -> np.ndarray:
+    """Classes the integer golden model (the hardware) gives raw windows with this checkpoint."""
+    model, ckpt = load_checkpoint(checkpoint)
+    params = fold_model(model, ckpt.get("class_names", ()), Path(checkpoint).stem)
+    return run_batch(params, windows).pred
+
+
+def pin_recipe(cv: CrossvalRun) -> None:
+    """Write ``recipe.json`` into the run root, or check that the one there matches."""
+    cv.run_root.mkdir(parents=True, exist_ok=True)
+    path = cv.run_root / "recipe.json"
+    mine = recipe(cv.train) | {"checkpoint": cv.checkpoint}
+    if path.is_file():
+        theirs = json.loads(path.read_text())
+        if theirs != mine:
+            diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
+            raise ValueError(
+                f"{cv.run_root} holds folds of another recipe (differs in {', '.join(diff)}); "
+                "choose another --name or --run-root"
+            )
+    else:
+        path.write_text(json.dumps(mine, indent=1) + "\n")
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write ``data`` as JSON atomically (a reader never sees half a file)."""
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=1, allow_nan=False) + "\n")
+    tmp.replace(path)
+
+
+def run_fold(cv: CrossvalRun, fold: int) -> dict:
+    """Train (or resume) one fold, choose on validation, evaluate through the golden model.
+
+    Returns the fold's result, also written to ``<run_root>/fold<fold>.json``; a fold whose
+    result exists is not run again.
+    """
+    result_path = cv.run_root / f"fold{fold}.json"
+    if result_path.is_file():
+        return json.loads(result_path.read_text())
+    cfg = fold_config(cv, fold)
+    t0 = time.perf_counter()
+    resumed = (Path(cfg.run_dir) / "last.pt").is_file()
+    if cv.checkpoint:
+        checkpoint, history, trained_on = cv.checkpoint, [], ""
+        ckpt_cfg = torch.load(checkpoint, map_location="cpu", weights_only=False)["config"]
+        history, trained_on = ckpt_cfg.get("history", []), ckpt_cfg.get("trained_on", "")
+    else:
+        train_run(cfg, resume=True)
+        checkpoint = cfg.out
+        ckpt_cfg = torch.load(checkpoint, map_location="cpu", weights_only=False)["config"]
+        history, trained_on = ckpt_cfg["history"], ckpt_cfg["trained_on"]
+    split = fold_split(cfg)
+    pred = golden_predict(checkpoint, split.x_test)
+    float_pred = predict(load_checkpoint(checkpoint)[0], split.x_test)
+    val = [h["val_acc"] for h in history if not math.isnan(h.get("val_acc", math.nan))]
+    chosen = max(range(len(val)), key=lambda i: (val[i], i)) if val else -1
+    epoch_seconds = [h["seconds"] for h in history if "seconds" in h]
+    result = {
+        "fold": fold,
+        "test_windows": int(len(split.y_test)),
+        "accuracy": float(np.mean(pred == split.y_test)),
+        "float_accuracy": float(np.mean(float_pred == split.y_test)),
+        "golden_float_agreement": float(np.mean(pred == float_pred)),
+        "chosen_epoch": history[chosen]["epoch"] if chosen >= 0 else None,
+        "chosen_val_acc": val[chosen] if chosen >= 0 else None,
+        "epochs": len(history),
+        "seconds_per_epoch": statistics.fmean(epoch_seconds) if epoch_seconds else None,
+        "epoch_seconds_total": float(sum(epoch_seconds)),
+        "wall_seconds": time.perf_counter() - t0,
+        "resumed": resumed,
+        "trained_on": trained_on,
+        "checkpoint": checkpoint,
+        "class_names": list(split.class_names),
+        "test_ids": list(split.test_ids),
+        "y_true": split.y_test.tolist(),
+        "y_pred": pred.tolist(),
+    }
+    write_json(result_path, result)
+    return result
+
+
+def percent(value: float | None, digits: int = 3) -> float | None:
+    """A fraction as a percentage rounded for the results file; NaN and None become None."""
+    if value is None or math.isnan(value):
+        return None
+    return round(100.0 * value, digits)
+
+
+def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
+    """The results entry of a cross-validation: fold accuracies, mean, sd, pooled per-class figures.
+
+    ``macro_f1`` is the unweighted mean over classes of the F1 of the confusion matrix pooled over
+    all folds (every window tested exactly once), which stays defined where a fold holds one window
+    of a class. ``sd`` is the sample standard deviation over folds (None for a single fold).
+    """
+    names = tuple(results[0]["class_names"])
+    y_true = np.concatenate([np.asarray(r["y_true"], dtype=np.int64) for r in results])
+    y_pred = np.concatenate([np.asarray(r["y_pred"], dtype=np.int64) for r in results])
+    cm = confusion_matrix(y_true, y_pred, len(names))
+    per_class = per_class_metrics(cm, names)
+    acc = [r["accuracy"] for r in results]
+    f1 = [m["f1"] for m in per_class.values() if m["support"]]
+    spe = [r["seconds_per_epoch"] for r in results if r["seconds_per_epoch"] is not None]
+    train_seconds = sum(r["epoch_seconds_total"] for r in results)
+    return {
+        "folds": len(results),
+        "fold_acc": [percent(a) for a in acc],
+        "mean": percent(statistics.fmean(acc)),
+        "sd": percent(statistics.stdev(acc)) if len(acc) > 1 else None,
+        "macro_f1": percent(statistics.fmean(f1)),
+        "protocol": cv.protocol,
+        "windows": int(len(y_true)),
+        "pooled_accuracy": percent(float(np.mean(y_true == y_pred))),
+        "float_fold_acc": [percent(r["float_accuracy"]) for r in results],
+        "golden_float_agreement": percent(
+            sum(r["golden_float_agreement"] * r["test_windows"] for r in results) / len(y_true)
+        ),
+        "chosen_epochs": [r["chosen_epoch"] for r in results],
+        "per_class": {
+            name: {
+                "se": percent(m["sensitivity"]),
+                "ppv": percent(m["ppv"]),
+                "f1": percent(m["f1"]),
+                "support": m["support"],
+            }
+            for name, m in per_class.items()
+        },  # fmt: skip
+        "confusion_matrix": cm.tolist(),
+        "fold_seed": cv.train.split_seed if cv.train.folds else None,
+        "recipe": recipe(cv.train),
+        "checkpoint": cv.checkpoint or None,
+        "seconds_per_epoch": round(statistics.fmean(spe), 3) if spe else None,
+        "train_hours": round(train_seconds / 3600.0, 3),
+        "wall_hours": round(sum(r["wall_seconds"] for r in results) / 3600.0, 3),
+        "trained_on": sorted({r["trained_on"] for r in results if r["trained_on"]}),
+    }
+
+
+def update_results(path: Path, name: str, entry: dict) -> dict:
+    """Put ``entry`` under ``name`` in the results JSON at ``path`` (other entries kept)."""
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[name] = entry
+    data = dict(sorted(data.items()))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_json(path, data)
+    return data
+
+
+def fmt(value: float | None, digits: int = 2) -> str:
+    """A percentage for the tables ('-' when undefined)."""
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def recipe_text(entry: dict) -> str:
+    """A short description of a results entry's training recipe (or its checkpoint)."""
+    if entry.get("checkpoint"):
+        return f"checkpoint `{entry['checkpoint']}`"
+    r = entry["recipe"]
+    parts = [f"{r['epochs']} epochs", f"lr {r['lr']:g} {r['schedule']}", f"batch {r['batch_size']}"]
+    if r.get("augment"):
+        parts.append("random-shift augmentation")
+    if r.get("dropout"):
+        parts.append(f"dropout {r['dropout']:g}")
+    parts.append(f"{r['readout']} readout")
+    if not r.get("clamp", True):
+        parts.append("no clamp")
+    if r.get("weight_decay"):
+        parts.append(f"weight decay {r['weight_decay']:g}")
+    parts.append(f"val slice {r['val_fraction']:g}, seed {r['seed']}")
+    return ", ".join(parts)
+
+
+def render_markdown(results: dict[str, dict], title: str = "Cross-validated accuracy") -> str:
+    """The markdown page of a results JSON: the summary table, then per-class tables."""
+    lines = [
+        f"# {title}",
+        "",
+        "Generated by `scripts/crossval.py` from `results/crossval.json` (do not edit by hand).",
+        "Accuracy of the BNN through the integer golden model (what the RTL computes), each",
+        "fold's checkpoint chosen on a validation slice of that fold's training part. Macro-F1 and",
+        "the per-class figures come from the confusion matrix pooled over the folds (every window",
+        "tested once). sd: sample standard deviation over folds.",
+        "",
+        "| run | protocol | folds | windows | mean +- sd (%) | min - max (%) | macro-F1 (%) "
+        "| float twin mean (%) | s / epoch | train hours | recipe |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, e in results.items():
+        sd = "" if e["sd"] is None else f" +- {fmt(e['sd'])}"
+        floats = [a for a in e.get("float_fold_acc", []) if a is not None]
+        fl = fmt(statistics.fmean(floats)) if floats else "-"
+        lines.append(
+            f"| {name} | {e['protocol']} | {e['folds']} | {e['windows']} | {fmt(e['mean'])}{sd} "
+            f"| {fmt(min(e['fold_acc']))} - {fmt(max(e['fold_acc']))} | {fmt(e['macro_f1'])} "
+            f"| {fl} | {fmt(e['seconds_per_epoch'])} | {fmt(e['train_hours'])} "
+            f"| {recipe_text(e)} |"
+        )
+    for name, e in results.items():
+        lines += ["", f"## {name}", ""]
+        lines.append("Fold accuracies (%): " + ", ".join(fmt(a) for a in e["fold_acc"]) + ".")
+        if e.get("fold_seed") is not None:
+            lines.append(
+                f"Fold seed {e['fold_seed']}; chosen epochs "
+                + ", ".join(str(c) for c in e["chosen_epochs"]) + "."
+            )  # fmt: skip
+        if e.get("trained_on"):
+            lines.append("Trained on: " + "; ".join(e["trained_on"]) + ".")
+        lines += ["", "| class | Se (%) | PPV (%) | F1 (%) | windows |", "|---|---|---|---|---|"]
+        for cls, m in e["per_class"].items():
+            lines.append(
+                f"| {cls} | {fmt(m['se'])} | {fmt(m['ppv'])} | {fmt(m['f1'])} | {m['support']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def run_crossval(cv: CrossvalRun, only: list[int] | None = None) -> list[dict]:
+    """Run (or resume) the folds of ``cv`` (all, or ``only`` these); their results in fold order."""
+    pin_recipe(cv)
+    todo = list(range(cv.folds)) if only is None else only
+    bad = [f for f in todo if not 0 <= f < cv.folds]
+    if bad:
+        raise ValueError(f"folds {bad} outside 0-{cv.folds - 1}")
+    results = []
+    for fold in tqdm(todo, desc=f"{cv.name} folds", unit="fold"):
+        results.append(run_fold(cv, fold))
+        r = results[-1]
+        tqdm.write(
+            f"{cv.name} fold {fold}: golden {100 * r['accuracy']:.2f} % "
+            f"({r['test_windows']} windows), float {100 * r['float_accuracy']:.2f} %, "
+            f"chosen epoch {r['chosen_epoch']}"
+        )
+    return results
+
+
+def finished_results(cv: CrossvalRun) -> list[dict] | None:
+    """Every fold's result when all folds of ``cv`` are finished, else None."""
+    paths = [cv.run_root / f"fold{f}.json" for f in range(cv.folds)]
+    if not all(p.is_file() for p in paths):
+        return None
+    return [json.loads(p.read_text()) for p in paths]
+
+
+EPILOG = """\
+Training options are those of scripts/train.py (--epochs, --lr, --augment, --dropout, --readout,
+--seed, --threads ...) and define the recipe, identical for every fold. --split-seed is the fold
+assignment seed (default 0, fixed in advance). Rerunning the same command resumes: finished folds
+are skipped, an interrupted fold continues from its last epoch. Example (the committed ecg17 run):
+  scripts/crossval.py --protocol ecg17 --epochs 150 --lr 0.01 --augment --dropout 0.5 \\
+      --readout mean --threads 1
+Inter-patient DS1 -> DS2 of a shipped checkpoint, no training:
+  scripts/crossval.py --protocol interpatient --checkpoint weights/bnn5_interpatient.pt
+"""
+
+
+def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Namespace]:
+    """Options of ``scripts/crossval.py``: the run and the remaining (output) options."""
+    p = argparse.ArgumentParser(
+        description="Cross-validated accuracy of the ECG BNN through the integer golden model: "
+        "stratified k-fold (ecg17 10, paper 5; interpatient: DS1 -> DS2), each fold's checkpoint "
+        "chosen on a validation slice of its training part. Writes per-fold results under "
+        "--run-root, the summary under --name in --results, and the markdown table --docs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[build_parser(add_help=False)],
+    )
+    p.add_argument("--folds", type=int, default=0, help="folds (default: ecg17 10, paper 5)")
+    p.add_argument("--name", default="", help="key in --results (default: the protocol)")
+    p.add_argument("--run-root", default="", help="fold states (default runs/crossval/<name>)")
+    p.add_argument("--only-fold", type=int, action="append", help="run only this fold (repeat)")
+    p.add_argument(
+        "--checkpoint", default="", help="interpatient: evaluate this checkpoint, no training"
+    )
+    p.add_argument(
+        "--results", default=str(repo_root() / "results" / "crossval.json"),
+        help="results JSON the summary goes into (other entries kept)",
+    )  # fmt: skip
+    p.add_argument(
+        "--docs", default=str(repo_root() / "docs" / "crossval.md"),
+        help="markdown page generated from --results ('' for none)",
+    )  # fmt: skip
+    p.add_argument(
+        "--render-only", action="store_true", help="only regenerate --docs from --results"
+    )
+    a = p.parse_args(argv)
+    for flag, value in (("--init", a.init), ("--out", a.out), ("--run-dir", a.run_dir),
+                        ("--unstratified", a.unstratified), ("--track-test", a.track_test),
+                        ("--full-precision", a.full_precision)):  # fmt: skip
+        if value:
+            p.error(f"{flag} does not apply to cross-validation")
+    cfg = replace(config_from_args(a), fit_eval=False)  # logging only: the time goes to epochs
+    folds = a.folds or DEFAULT_FOLDS[a.protocol]
+    if a.protocol == "interpatient":
+        if folds != 1:
+            p.error("interpatient has one fixed record split: --folds 1")
+        cfg = replace(cfg, folds=0)
+    else:
+        if a.checkpoint:
+            p.error("--checkpoint: only for interpatient (random splits need a model per fold)")
+        if folds < 2:
+            p.error("--folds must be at least 2")
+        cfg = replace(cfg, folds=folds, split_seed=a.split_seed or FOLD_SEED)
+    name = a.name or a.protocol
+    run_root = Path(a.run_root or repo_root() / "runs" / "crossval" / name)
+    return CrossvalRun(name, cfg, run_root, a.checkpoint), a
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of ``scripts/crossval.py``."""
+    cv, a = parse_args(argv)
+    results_path = Path(a.results)
+    if not a.render_only:
+        if cv.train.threads:
+            torch.set_num_threads(cv.train.threads)
+        run_crossval(cv, a.only_fold)
+        results = finished_results(cv)
+        if results is None:
+            print(f"{cv.name}: not every fold is finished yet; rerun to continue")
+            return
+        entry = summarize(cv, results)
+        update_results(results_path, cv.name, entry)
+        sd = "" if entry["sd"] is None else f" +- {entry['sd']:.2f}"
+        print(
+            f"{cv.name}: {entry['folds']} folds, {entry['mean']:.2f}{sd} % "
+            f"(macro-F1 {entry['macro_f1']:.2f} %), written to {results_path}"
+        )
+    if a.docs:
+        data = json.loads(results_path.read_text())
+        Path(a.docs).write_text(render_markdown(data))
+        print(f"wrote {a.docs}")
+
+
+if __name__ == "__main__":
+    main()
