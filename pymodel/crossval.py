@@ -196,6 +196,13 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
     f1 = [m["f1"] for m in per_class.values() if m["support"]]
     spe = [r["seconds_per_epoch"] for r in results if r["seconds_per_epoch"] is not None]
     train_seconds = sum(r["epoch_seconds_total"] for r in results)
+    trained = recipe(cv.train)
+    if cv.checkpoint:  # the recipe the evaluated checkpoint was trained with
+        config = torch.load(cv.checkpoint, map_location="cpu", weights_only=False)["config"]
+        # An older checkpoint predates some options: they took today's defaults then.
+        trained = recipe(TrainConfig()) | {
+            k: v for k, v in config.items() if k not in RUNTIME_FIELDS
+        }
     return {
         "folds": len(results),
         "fold_acc": [percent(a) for a in acc],
@@ -205,6 +212,7 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
         "protocol": cv.protocol,
         "windows": int(len(y_true)),
         "pooled_accuracy": percent(float(np.mean(y_true == y_pred))),
+        "majority_class_acc": percent(float(np.bincount(y_true).max() / len(y_true))),
         "float_fold_acc": [percent(r["float_accuracy"]) for r in results],
         "golden_float_agreement": percent(
             sum(r["golden_float_agreement"] * r["test_windows"] for r in results) / len(y_true)
@@ -221,7 +229,7 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
         },  # fmt: skip
         "confusion_matrix": cm.tolist(),
         "fold_seed": cv.train.split_seed if cv.train.folds else None,
-        "recipe": recipe(cv.train),
+        "recipe": trained,
         "checkpoint": cv.checkpoint or None,
         "seconds_per_epoch": round(statistics.fmean(spe), 3) if spe else None,
         "train_hours": round(train_seconds / 3600.0, 3),
@@ -247,8 +255,6 @@ def fmt(value: float | None, digits: int = 2) -> str:
 
 def recipe_text(entry: dict) -> str:
     """A short description of a results entry's training recipe (or its checkpoint)."""
-    if entry.get("checkpoint"):
-        return f"checkpoint `{entry['checkpoint']}`"
     r = entry["recipe"]
     parts = [f"{r['epochs']} epochs", f"lr {r['lr']:g} {r['schedule']}", f"batch {r['batch_size']}"]
     if r.get("augment"):
@@ -261,7 +267,10 @@ def recipe_text(entry: dict) -> str:
     if r.get("weight_decay"):
         parts.append(f"weight decay {r['weight_decay']:g}")
     parts.append(f"val slice {r['val_fraction']:g}, seed {r['seed']}")
-    return ", ".join(parts)
+    if r.get("init"):
+        parts.append(f"fine-tuned from `{r['init']}`")
+    text = ", ".join(parts)
+    return f"checkpoint `{entry['checkpoint']}` ({text})" if entry.get("checkpoint") else text
 
 
 def render_markdown(results: dict[str, dict], title: str = "Cross-validated accuracy") -> str:
@@ -297,6 +306,9 @@ def render_markdown(results: dict[str, dict], title: str = "Cross-validated accu
                 f"Fold seed {e['fold_seed']}; chosen epochs "
                 + ", ".join(str(c) for c in e["chosen_epochs"]) + "."
             )  # fmt: skip
+        if e.get("majority_class_acc") is not None:
+            majority = fmt(e["majority_class_acc"])
+            lines.append(f"Always answering the most common class: {majority} %.")
         if e.get("trained_on"):
             lines.append("Trained on: " + "; ".join(e["trained_on"]) + ".")
         lines += ["", "| class | Se (%) | PPV (%) | F1 (%) | windows |", "|---|---|---|---|---|"]

@@ -1,0 +1,221 @@
+"""Cross-validation (pymodel/crossval.py): fold rules, resumption and the results format.
+
+All but the last tests run on synthetic windows in seconds (the 17-class loader is replaced by a
+small random set); the tests on the real data skip when ECG_DATA_DIR holds no database.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pymodel import crossval as cv_mod
+from pymodel import datasets as ds
+from pymodel import train as train_mod
+from pymodel.train import VAL_SPLIT_SEED, TrainConfig
+
+REPO = Path(__file__).resolve().parents[1]
+SUMMARY_KEYS = {"folds", "fold_acc", "mean", "sd", "macro_f1"}
+
+
+def uneven_labels() -> np.ndarray:
+    """Labels with very uneven classes, some smaller than the number of folds."""
+    sizes = [37, 3, 12, 1, 25, 10, 7]
+    return np.repeat(np.arange(len(sizes)), sizes)
+
+
+@pytest.mark.parametrize("folds", [2, 5, 10])
+def test_folds_are_disjoint_cover_every_window_and_are_stratified(folds: int):
+    labels = np.random.default_rng(3).permutation(uneven_labels())
+    parts = ds.stratified_kfold(labels, folds, seed=0)
+    assert len(parts) == folds
+    everything = np.concatenate(parts)
+    assert np.array_equal(np.sort(everything), np.arange(len(labels)))  # disjoint and covering
+    sizes = [len(p) for p in parts]
+    assert max(sizes) - min(sizes) <= 1
+    for cls in np.unique(labels):
+        counts = [int(np.sum(labels[p] == cls)) for p in parts]
+        assert max(counts) - min(counts) <= 1, (cls, counts)
+    assert all(np.array_equal(p, np.sort(p)) for p in parts)
+    again = ds.stratified_kfold(labels, folds, seed=0)
+    assert all(np.array_equal(a, b) for a, b in zip(parts, again, strict=True))
+    other = ds.stratified_kfold(labels, folds, seed=1)
+    assert not all(np.array_equal(a, b) for a, b in zip(parts, other, strict=True))
+
+
+def test_kfold_rejects_impossible_fold_counts():
+    with pytest.raises(ValueError, match="at least 2"):
+        ds.stratified_kfold(np.zeros(10, dtype=np.int64), 1, 0)
+    with pytest.raises(ValueError, match="3 windows"):
+        ds.stratified_kfold(np.zeros(3, dtype=np.int64), 5, 0)
+
+
+def synthetic_ecg17(n_per_class: int = 6, seed: int = 0):
+    """A stand-in for the 17-class loader: random windows whose sample 0 is the window's id."""
+
+    def windows(data_dir=None):
+        rng = np.random.default_rng(seed)
+        n = 17 * n_per_class
+        x = rng.integers(-300, 300, size=(n, ds.WINDOW)).astype(np.int16)
+        x[:, 0] = np.arange(n)  # identifies the window wherever it ends up
+        y = np.repeat(np.arange(17), n_per_class).astype(np.int64)
+        return x, y, [f"w{i}" for i in range(n)]
+
+    return windows
+
+
+@pytest.fixture
+def fake_ecg17(monkeypatch):
+    """Replace the 17-class database with synthetic windows for training and evaluation."""
+    monkeypatch.setattr(ds, "ecg17_windows", synthetic_ecg17())
+
+
+def test_fold_split_and_validation_slice_lie_where_they_should(fake_ecg17):
+    folds, n = 3, 17 * 6
+    seen_test = []
+    for fold in range(folds):
+        split = ds.load_split("ecg17", folds=folds, fold=fold)
+        train_ids, test_ids = split.x_train[:, 0], split.x_test[:, 0]
+        assert not set(train_ids) & set(test_ids)
+        assert len(train_ids) + len(test_ids) == n
+        seen_test.extend(test_ids.tolist())
+        # The validation slice (what train.split_validation carves) is inside the training part.
+        _, val_idx = ds.stratified_split(split.y_train, 0.1, VAL_SPLIT_SEED)
+        val_ids = train_ids[val_idx]
+        assert set(val_ids) <= set(train_ids) and not set(val_ids) & set(test_ids)
+        assert len(val_ids) == round(len(train_ids) * 0.1)
+    assert sorted(seen_test) == list(range(n))  # every window tested exactly once
+    with pytest.raises(ValueError, match="fold 3 of 3"):
+        ds.load_split("ecg17", folds=3, fold=3)
+    with pytest.raises(ValueError, match="one fixed record split"):
+        ds.load_split("interpatient", folds=5)
+
+
+def tiny_run(root: Path, epochs: int = 1) -> cv_mod.CrossvalRun:
+    """A 3-fold cross-validation of a two-batch recipe on the synthetic set."""
+    cfg = TrainConfig(protocol="ecg17", epochs=epochs, batch_size=8, max_steps=2, lr=0.01,
+                      folds=3, threads=1, fit_eval=False)  # fmt: skip
+    return cv_mod.CrossvalRun("ecg17", cfg, root)
+
+
+def test_crossval_writes_the_results_format_and_a_generated_table(fake_ecg17, tmp_path: Path):
+    run = tiny_run(tmp_path / "run")
+    results = cv_mod.run_crossval(run)
+    assert [r["fold"] for r in results] == [0, 1, 2]
+    for r in results:
+        assert r["golden_float_agreement"] == 1.0  # the golden model is the float BNN, folded
+        assert 0.0 <= r["accuracy"] <= 1.0 and r["seconds_per_epoch"] > 0
+    entry = cv_mod.summarize(run, results)
+    assert SUMMARY_KEYS <= entry.keys()
+    assert entry["folds"] == 3 and len(entry["fold_acc"]) == 3
+    assert entry["mean"] == pytest.approx(statistics.fmean(entry["fold_acc"]), abs=1e-3)
+    assert entry["sd"] == pytest.approx(statistics.stdev(entry["fold_acc"]), abs=1e-3)
+    assert all(0.0 <= a <= 100.0 for a in entry["fold_acc"])  # percent
+    assert list(entry["per_class"]) == list(ds.ECG17_CLASSES)
+    assert sum(m["support"] for m in entry["per_class"].values()) == entry["windows"] == 102
+    assert set(entry["per_class"]["NSR"]) == {"se", "ppv", "f1", "support"}
+    f1 = [m["f1"] for m in entry["per_class"].values()]
+    assert entry["macro_f1"] == pytest.approx(statistics.fmean(f1), abs=1e-2)
+    path = tmp_path / "crossval.json"
+    cv_mod.update_results(path, "paper", {**entry, "protocol": "paper"})
+    data = cv_mod.update_results(path, "ecg17", entry)
+    on_disk = json.loads(path.read_text())  # strict JSON: no NaN
+    assert on_disk == data and list(on_disk) == ["ecg17", "paper"]
+    page = cv_mod.render_markdown(on_disk)
+    assert f"| ecg17 | ecg17 | 3 | 102 | {entry['mean']:.2f} +- {entry['sd']:.2f} |" in page
+    assert "## paper" in page and "| NSR |" in page
+
+
+def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
+    fake_ecg17, tmp_path: Path, monkeypatch
+):
+    run = tiny_run(tmp_path / "run", epochs=2)
+    cv_mod.run_crossval(run, only=[0])
+    first = (run.run_root / "fold0.json").read_text()
+    # Interrupt fold 1 during its second epoch: its last.pt holds epoch 1.
+    real_epoch, calls = train_mod.train_epoch, []
+
+    def interrupted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "train_epoch", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        cv_mod.run_crossval(run)
+    assert not (run.run_root / "fold1.json").exists()
+    assert (run.run_root / "fold1" / "last.pt").is_file()
+    monkeypatch.setattr(train_mod, "train_epoch", real_epoch)
+    trained = []
+    real_run = cv_mod.train_run
+    monkeypatch.setattr(cv_mod, "train_run", lambda cfg, resume: trained.append(cfg.fold) or
+                        real_run(cfg, resume))  # fmt: skip
+    results = cv_mod.run_crossval(run)
+    assert trained == [1, 2]  # fold 0 was finished and is skipped
+    assert (run.run_root / "fold0.json").read_text() == first
+    assert results[1]["resumed"] and not results[2]["resumed"]
+    assert results[1]["epochs"] == 2  # epoch 1 from last.pt, epoch 2 after the resume
+    assert cv_mod.finished_results(run) == results
+    # Another recipe in the same run root is refused rather than mixed in.
+    other = cv_mod.CrossvalRun("ecg17", TrainConfig(protocol="ecg17", epochs=3, folds=3),
+                               run.run_root)  # fmt: skip
+    with pytest.raises(ValueError, match="another recipe .*epochs"):
+        cv_mod.run_crossval(other)
+
+
+def test_cli_help_and_rejected_options():
+    out = subprocess.run(
+        [sys.executable, "scripts/crossval.py", "--help"], cwd=REPO, check=True,
+        capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    assert "golden model" in out and "validation slice" in out and "resumes" in out
+    run, _ = cv_mod.parse_args(["--protocol", "ecg17", "--epochs", "7", "--threads", "1"])
+    assert (run.name, run.folds, run.train.split_seed, run.train.epochs) == ("ecg17", 10, 0, 7)
+    assert run.run_root == REPO / "runs" / "crossval" / "ecg17"
+    assert cv_mod.parse_args(["--protocol", "paper"])[0].folds == 5
+    assert cv_mod.parse_args(["--protocol", "interpatient"])[0].train.folds == 0
+    for bad in (["--init", "x.pt"], ["--unstratified"], ["--protocol", "interpatient",
+                "--folds", "3"], ["--protocol", "ecg17", "--checkpoint", "x.pt"]):  # fmt: skip
+        with pytest.raises(SystemExit):
+            cv_mod.parse_args(bad)
+
+
+def test_committed_results_are_consistent():
+    path = REPO / "results" / "crossval.json"
+    if not path.is_file():
+        pytest.skip("results/crossval.json not committed yet")
+    data = json.loads(path.read_text())
+    for name, e in data.items():
+        assert SUMMARY_KEYS <= e.keys(), name
+        assert e["folds"] == len(e["fold_acc"])
+        assert e["mean"] == pytest.approx(statistics.fmean(e["fold_acc"]), abs=2e-3)
+        assert e["protocol"] != "interpatient" or e["folds"] == 1
+    docs = REPO / "docs" / "crossval.md"
+    assert docs.read_text() == cv_mod.render_markdown(data)  # generated, not edited
+
+
+def need_data(protocol: str) -> None:
+    """Skip unless the database of ``protocol`` is reachable (ECG_DATA_DIR)."""
+    try:
+        ds.ecg17_dir() if protocol == "ecg17" else ds.mitdb_dir()
+    except ds.DatasetError as exc:
+        pytest.skip(f"needs the {protocol} data: set ECG_DATA_DIR ({exc})")
+    if protocol != "ecg17" and ds.resolve_data_dir() is None:
+        pytest.skip("needs MIT-BIH: set ECG_DATA_DIR (no download in the test suite)")
+
+
+def test_real_ecg17_ten_folds_hold_every_class():
+    need_data("ecg17")
+    _, y, _ = ds.ecg17_windows()
+    parts = ds.stratified_kfold(y, 10, cv_mod.FOLD_SEED)
+    assert [len(p) for p in parts] == [100] * 10
+    for cls in range(17):
+        counts = [int(np.sum(y[p] == cls)) for p in parts]
+        assert max(counts) - min(counts) <= 1 and min(counts) >= 1
