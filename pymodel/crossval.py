@@ -264,6 +264,8 @@ def recipe_text(entry: dict) -> str:
     parts.append(f"{r['readout']} readout")
     if not r.get("clamp", True):
         parts.append("no clamp")
+    if r.get("ema"):
+        parts.append(f"EMA of the weights, decay {r['ema']:g} per step")
     if r.get("weight_decay"):
         parts.append(f"weight decay {r['weight_decay']:g}")
     parts.append(f"val slice {r['val_fraction']:g}, seed {r['seed']}")

@@ -12,10 +12,12 @@ validation windows and evaluated on the same held-out test windows.
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,6 +57,7 @@ class TrainConfig:
     clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
     track_test: bool = False
     fit_eval: bool = True  # measure accuracy on all training windows every epoch (logging only)
+    ema: float = 0.0  # decay per step of an exponential moving average of the weights (0: off)
     init: str = ""
     out: str = ""
     run_dir: str = ""
@@ -136,11 +139,13 @@ def train_epoch(
     augment: bool = False,
     scale: float = 1.0,
     clamp: bool = True,
+    on_step: Callable[[], None] | None = None,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
     ``scale`` multiplies the class scores inside the loss (:func:`pymodel.model.readout_scale`);
-    ``clamp`` keeps latent binary weights in [-1, 1] after each step.
+    ``clamp`` keeps latent binary weights in [-1, 1] after each step; ``on_step`` runs after
+    every step (the weight average, :class:`EmaWeights`).
     """
     model.train()
     loss_fn = nn.CrossEntropyLoss()
@@ -158,8 +163,41 @@ def train_epoch(
         optimizer.step()
         if clamp:
             clamp_latent_weights(model)
+        if on_step is not None:
+            on_step()
         total += loss.item() * len(idx)
     return total / max(1, min(len(y), len(steps) * batch_size))
+
+
+class EmaWeights:
+    """Exponential moving average of a model's weights, a copy that training does not touch.
+
+    After every step ``avg = decay * avg + (1 - decay) * current`` for the parameters (for a
+    binary layer its latent weights: the average's signs are the weights it deploys) and for the
+    floating-point buffers (BatchNorm running statistics, already averages over batches); counters
+    are copied. The average is an :class:`EcgBnn` like any other, so it folds into the same
+    thresholds and score coefficients. It draws no random numbers: the trained model's trajectory
+    is the same with or without it.
+    """
+
+    def __init__(self, model: nn.Module, decay: float) -> None:
+        """Start the average at ``model``'s current weights."""
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"EMA decay must lie in (0, 1), got {decay}")
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval()
+        for param in self.model.parameters():
+            param.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: nn.Module) -> None:
+        """Move the average towards ``model``'s current weights by one step."""
+        current = model.state_dict()
+        for name, avg in self.model.state_dict().items():
+            if avg.dtype.is_floating_point:
+                avg.lerp_(current[name].to(avg.dtype), 1.0 - self.decay)
+            else:
+                avg.copy_(current[name])
 
 
 def make_optimizer(
@@ -262,6 +300,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
     y_test = torch.from_numpy(split.y_test)
     optimizer, scheduler = make_optimizer(model, cfg)
+    ema = EmaWeights(model, cfg.ema) if cfg.ema else None
+    scored = ema.model if ema else model  # what is validated, chosen and deployed
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     best_val, start_epoch = -1.0, 0
@@ -274,6 +314,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             # --epochs may change on resume: the cosine then decays to 0 at the new length.
             scheduler.T_max = max(1, cfg.epochs)
         torch.set_rng_state(state["rng"].cpu())
+        if ema:
+            ema.model.load_state_dict(state["ema"])
         cfg.history, best_val, start_epoch = state["history"], state["best_val"], state["epoch"]
         print(f"resumed from {run_dir / 'last.pt'} at epoch {start_epoch}")
     for epoch in range(start_epoch, cfg.epochs):
@@ -289,22 +331,23 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.augment,
             readout_scale(split.num_classes, cfg.readout),
             cfg.clamp,
+            (lambda: ema.update(model)) if ema else None,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
         # The training-set pass costs a third of a 17-class epoch on one core; it only logs
         # (no RNG draw, no effect on the weights), so cross-validation skips it (fit_eval).
-        fit_acc = accuracy(model, x_fit, y_fit) if cfg.fit_eval else float("nan")
-        val_acc = accuracy(model, x_val, y_val)
+        fit_acc = accuracy(scored, x_fit, y_fit) if cfg.fit_eval else float("nan")
+        val_acc = accuracy(scored, x_val, y_val)
         record = {"epoch": epoch + 1, "loss": loss, "train_acc": fit_acc, "val_acc": val_acc,
                   "seconds": seconds}  # fmt: skip
         if cfg.track_test:  # logged for scripts/selection_bias.py; never used to select
-            record["test_acc"] = accuracy(model, x_test, y_test)
+            record["test_acc"] = accuracy(scored, x_test, y_test)
         cfg.history.append(record)
         score = val_acc if len(y_val) else fit_acc
         if score >= best_val:
             best_val = score
-            save_checkpoint(Path(cfg.out), model, split.protocol, split.class_names, cfg)
+            save_checkpoint(Path(cfg.out), scored, split.protocol, split.class_names, cfg)
         print(
             f"epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f} train {fit_acc:.4f} "
             f"val {val_acc:.4f} best {best_val:.4f} ({seconds:.1f} s)"
@@ -312,7 +355,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         torch.save(
             {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
-             "history": cfg.history, "best_val": best_val, "epoch": epoch + 1},
+             "history": cfg.history, "best_val": best_val, "epoch": epoch + 1,
+             "ema": ema.model.state_dict() if ema else None},
             run_dir / "last.pt",
         )  # fmt: skip
     # Store the full history in the deployable checkpoint too (training curves, bench_train),
@@ -354,6 +398,11 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--no-clamp", action="store_true", help="let latent binary weights leave [-1, 1]"
     )
     p.add_argument("--weight-decay", type=float, default=TrainConfig.weight_decay)
+    p.add_argument(
+        "--ema", type=float, default=TrainConfig.ema,
+        help="validate, choose and deploy an exponential moving average of the weights with "
+        "this decay per step (e.g. 0.99; 0 = off)",
+    )  # fmt: skip
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
     p.add_argument(
         "--seed", type=int, default=TrainConfig.seed,
@@ -395,7 +444,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
     return TrainConfig(
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
-        dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp,
+        dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp, ema=a.ema,
         val_fraction=a.val_fraction, seed=a.seed, split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment,
         track_test=a.track_test, init=a.init,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from pymodel import crossval as cv_mod
 from pymodel import datasets as ds
@@ -170,6 +171,34 @@ def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
         cv_mod.run_crossval(other)
 
 
+def test_ema_averages_weights_and_leaves_the_trajectory_alone(fake_ecg17, tmp_path: Path):
+    model = torch.nn.BatchNorm1d(2)
+    ema = train_mod.EmaWeights(model, 0.75)
+    with torch.no_grad():
+        model.weight.fill_(3.0)
+        model.running_mean.fill_(-1.0)
+    model.num_batches_tracked.fill_(5)
+    ema.update(model)
+    assert ema.model.weight.tolist() == [1.5, 1.5]  # 0.75 * 1 + 0.25 * 3
+    assert ema.model.running_mean.tolist() == [-0.25, -0.25]
+    assert int(ema.model.num_batches_tracked) == 5
+    states = {}
+    for decay in (0.0, 0.9):
+        cfg = TrainConfig(protocol="ecg17", epochs=2, batch_size=8, max_steps=2, folds=3,
+                          threads=1, fit_eval=False, ema=decay, out=str(tmp_path / f"{decay}.pt"),
+                          run_dir=str(tmp_path / f"run{decay}"))  # fmt: skip
+        train_mod.run(cfg)
+        states[decay] = torch.load(tmp_path / f"run{decay}" / "last.pt", weights_only=False)
+    for name, value in states[0.0]["model"].items():  # the trained model is the same
+        assert torch.equal(value, states[0.9]["model"][name]), name
+    assert states[0.0]["ema"] is None
+    deployed, _ = train_mod.load_checkpoint(tmp_path / "0.9.pt")
+    latent = deployed.blocks[2].conv.weight
+    assert not torch.equal(latent, states[0.9]["model"]["blocks.2.conv.weight"])
+    entry = {"recipe": cv_mod.recipe(TrainConfig(ema=0.99)), "checkpoint": None}
+    assert "EMA of the weights, decay 0.99 per step" in cv_mod.recipe_text(entry)
+
+
 def test_cli_help_and_rejected_options():
     out = subprocess.run(
         [sys.executable, "scripts/crossval.py", "--help"], cwd=REPO, check=True,
@@ -180,6 +209,7 @@ def test_cli_help_and_rejected_options():
     assert (run.name, run.folds, run.train.split_seed, run.train.epochs) == ("ecg17", 10, 0, 7)
     assert run.run_root == REPO / "runs" / "crossval" / "ecg17"
     assert cv_mod.parse_args(["--protocol", "paper"])[0].folds == 5
+    assert cv_mod.parse_args(["--protocol", "ecg17", "--ema", "0.99"])[0].train.ema == 0.99
     assert cv_mod.parse_args(["--protocol", "interpatient"])[0].train.folds == 0
     for bad in (["--init", "x.pt"], ["--unstratified"], ["--protocol", "interpatient",
                 "--folds", "3"], ["--protocol", "ecg17", "--checkpoint", "x.pt"]):  # fmt: skip
