@@ -131,6 +131,17 @@ def test_crossval_writes_the_results_format_and_a_generated_table(fake_ecg17, tm
     page = cv_mod.render_markdown(on_disk)
     assert f"| ecg17 | ecg17 | 3 | 102 | {entry['mean']:.2f} +- {entry['sd']:.2f} |" in page
     assert "## paper" in page and "| NSR |" in page
+    # A training change is compared with the headline run fold by fold.
+    shifted = [a + d for a, d in zip(entry["fold_acc"], [1, 2, -1], strict=True)]
+    better = {**entry, "fold_acc": shifted, "macro_f1": entry["macro_f1"] + 0.5}
+    change = cv_mod.paired_change(better, entry)
+    assert change["mean"] == pytest.approx(2 / 3) and (change["up"], change["down"]) == (2, 1)
+    assert change["sd"] == pytest.approx(statistics.stdev([1, 2, -1]))
+    cand = tmp_path / "candidates.json"
+    cv_mod.update_results(cand, "ecg17_better", better)
+    page = cv_mod.render_page(cand, json.loads(cand.read_text()), path)
+    assert "| ecg17_better | ecg17 (" in page and "| +0.67 | 1.53 | 2 / 1 | +0.50 |" in page
+    assert cv_mod.paired_change({**better, "fold_seed": 1}, entry) is None  # other folds
 
 
 def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
@@ -228,7 +239,11 @@ def test_committed_results_are_consistent():
         assert e["mean"] == pytest.approx(statistics.fmean(e["fold_acc"]), abs=2e-3)
         assert e["protocol"] != "interpatient" or e["folds"] == 1
     docs = REPO / "docs" / "crossval.md"
-    assert docs.read_text() == cv_mod.render_markdown(data)  # generated, not edited
+    assert docs.read_text() == cv_mod.render_page(path, data, path)  # generated, not edited
+    candidates = REPO / "results" / "crossval_candidates.json"
+    if candidates.is_file():
+        page = cv_mod.render_page(candidates, json.loads(candidates.read_text()), path)
+        assert (REPO / "docs" / "crossval_candidates.md").read_text() == page
 
 
 def need_data(protocol: str) -> None:
