@@ -247,13 +247,13 @@ def test_committed_results_are_consistent():
 
 
 def need_data(protocol: str) -> None:
-    """Skip unless the database of ``protocol`` is reachable (ECG_DATA_DIR)."""
+    """Skip unless the database of ``protocol`` is reachable (ECG_DATA_DIR; never downloaded)."""
+    if ds.resolve_data_dir() is None:
+        pytest.skip(f"needs the {protocol} data: set ECG_DATA_DIR (no download in the tests)")
     try:
         ds.ecg17_dir() if protocol == "ecg17" else ds.mitdb_dir()
     except ds.DatasetError as exc:
         pytest.skip(f"needs the {protocol} data: set ECG_DATA_DIR ({exc})")
-    if protocol != "ecg17" and ds.resolve_data_dir() is None:
-        pytest.skip("needs MIT-BIH: set ECG_DATA_DIR (no download in the test suite)")
 
 
 def test_real_ecg17_ten_folds_hold_every_class():
@@ -264,3 +264,11 @@ def test_real_ecg17_ten_folds_hold_every_class():
     for cls in range(17):
         counts = [int(np.sum(y[p] == cls)) for p in parts]
         assert max(counts) - min(counts) <= 1 and min(counts) >= 1
+
+
+def test_real_paper_five_folds_hold_every_class():
+    need_data("paper")
+    split = ds.load_split("paper", folds=5, fold=4)
+    assert len(split.y_test) in (1548, 1547) and len(split.y_train) + len(split.y_test) == 7740
+    assert set(split.y_test.tolist()) == set(range(5))  # even Q (19 windows) in every fold
+    assert not set(split.test_ids) & set(ds.load_split("paper", folds=5, fold=0).test_ids)
