@@ -12,13 +12,15 @@ computes, bit for bit.
 Default folds: ``ecg17`` 10, ``paper`` 5. ``interpatient`` has one fixed record split (DS1 -> DS2),
 reported as one "fold", either trained here or from an existing checkpoint (``checkpoint``).
 
-Resumable: under ``<run_root>`` every fold keeps its training state (``fold<f>/last.pt``), its
-chosen checkpoint (``fold<f>.pt``) and, once evaluated, its result (``fold<f>.json``: test indices,
-true and golden-predicted classes, timings). A rerun skips folds with a result and resumes an
-interrupted fold from its last epoch; ``recipe.json`` pins the recipe, so a run root never mixes
-two recipes. The summary (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the
-per-class Se / PPV / F1 pooled over folds, timings and the recipe) is written under the run's name
-into a results JSON, and :func:`render_markdown` turns that file into a table.
+Resumable: under ``<run_root>`` (``runs/crossval/<name>``, not committed) every fold keeps its
+training state (``fold<f>/last.pt``) and its chosen checkpoint (``fold<f>.pt``); once evaluated,
+its result (``fold<f>.json``: test ids, true and golden-predicted classes, timings) goes to the
+fold results folder (``results/crossval/<name>``, small, committed, so finished folds survive the
+machine). A rerun skips folds with a result and resumes an interrupted fold from its last epoch;
+``recipe.json`` beside the fold results pins the recipe, so one run never mixes two. The summary
+(``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the per-class Se / PPV / F1
+pooled over folds, timings and the recipe) is written under the run's name into a results JSON,
+and :func:`render_markdown` turns that file into a table.
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ class CrossvalRun:
     train: TrainConfig  # the recipe; protocol, folds and split_seed (the fold seed) set here
     run_root: Path
     checkpoint: str = ""  # interpatient only: evaluate this checkpoint instead of training
+    results_dir: Path | None = None  # fold results and recipe.json (default: run_root)
+
+    @property
+    def fold_dir(self) -> Path:
+        """Where the fold results and the pinned recipe go (small files, committed)."""
+        return self.results_dir or self.run_root
 
     @property
     def protocol(self) -> str:
@@ -91,6 +99,14 @@ def fold_split(cfg: TrainConfig) -> DatasetSplit:
     return load_split(cfg.protocol, cfg.data_dir, cfg.split_seed, cfg.stratify, cfg.folds, cfg.fold)
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path relative to the repository when it lies inside it (portable results files)."""
+    try:
+        return str(Path(path).resolve().relative_to(repo_root()))
+    except ValueError:
+        return str(path)
+
+
 def golden_predict(checkpoint: str | os.PathLike[str], windows: np.ndarray) -> np.ndarray:
     """Classes the integer golden model (the hardware) gives raw windows with this checkpoint."""
     model, ckpt = load_checkpoint(checkpoint)
@@ -100,11 +116,13 @@ def golden_predict(checkpoint: str | os.PathLike[str], windows: np.ndarray) -> n
 
 def pin_recipe(cv: CrossvalRun) -> None:
     """Write ``recipe.json`` into the run root, or check that the one there matches."""
-    cv.run_root.mkdir(parents=True, exist_ok=True)
-    path = cv.run_root / "recipe.json"
+    cv.fold_dir.mkdir(parents=True, exist_ok=True)
+    path = cv.fold_dir / "recipe.json"
+    defaults = recipe(TrainConfig()) | {"checkpoint": ""}
     mine = recipe(cv.train) | {"checkpoint": cv.checkpoint}
     if path.is_file():
-        theirs = json.loads(path.read_text())
+        # Options added after the folds were pinned took their defaults then.
+        theirs = defaults | json.loads(path.read_text())
         if theirs != mine:
             diff = sorted(k for k in mine.keys() | theirs.keys() if mine.get(k) != theirs.get(k))
             raise ValueError(
@@ -128,7 +146,7 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
     Returns the fold's result, also written to ``<run_root>/fold<fold>.json``; a fold whose
     result exists is not run again.
     """
-    result_path = cv.run_root / f"fold{fold}.json"
+    result_path = cv.fold_dir / f"fold{fold}.json"
     if result_path.is_file():
         return json.loads(result_path.read_text())
     cfg = fold_config(cv, fold)
@@ -163,7 +181,7 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         "wall_seconds": time.perf_counter() - t0,
         "resumed": resumed,
         "trained_on": trained_on,
-        "checkpoint": checkpoint,
+        "checkpoint": display_path(checkpoint),
         "class_names": list(split.class_names),
         "test_ids": list(split.test_ids),
         "y_true": split.y_test.tolist(),
@@ -395,7 +413,7 @@ def run_crossval(cv: CrossvalRun, only: list[int] | None = None) -> list[dict]:
 
 def finished_results(cv: CrossvalRun) -> list[dict] | None:
     """Every fold's result when all folds of ``cv`` are finished, else None."""
-    paths = [cv.run_root / f"fold{f}.json" for f in range(cv.folds)]
+    paths = [cv.fold_dir / f"fold{f}.json" for f in range(cv.folds)]
     if not all(p.is_file() for p in paths):
         return None
     return [json.loads(p.read_text()) for p in paths]
@@ -427,6 +445,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     p.add_argument("--folds", type=int, default=0, help="folds (default: ecg17 10, paper 5)")
     p.add_argument("--name", default="", help="key in --results (default: the protocol)")
     p.add_argument("--run-root", default="", help="fold states (default runs/crossval/<name>)")
+    p.add_argument(
+        "--fold-results", default="",
+        help="per-fold results and the pinned recipe, small files to commit so that finished "
+        "folds survive the machine (default results/crossval/<name>)",
+    )  # fmt: skip
     p.add_argument("--only-fold", type=int, action="append", help="run only this fold (repeat)")
     p.add_argument(
         "--checkpoint", default="", help="interpatient: evaluate this checkpoint, no training"
@@ -466,15 +489,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         cfg = replace(cfg, folds=folds, split_seed=a.split_seed or FOLD_SEED)
     name = a.name or a.protocol
     run_root = Path(a.run_root or repo_root() / "runs" / "crossval" / name)
-    return CrossvalRun(name, cfg, run_root, a.checkpoint), a
+    fold_dir = Path(a.fold_results or repo_root() / "results" / "crossval" / name)
+    return CrossvalRun(name, cfg, run_root, a.checkpoint, fold_dir), a
 
 
 def render_page(results_path: Path, data: dict, baseline_path: Path) -> str:
     """The markdown page of ``results_path``; another file than the baseline is compared to it."""
-    try:
-        source = str(results_path.resolve().relative_to(repo_root()))
-    except ValueError:
-        source = str(results_path)
+    source = display_path(results_path)
     if results_path.resolve() == baseline_path.resolve() or not baseline_path.is_file():
         return render_markdown(data, source=source)
     baselines = json.loads(baseline_path.read_text())

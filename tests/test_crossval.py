@@ -102,7 +102,7 @@ def tiny_run(root: Path, epochs: int = 1) -> cv_mod.CrossvalRun:
     """A 3-fold cross-validation of a two-batch recipe on the synthetic set."""
     cfg = TrainConfig(protocol="ecg17", epochs=epochs, batch_size=8, max_steps=2, lr=0.01,
                       folds=3, threads=1, fit_eval=False)  # fmt: skip
-    return cv_mod.CrossvalRun("ecg17", cfg, root)
+    return cv_mod.CrossvalRun("ecg17", cfg, root, results_dir=root / "results")
 
 
 def test_crossval_writes_the_results_format_and_a_generated_table(fake_ecg17, tmp_path: Path):
@@ -149,7 +149,7 @@ def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
 ):
     run = tiny_run(tmp_path / "run", epochs=2)
     cv_mod.run_crossval(run, only=[0])
-    first = (run.run_root / "fold0.json").read_text()
+    first = (run.fold_dir / "fold0.json").read_text()
     # Interrupt fold 1 during its second epoch: its last.pt holds epoch 1.
     real_epoch, calls = train_mod.train_epoch, []
 
@@ -162,7 +162,7 @@ def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
     monkeypatch.setattr(train_mod, "train_epoch", interrupted)
     with pytest.raises(KeyboardInterrupt):
         cv_mod.run_crossval(run)
-    assert not (run.run_root / "fold1.json").exists()
+    assert not (run.fold_dir / "fold1.json").exists()
     assert (run.run_root / "fold1" / "last.pt").is_file()
     monkeypatch.setattr(train_mod, "train_epoch", real_epoch)
     trained = []
@@ -171,13 +171,18 @@ def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
                         real_run(cfg, resume))  # fmt: skip
     results = cv_mod.run_crossval(run)
     assert trained == [1, 2]  # fold 0 was finished and is skipped
-    assert (run.run_root / "fold0.json").read_text() == first
+    assert (run.fold_dir / "fold0.json").read_text() == first
     assert results[1]["resumed"] and not results[2]["resumed"]
     assert results[1]["epochs"] == 2  # epoch 1 from last.pt, epoch 2 after the resume
     assert cv_mod.finished_results(run) == results
+    # A recipe pinned before an option existed still matches (the option took its default).
+    pinned = json.loads((run.fold_dir / "recipe.json").read_text())
+    del pinned["ema"]
+    (run.fold_dir / "recipe.json").write_text(json.dumps(pinned))
+    assert cv_mod.run_crossval(run) == results
     # Another recipe in the same run root is refused rather than mixed in.
     other = cv_mod.CrossvalRun("ecg17", TrainConfig(protocol="ecg17", epochs=3, folds=3),
-                               run.run_root)  # fmt: skip
+                               run.run_root, results_dir=run.fold_dir)  # fmt: skip
     with pytest.raises(ValueError, match="another recipe .*epochs"):
         cv_mod.run_crossval(other)
 
@@ -219,6 +224,7 @@ def test_cli_help_and_rejected_options():
     run, _ = cv_mod.parse_args(["--protocol", "ecg17", "--epochs", "7", "--threads", "1"])
     assert (run.name, run.folds, run.train.split_seed, run.train.epochs) == ("ecg17", 10, 0, 7)
     assert run.run_root == REPO / "runs" / "crossval" / "ecg17"
+    assert run.fold_dir == REPO / "results" / "crossval" / "ecg17"
     assert cv_mod.parse_args(["--protocol", "paper"])[0].folds == 5
     assert cv_mod.parse_args(["--protocol", "ecg17", "--ema", "0.99"])[0].train.ema == 0.99
     assert cv_mod.parse_args(["--protocol", "interpatient"])[0].train.folds == 0
@@ -238,6 +244,9 @@ def test_committed_results_are_consistent():
         assert e["folds"] == len(e["fold_acc"])
         assert e["mean"] == pytest.approx(statistics.fmean(e["fold_acc"]), abs=2e-3)
         assert e["protocol"] != "interpatient" or e["folds"] == 1
+        folds = sorted((REPO / "results" / "crossval" / name).glob("fold*.json"))
+        accs = [100 * json.loads(f.read_text())["accuracy"] for f in folds]
+        assert accs == pytest.approx(e["fold_acc"], abs=1e-3)  # the committed fold results
     docs = REPO / "docs" / "crossval.md"
     assert docs.read_text() == cv_mod.render_page(path, data, path)  # generated, not edited
     candidates = REPO / "results" / "crossval_candidates.json"
