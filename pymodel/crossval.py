@@ -353,10 +353,12 @@ def render_markdown(
         "Accuracy of the BNN through the integer golden model (what the RTL computes), each",
         "fold's checkpoint chosen on a validation slice of that fold's training part. Macro-F1 and",
         "the per-class figures come from the confusion matrix pooled over the folds (every window",
-        "tested once). sd: sample standard deviation over folds.",
+        "tested once). sd: sample standard deviation over folds. PyTorch: the same checkpoints run",
+        "by PyTorch in floating point (a check of the folding, not the full-precision twin).",
+        "Hours: the sum of the epoch times / the wall time of the folds.",
         "",
         "| run | protocol | folds | windows | mean +- sd (%) | min - max (%) | macro-F1 (%) "
-        "| float twin mean (%) | s / epoch | train hours | recipe |",
+        "| PyTorch mean (%) | s / epoch | hours | recipe |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, e in results.items():
@@ -366,7 +368,8 @@ def render_markdown(
         lines.append(
             f"| {name} | {e['protocol']} | {e['folds']} | {e['windows']} | {fmt(e['mean'])}{sd} "
             f"| {fmt(min(e['fold_acc']))} - {fmt(max(e['fold_acc']))} | {fmt(e['macro_f1'])} "
-            f"| {fl} | {fmt(e['seconds_per_epoch'])} | {fmt(e['train_hours'])} "
+            f"| {fl} | {fmt(e['seconds_per_epoch'])} "
+            f"| {fmt(e['train_hours'])} / {fmt(e['wall_hours'])} "
             f"| {recipe_text(e)} |"
         )
     if baselines:
