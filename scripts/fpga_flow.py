@@ -261,14 +261,17 @@ def run_tool(cmd: list[str], logfile: Path, cwd: Path) -> subprocess.CompletedPr
 
 
 def tool_version(cmd: list[str]) -> str:
-    """The version line of a tool's output (YoWASP's "Preparing to run" notes skipped).
-
-    Yosys' build details (compiler path) are cut after the git hash.
-    """
+    """The version line of a tool (``version_line`` of its output), or "missing"."""
     if shutil.which(cmd[0]) is None:
         return "missing"
     res = subprocess.run(cmd, capture_output=True, text=True)
-    lines = [ln.strip() for ln in (res.stdout + res.stderr).splitlines()]
+    return version_line(res.stdout + res.stderr)
+
+
+def version_line(output: str) -> str:
+    """The first line of a version output, YoWASP's "Preparing to run" notes and the
+    ``yowasp-`` prefix dropped, Yosys' build details (compiler path) cut after the git hash."""
+    lines = [ln.strip() for ln in output.splitlines()]
     lines = [ln for ln in lines if ln and not ln.startswith("Preparing to run")]
     if not lines:
         return "?"
