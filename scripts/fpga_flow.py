@@ -11,6 +11,9 @@ checks) plus the UP5K board example (``fpga/up5k``) this script runs
   need about 200 pins, the package has 39); logic cells, RAMs, DSPs and the maximum frequency;
   configurations whose synthesis already exceeds the device are not placed;
 * ``icepack`` for the board top (a bitstream for the iCEBreaker), when installed;
+* ``fusesoc run --target=up5k ecg_bnn`` in a fresh FuseSoC workspace (``fpga/build/fusesoc``,
+  the library added from this repository): the integrator's bitstream, whose logic cells, RAMs
+  and DSPs must equal the board row's (its Fmax is recorded too); ``--no-fusesoc`` skips it;
 * Yosys ``synth_xilinx -family xc7`` on the bare IP: a 7-series resource estimate;
 * Yosys ``synth_ice40 -noflatten`` on the default configuration: resources per module.
 
@@ -458,6 +461,53 @@ def critical_path_summary(nextpnr_log: Path) -> str:
     return f"{cells[0]} -> {cells[-1]}" if cells else ""
 
 
+LAUNCHER = REPO / "fpga" / "edalize_launcher.py"
+FUSESOC_WS = BUILD / "fusesoc"
+
+
+def nextpnr_log_figures(text: str) -> dict[str, Any]:
+    """Used device resources and the lowest clock Fmax from a nextpnr-ice40 log (its last
+    utilisation report and Fmax lines)."""
+    lines = text.splitlines()
+    start = max(i for i, ln in enumerate(lines) if "Device utilisation:" in ln)
+    util: dict[str, int] = {}
+    for ln in lines[start + 1 :]:
+        m = re.match(r"Info:\s+(\w+):\s+(\d+)/\s*\d+", ln)
+        if not m:
+            break
+        if int(m.group(2)):
+            util[m.group(1)] = int(m.group(2))
+    # every clock's last Fmax line (nextpnr reports after placement and again after routing)
+    fmax = dict(re.findall(r"Max frequency for clock '([^']+)': ([\d.]+) MHz", text))
+    return {"utilization": util, "fmax_mhz": round(min(float(v) for v in fmax.values()), 2)}
+
+
+def fusesoc_up5k() -> dict[str, Any]:
+    """``fusesoc run --target=up5k ecg_bnn`` from a fresh workspace; its figures and bitstream."""
+    fusesoc = shutil.which("fusesoc")
+    if fusesoc is None:
+        raise RuntimeError("fusesoc not found (make tools)")
+    if FUSESOC_WS.exists():
+        shutil.rmtree(FUSESOC_WS)
+    FUSESOC_WS.mkdir(parents=True)
+    env = {**os.environ, "EDALIZE_LAUNCHER": str(LAUNCHER)}
+    for args in (["library", "add", "ecg_bnn", str(REPO)], ["run", "--target=up5k", "ecg_bnn"]):
+        cmd = [fusesoc, *args]
+        res = subprocess.run(cmd, cwd=FUSESOC_WS, env=env, capture_output=True, text=True)
+        (FUSESOC_WS / f"fusesoc_{args[0]}.log").write_text(res.stdout + res.stderr)
+        if res.returncode != 0:
+            tail = "\n".join((res.stdout + res.stderr).splitlines()[-15:])
+            raise RuntimeError(f"fusesoc {' '.join(args)} failed:\n{tail}")
+    work = FUSESOC_WS / "build" / "ecg_bnn_0.1.0" / "up5k-icestorm"
+    out = nextpnr_log_figures((work / "next.log").read_text())
+    bitstream = work / "ecg_bnn_0.1.0.bin"
+    if not bitstream.exists():
+        raise RuntimeError(f"fusesoc wrote no bitstream ({bitstream})")
+    out["bitstream"] = str(bitstream.relative_to(REPO))
+    log(f"fusesoc up5k: {out['utilization'].get('ICESTORM_LC', 0)} LC, Fmax {out['fmax_mhz']} MHz")
+    return out
+
+
 def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
     """Yosys ``synth_xilinx -family xc7`` of the bare IP (out of context: no I/O buffers)."""
     work, script = ip_script(cfg, mem, defines=[])
@@ -528,6 +578,18 @@ def markdown(res: dict[str, Any]) -> str:
         "and LUTs) or the iCEBreaker board top `fpga/up5k/ecg_bnn_board_up5k.sv` (UART, LEDs).",
         "",
     ]
+    for name, c in cfgs.items():
+        if c.get("fusesoc"):
+            f = c["fusesoc"]
+            u = f["utilization"]
+            lines += [
+                f"`fusesoc run --target=up5k ecg_bnn` (fresh workspace, same options from "
+                f"`ecg_bnn.core`): {u.get('ICESTORM_LC', 0)} logic cells, "
+                f"{u.get('ICESTORM_RAM', 0)} EBR, {u.get('ICESTORM_SPRAM', 0)} SPRAM, "
+                f"{u.get('ICESTORM_DSP', 0)} DSP (as the {name} row), "
+                f"Fmax {f['fmax_mhz']:.1f} MHz.",
+                "",
+            ]
     xrows = {k: c["xc7"] for k, c in cfgs.items() if c.get("xc7")}
     if xrows:
         lines += [
@@ -578,6 +640,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pnr", action="store_true", help="synthesis only")
     ap.add_argument("--no-xilinx", action="store_true", help="skip the 7-series estimate")
     ap.add_argument("--no-modules", action="store_true", help="skip the per-module breakdown")
+    ap.add_argument(
+        "--no-fusesoc", action="store_true", help="skip fusesoc run --target=up5k (see above)"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS, help="results directory (results/)")
     args = ap.parse_args(argv)
 
@@ -629,9 +694,27 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_modules and any(c.name == "default" for c in configs):
         dflt = next(c for c in configs if c.name == "default")
         jobs.append(lambda: modules.extend(per_module(dflt, mem, opts)))
+    fusesoc: dict[str, Any] = {}
+    board = next((c for c in configs if c.board), None)
+    if board and not args.no_pnr and not args.no_fusesoc:
+        if (freq, seed) != (opts.freq, opts.seed):
+            log("fusesoc up5k skipped: --freq/--seed differ from the core's up5k target")
+        else:
+            jobs.append(lambda: fusesoc.update(fusesoc_up5k()))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for fut in [pool.submit(j) for j in jobs]:
             fut.result()
+    if fusesoc and board and "pnr" in results[board.name]:
+        results[board.name]["fusesoc"] = fusesoc
+        flow_util = results[board.name]["pnr"]["utilization"]
+        differ = {
+            k: (flow_util.get(k), fusesoc["utilization"].get(k))
+            for k in ("ICESTORM_LC", "ICESTORM_RAM", "ICESTORM_SPRAM", "ICESTORM_DSP")
+            if flow_util.get(k) != fusesoc["utilization"].get(k)
+        }
+        if differ:
+            print(f"fpga_flow: fusesoc up5k differs from the flow (flow, fusesoc): {differ}")
+            return 1
 
     res = {
         "format": "ecg_bnn_fpga/1",

@@ -142,6 +142,28 @@ def test_edalize_launcher_translates_the_tcl_template(tmp_path, monkeypatch):
         launcher.translate(tmp_path / "spaces.tcl")
 
 
+NEXTPNR_LOG = """Info: Device utilisation:
+Info: \t         ICESTORM_LC:    4000/   5280    75%
+Info: \t        ICESTORM_RAM:      15/     30    50%
+Info: \t        ICESTORM_PLL:       0/      1     0%
+Info: Max frequency for clock 'clk$glb_clk': 30.00 MHz (PASS at 12.00 MHz)
+Info: Device utilisation:
+Info: \t         ICESTORM_LC:    4319/   5280    81%
+Info: \t        ICESTORM_RAM:      15/     30    50%
+Info: \t        ICESTORM_DSP:       5/      8    62%
+Info: \t        ICESTORM_PLL:       0/      1     0%
+Info: Placed 4319 cells
+Info: Max frequency for clock 'clk$glb_clk': 21.50 MHz (PASS at 12.00 MHz)
+"""
+
+
+def test_nextpnr_log_figures():
+    flow = load_script("fpga_flow")
+    f = flow.nextpnr_log_figures(NEXTPNR_LOG)
+    assert f["utilization"] == {"ICESTORM_LC": 4319, "ICESTORM_RAM": 15, "ICESTORM_DSP": 5}
+    assert f["fmax_mhz"] == 21.5
+
+
 def test_energy_rows():
     energy = load_script("energy")
     rows = energy.energy_rows(1_200_000, 1000, 24.0, 3600, 0.02, 0.1)
