@@ -316,7 +316,7 @@ def yosys(script: str, work: Path, name: str) -> dict[str, Any]:
     """Run a Yosys script in ``work``; return the ``stat -json`` written to ``<name>.stat.json``."""
     ys = work / f"{name}.ys"
     ys.write_text(script + f"tee -q -o {name}.stat.json stat -json\n")
-    run_tool(["yosys", "-q", "-l", f"{name}.log", str(ys)], work / f"{name}.stdout", work)
+    run_tool(["yosys", "-q", "-l", f"{name}.log", ys.name], work / f"{name}.stdout", work)
     text = (work / f"{name}.stat.json").read_text()
     text = text[text.index("{") :]
     try:
