@@ -11,9 +11,10 @@ checks) plus the UP5K board example (``fpga/up5k``) this script runs
   need about 200 pins, the package has 39); logic cells, RAMs, DSPs and the maximum frequency;
   configurations whose synthesis already exceeds the device are not placed;
 * ``icepack`` for the board top (a bitstream for the iCEBreaker), when installed;
-* ``fusesoc run --target=up5k ecg_bnn`` in a fresh FuseSoC workspace (``fpga/build/fusesoc``,
-  the library added from this repository): the integrator's bitstream, whose logic cells, RAMs
-  and DSPs must equal the board row's (its Fmax is recorded too); ``--no-fusesoc`` skips it;
+* the board row through FuseSoC, as an integrator builds it: ``fusesoc library add`` of this
+  repository into a fresh workspace (``fpga/build/fusesoc``) and ``fusesoc run --target=up5k
+  ecg_bnn`` (Yosys, nextpnr, icepack: the bitstream); with ``--no-fusesoc``, another ``--freq``
+  or ``--seed`` than the core's or other ROM images the flow builds the board itself;
 * Yosys ``synth_xilinx -family xc7`` on the bare IP: a 7-series resource estimate;
 * Yosys ``synth_ice40 -noflatten`` on the default configuration: resources per module.
 
@@ -303,13 +304,20 @@ def relpath(path: Path, work: Path) -> str:
 def yosys_read(
     sources: list[Path], top: str, params: dict[str, Any], work: Path, defines: list[str]
 ) -> str:
-    """Yosys commands that read the sources (relative to ``work``) and set the top's parameters."""
-    define = "".join(f" -D{d}" for d in defines)
-    files = " ".join(relpath(p, work) for p in sources)
-    sets = " ".join(
-        f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}" for k, v in params.items()
-    )
-    return f"read_verilog -sv{define} {files}\nchparam {sets} {top}\n"
+    """Yosys commands that read the sources (relative to ``work``) and set the top's parameters.
+
+    The same sequence as Edalize's Yosys script (FuseSoC's ``synth`` target): deferred
+    elaboration, one ``read_verilog`` per file, one ``chparam`` per parameter. Yosys' result
+    depends on it (one SB_CARRY more or less), so the figures equal the FuseSoC target's.
+    """
+    lines = ["verilog_defaults -push", "verilog_defaults -add -defer"]
+    lines += [f"verilog_defines -D{d}" for d in defines]
+    lines += [f"read_verilog -sv {relpath(p, work)}" for p in sources]
+    for k, v in params.items():
+        value = f'"{v}"' if isinstance(v, str) else str(v)
+        lines.append(f"chparam -set {k} {value} {top}")
+    lines.append("verilog_defaults -pop")
+    return "".join(line + "\n" for line in lines)
 
 
 def yosys(script: str, work: Path, name: str) -> dict[str, Any]:
@@ -482,8 +490,12 @@ def nextpnr_log_figures(text: str) -> dict[str, Any]:
     return {"utilization": util, "fmax_mhz": round(min(float(v) for v in fmax.values()), 2)}
 
 
-def fusesoc_up5k() -> dict[str, Any]:
-    """``fusesoc run --target=up5k ecg_bnn`` from a fresh workspace; its figures and bitstream."""
+def fusesoc_up5k(opts: Ice40Options) -> dict[str, Any]:
+    """The board row: ``fusesoc run --target=up5k ecg_bnn`` from a fresh workspace.
+
+    Synthesis figures from its netlist, logic cells, RAMs, DSPs, Fmax and the critical path from
+    its nextpnr log; the bitstream it wrote.
+    """
     fusesoc = shutil.which("fusesoc")
     if fusesoc is None:
         raise RuntimeError("fusesoc not found (make tools)")
@@ -491,6 +503,7 @@ def fusesoc_up5k() -> dict[str, Any]:
         shutil.rmtree(FUSESOC_WS)
     FUSESOC_WS.mkdir(parents=True)
     env = {**os.environ, "EDALIZE_LAUNCHER": str(LAUNCHER)}
+    log("board_up5k: fusesoc run --target=up5k ecg_bnn ...")
     for args in (["library", "add", "ecg_bnn", str(REPO)], ["run", "--target=up5k", "ecg_bnn"]):
         cmd = [fusesoc, *args]
         res = subprocess.run(cmd, cwd=FUSESOC_WS, env=env, capture_output=True, text=True)
@@ -499,13 +512,36 @@ def fusesoc_up5k() -> dict[str, Any]:
             tail = "\n".join((res.stdout + res.stderr).splitlines()[-15:])
             raise RuntimeError(f"fusesoc {' '.join(args)} failed:\n{tail}")
     work = FUSESOC_WS / "build" / "ecg_bnn_0.1.0" / "up5k-icestorm"
-    out = nextpnr_log_figures((work / "next.log").read_text())
     bitstream = work / "ecg_bnn_0.1.0.bin"
     if not bitstream.exists():
         raise RuntimeError(f"fusesoc wrote no bitstream ({bitstream})")
-    out["bitstream"] = str(bitstream.relative_to(REPO))
-    log(f"fusesoc up5k: {out['utilization'].get('ICESTORM_LC', 0)} LC, Fmax {out['fmax_mhz']} MHz")
+    figures = nextpnr_log_figures((work / "next.log").read_text())
+    out = {
+        "top": "ecg_bnn_board_up5k",
+        "built_by": "fusesoc run --target=up5k ecg_bnn",
+        "synth": ice40_summary(netlist_cells(work / "ecg_bnn_0.1.0.json")),
+        "utilization": figures["utilization"],
+        "fmax_mhz": figures["fmax_mhz"],
+        "constraint_mhz": opts.freq,
+        "timing_met": figures["fmax_mhz"] >= opts.freq,
+        "critical_path": critical_path_summary(work / "next.log"),
+        "bitstream": str(bitstream.relative_to(REPO)),
+    }
+    log(
+        f"board_up5k: fusesoc: {out['synth']}; "
+        f"{out['utilization'].get('ICESTORM_LC', 0)} LC, Fmax {out['fmax_mhz']:.2f} MHz"
+    )
     return out
+
+
+def netlist_cells(netlist: Path) -> dict[str, int]:
+    """Cell type counts of the top module (``top`` attribute) of a flattened JSON netlist."""
+    modules = json.loads(netlist.read_text())["modules"]
+    top = next(m for m in modules.values() if int(m.get("attributes", {}).get("top", 0)))
+    counts: dict[str, int] = {}
+    for cell in top["cells"].values():
+        counts[cell["type"]] = counts.get(cell["type"], 0) + 1
+    return counts
 
 
 def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
@@ -579,17 +615,9 @@ def markdown(res: dict[str, Any]) -> str:
         "",
     ]
     for name, c in cfgs.items():
-        if c.get("fusesoc"):
-            f = c["fusesoc"]
-            u = f["utilization"]
-            lines += [
-                f"`fusesoc run --target=up5k ecg_bnn` (fresh workspace, same options from "
-                f"`ecg_bnn.core`): {u.get('ICESTORM_LC', 0)} logic cells, "
-                f"{u.get('ICESTORM_RAM', 0)} EBR, {u.get('ICESTORM_SPRAM', 0)} SPRAM, "
-                f"{u.get('ICESTORM_DSP', 0)} DSP (as the {name} row), "
-                f"Fmax {f['fmax_mhz']:.1f} MHz.",
-                "",
-            ]
+        if (c.get("pnr") or {}).get("built_by"):
+            by = c["pnr"]["built_by"]
+            lines += [f"The {name} row was built by `{by}` (a fresh FuseSoC workspace).", ""]
     xrows = {k: c["xc7"] for k, c in cfgs.items() if c.get("xc7")}
     if xrows:
         lines += [
@@ -641,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-xilinx", action="store_true", help="skip the 7-series estimate")
     ap.add_argument("--no-modules", action="store_true", help="skip the per-module breakdown")
     ap.add_argument(
-        "--no-fusesoc", action="store_true", help="skip fusesoc run --target=up5k (see above)"
+        "--no-fusesoc", action="store_true", help="build the board without FuseSoC (see above)"
     )
     ap.add_argument("--out", type=Path, default=RESULTS, help="results directory (results/)")
     args = ap.parse_args(argv)
@@ -663,6 +691,9 @@ def main(argv: list[str] | None = None) -> int:
     mem, mem_desc = rom_images(args.mem_dir)
     log(f"ROM images: {mem_desc}; configurations: {', '.join(c.name for c in configs)}")
 
+    # the board through FuseSoC (as an integrator builds it: the core's options and ROM images)
+    by_fusesoc = not args.no_fusesoc and (freq, seed) == (opts.freq, opts.seed)
+    by_fusesoc = by_fusesoc and mem == PAPER_MEM.resolve()
     results: dict[str, dict[str, Any]] = {
         c.name: {"params": c.all_params(), "board": c.board} for c in configs
     }
@@ -675,7 +706,9 @@ def main(argv: list[str] | None = None) -> int:
                 entry["pnr_skipped"] = "exceeds the UP5K"
                 log(f"{cfg.name}: exceeds the UP5K after synthesis, not placed")
                 return
-        if not args.no_pnr:
+        if not args.no_pnr and cfg.board and by_fusesoc:
+            entry["pnr"] = fusesoc_up5k(opts)  # a failure fails the flow: the board must build
+        elif not args.no_pnr:
             try:
                 entry["pnr"] = pnr_ice40(cfg, mem, opts, freq, seed)
             except RuntimeError as exc:  # e.g. more logic cells than the device has
@@ -694,27 +727,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_modules and any(c.name == "default" for c in configs):
         dflt = next(c for c in configs if c.name == "default")
         jobs.append(lambda: modules.extend(per_module(dflt, mem, opts)))
-    fusesoc: dict[str, Any] = {}
-    board = next((c for c in configs if c.board), None)
-    if board and not args.no_pnr and not args.no_fusesoc:
-        if (freq, seed) != (opts.freq, opts.seed):
-            log("fusesoc up5k skipped: --freq/--seed differ from the core's up5k target")
-        else:
-            jobs.append(lambda: fusesoc.update(fusesoc_up5k()))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for fut in [pool.submit(j) for j in jobs]:
             fut.result()
-    if fusesoc and board and "pnr" in results[board.name]:
-        results[board.name]["fusesoc"] = fusesoc
-        flow_util = results[board.name]["pnr"]["utilization"]
-        differ = {
-            k: (flow_util.get(k), fusesoc["utilization"].get(k))
-            for k in ("ICESTORM_LC", "ICESTORM_RAM", "ICESTORM_SPRAM", "ICESTORM_DSP")
-            if flow_util.get(k) != fusesoc["utilization"].get(k)
-        }
-        if differ:
-            print(f"fpga_flow: fusesoc up5k differs from the flow (flow, fusesoc): {differ}")
-            return 1
 
     res = {
         "format": "ecg_bnn_fpga/1",

@@ -50,7 +50,8 @@ def test_tool_paths_are_relative_to_the_work_directory():
     flow = load_script("fpga_flow")
     work = flow.BUILD / "default"
     script = flow.yosys_read(flow.ip_sources(), "ecg_bnn_top", {"SIMD": 16}, work, ["X"])
-    assert "read_verilog -sv -DX ../../../rtl/ecg_bnn_ram_sdp.sv" in script
+    assert "verilog_defines -DX\nread_verilog -sv ../../../rtl/ecg_bnn_ram_sdp.sv\n" in script
+    assert "chparam -set SIMD 16 ecg_bnn_top\n" in script
     assert str(REPO) not in script  # WASI tools: /tmp is private, so no absolute paths
     assert flow.rom_params(REPO / "rtl" / "mem" / "bnn5_paper", work)["WEIGHTS_FILE"] == (
         "../../../rtl/mem/bnn5_paper/weights.mem"
