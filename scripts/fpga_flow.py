@@ -41,6 +41,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -154,6 +155,17 @@ def ice40_options(core: Path = CORE) -> Ice40Options:
         freq=float(found["--freq"]),
         seed=int(found["--seed"]),
     )
+
+
+def core_vlogparams(target: str = "synth", core: Path = CORE) -> dict[str, Any]:
+    """The Verilog parameters of a target of ``ecg_bnn.core`` with their defaults, in its order
+    (the order Edalize sets them in)."""
+    import yaml
+
+    data = yaml.safe_load(core.read_text())
+    names = data["targets"][target].get("parameters", [])
+    params = {n: data["parameters"][n] for n in names}
+    return {n: p["default"] for n, p in params.items() if p["paramtype"] == "vlogparam"}
 
 
 @dataclass
@@ -375,12 +387,22 @@ def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
 
 
 def rom_params(mem: Path, work: Path) -> dict[str, str]:
-    """The ROM file parameters of ``ecg_bnn_top`` pointing into ``mem`` (relative to ``work``)."""
-    return {
-        "WEIGHTS_FILE": relpath(mem / "weights.mem", work),
-        "THRESHOLDS_FILE": relpath(mem / "thresholds.mem", work),
-        "SCORES_FILE": relpath(mem / "scores.mem", work),
-    }
+    """The ROM file parameters, pointing at copies of ``mem``'s files in ``work``.
+
+    As FuseSoC does (``copyto``): the file names are those of the core (``weights.mem`` ...), so
+    the parameter values, which Yosys puts into module names, are the same as in its builds.
+    """
+    out = {}
+    defaults = core_vlogparams()
+    for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE", "SCORES_FILE"):
+        name = str(defaults[param])
+        src, dst = mem / name, work / name
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            tmp = dst.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        out[param] = name
+    return out
 
 
 def fits_up5k(s: dict[str, int]) -> bool:
@@ -401,7 +423,8 @@ def ip_script(cfg: Config, mem: Path, defines: list[str]) -> tuple[Path, str]:
     """The configuration's build directory and the Yosys commands that read the bare IP."""
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
-    params = {**cfg.all_params(), **rom_params(mem, work)}
+    # every parameter of the core's synth target, in its order, as FuseSoC sets them
+    params = {**core_vlogparams(), **cfg.all_params(), **rom_params(mem, work)}
     return work, yosys_read(ip_sources(), "ecg_bnn_top", params, work, defines)
 
 
@@ -419,6 +442,8 @@ def pnr_ice40(cfg: Config, mem: Path, opts: Ice40Options, freq: float, seed: int
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
     params: dict[str, Any] = {**cfg.all_params(), **rom_params(mem, work)}
+    if not cfg.board:  # the pin wrapper has the parameters of ecg_bnn_top
+        params = {**core_vlogparams(), **params}
     if cfg.board:
         top, sources, pcf = "ecg_bnn_board_up5k", board_sources(), BOARD_PCF
     else:

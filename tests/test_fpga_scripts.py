@@ -46,16 +46,22 @@ def test_version_line_of_the_pypi_tools():
     assert flow.version_line("") == "?"
 
 
-def test_tool_paths_are_relative_to_the_work_directory():
+def test_tool_paths_are_relative_to_the_work_directory(tmp_path):
     flow = load_script("fpga_flow")
     work = flow.BUILD / "default"
     script = flow.yosys_read(flow.ip_sources(), "ecg_bnn_top", {"SIMD": 16}, work, ["X"])
     assert "verilog_defines -DX\nread_verilog -sv ../../../rtl/ecg_bnn_ram_sdp.sv\n" in script
     assert "chparam -set SIMD 16 ecg_bnn_top\n" in script
     assert str(REPO) not in script  # WASI tools: /tmp is private, so no absolute paths
-    assert flow.rom_params(REPO / "rtl" / "mem" / "bnn5_paper", work)["WEIGHTS_FILE"] == (
-        "../../../rtl/mem/bnn5_paper/weights.mem"
-    )
+    # ROM images are copied next to the build, under the core's names (as FuseSoC's copyto)
+    mem = REPO / "rtl" / "mem" / "bnn5_paper"
+    assert flow.rom_params(mem, tmp_path) == {
+        "WEIGHTS_FILE": "weights.mem",
+        "THRESHOLDS_FILE": "thresholds.mem",
+        "SCORES_FILE": "scores.mem",
+    }
+    assert (tmp_path / "scores.mem").read_bytes() == (mem / "scores.mem").read_bytes()
+    assert list(flow.core_vlogparams())[:3] == ["NUM_CLASSES", "SIMD", "PE"]
 
 
 EDALIZE_PROCS = """proc load_plugins {} {
