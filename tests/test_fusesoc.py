@@ -1,10 +1,11 @@
 """FuseSoC as an integrator uses it: ``fusesoc library add`` of this repository into a fresh
-workspace, then real runs of the core's ``lint`` (Verilator) and ``synth`` (Yosys) targets.
+workspace, then real runs of the core's ``lint`` (Verilator), ``sim`` (Icarus) and ``synth``
+(Yosys) targets.
 
 The tools are the pinned PyPI ones (``pyproject.toml``, put on PATH by ``make tools``); the
 Yosys from PyPI has no Tcl, so the runs use ``fpga/edalize_launcher.py`` as ``EDALIZE_LAUNCHER``
-(fpga/README.md). The ``sim`` and ``up5k`` targets are left to ``make fpga`` and the README (place
-and route needs the ``fpga`` extra). Skips only when fusesoc, verilator or yosys is missing.
+(fpga/README.md). The ``up5k`` target is left to ``make fpga`` (place and route needs the
+``fpga`` extra). Skips only when fusesoc or the target's tool is missing.
 """
 
 from __future__ import annotations
@@ -68,6 +69,29 @@ def test_lint_target(workspace):
     vc = (workspace / WORK / "lint-verilator" / "ecg_bnn_0.1.0.vc").read_text()
     assert "--lint-only" not in vc  # passed by the Makefile target, the sources by the .vc
     assert "src/ecg_bnn_0.1.0/rtl/ecg_bnn_top.sv" in vc
+
+
+def test_sim_target(workspace):
+    """One real MIT-BIH window through the IP in Icarus: the golden model's class and scores."""
+    need("iverilog", "vvp")
+    import numpy as np
+
+    from pymodel import golden
+    from pymodel.export import load_params
+    from pymodel.rtlsim import decode_result
+
+    res = fusesoc(workspace, "run", "--target=sim", "ecg_bnn")
+    results = [ln.split() for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
+    assert len(results) == 1, res.stdout[-2000:]
+    cls, flat, scores = decode_result(int(results[0][3], 16), 5)
+    hex_file = REPO / "fpga" / "sim" / "mitdb_200_145.hex"
+    samples = [int(ln, 16) for ln in hex_file.read_text().split()]
+    samples = [s - 0x10000 if s & 0x8000 else s for s in samples]
+    window = np.load(REPO / "demo" / "mitdb_demo.npz")
+    assert samples == window["windows"][list(window["ids"]).index("200:145")].tolist()
+    trace = golden.run_window(load_params(REPO / "rtl" / "mem" / "bnn5_paper"), samples)
+    assert (cls, flat, scores) == (int(trace.pred), int(trace.flat), trace.scores.tolist())
+    assert cls == 2  # V, the window's label
 
 
 def netlist_cells(netlist: Path, top: str) -> Counter[str]:
