@@ -1,7 +1,7 @@
 """Every flow reads the same ordered source list.
 
 ``rtl/ecg_bnn.f`` is the single source of truth; the FuseSoC core (``ecg_bnn.core``), the FPGA
-flow (``scripts/fpga_flow.py``) and the cocotb runner (``tb/conftest.py``) must agree with it,
+flow (``scripts/fpga_flow.py``) and the cocotb runner (``tb/ecg_bnn_runner.py``) must agree with it,
 and every ``rtl/*.sv`` file must be listed exactly once.
 """
 
@@ -118,7 +118,7 @@ def test_fpga_flow_reads_the_source_list():
 
 
 def test_cocotb_runner_reads_the_source_list():
-    tb = load_file(REPO / "tb" / "conftest.py", "ecg_bnn_tb_conftest")
+    tb = load_file(REPO / "tb" / "ecg_bnn_runner.py", "ecg_bnn_tb_runner")
     assert rel(tb.rtl_sources()) == f_list(LIST)
 
 
