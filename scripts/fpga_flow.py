@@ -49,8 +49,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "ecg_bnn.core"
 RTL_LIST = REPO / "rtl" / "ecg_bnn.f"
@@ -211,43 +209,10 @@ def rom_images(mem_dir: Path | None) -> tuple[Path, str]:
     out = BUILD / "mem_random5"
     if not all((out / f).exists() for f in MEM_FILES):
         log(f"{PAPER_MEM.relative_to(REPO)} not found: exporting a randomized calibrated model")
-        export_random_model(out, num_classes=5, seed=1)
+        from pymodel.rtlsim import export_random_model
+
+        export_random_model(5, out, seed=1)
     return out.resolve(), _describe_mem(out)
-
-
-def data_dir() -> Path:
-    """``$ECG_DATA_DIR`` or ``../shared/data`` (the MIT-BIH records live in ``mitdb/``)."""
-    return Path(os.environ.get("ECG_DATA_DIR") or REPO.parent / "shared" / "data")
-
-
-def mitdb_windows(record: str, count: int, start: int = 0) -> np.ndarray:
-    """``count`` consecutive raw MLII windows (int64, shape (count, 3600)) of an MIT-BIH record."""
-    import wfdb
-
-    path = data_dir() / "mitdb" / record
-    if not path.with_suffix(".dat").exists():
-        raise FileNotFoundError(f"MIT-BIH record {path} not found (set ECG_DATA_DIR)")
-    sig = wfdb.rdrecord(str(path), physical=False, channel_names=["MLII"]).d_signal[:, 0]
-    return np.asarray(sig[start : start + count * 3600], dtype=np.int64).reshape(count, 3600)
-
-
-def export_random_model(out_dir: Path, num_classes: int = 5, seed: int = 1) -> Any:
-    """Export a randomized model calibrated on MIT-BIH record 100 (``pymodel.fold``) to ``out_dir``.
-
-    Random weights, BN statistics measured on real windows so every threshold lands where real
-    data reaches: ROM contents as realistic as an untrained model gets. Returns the parameters
-    as read back from the ``.mem`` files.
-    """
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    from pymodel.export import export_model, load_params
-    from pymodel.fold import randomize_model
-    from pymodel.model import EcgBnn
-
-    model = randomize_model(EcgBnn(num_classes), mitdb_windows("100", 4), seed=seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
-    return load_params(out_dir)
 
 
 def _describe_mem(path: Path) -> str:
