@@ -13,6 +13,13 @@ streams in and the engine computes, or while a result waits on ``m_axis``; only 
 after the reset may produce results, all exact) and ``long_output_stall`` (``m_axis_tready`` low
 for a long time: the back-pressure reaches ``s_axis_tready``, no sample is lost or duplicated).
 
+Why a hand-written driver and monitor here, while the unit testbenches use cocotbext-axi: the
+clock of ``ecg_bnn_top_tb`` runs inside the simulator, so a ``RisingEdge`` callback sees the
+registered ``s_axis_tready`` already updated, and cocotbext-axi's AxiStreamSource, which samples
+``tready`` in that callback, miscounts handshakes (measured: real3 with idle 0.3 and stall 0.6 on
+Verilator lost samples and the third window never completed); it also runs Python on every cycle
+(0.52 M simulated ns per second against 4.5 M for this driver on the same case, 8.7x slower).
+
 Simulation speed: no coroutine waits on every clock edge. The driver wakes once per sample, the
 monitor once per result (it waits for ``m_axis_tvalid`` edges), cycles come from
 ``cocotb.utils.get_sim_time``. Icarus (about 20 s per window) runs the essential cases only.
@@ -200,38 +207,6 @@ if cocotb is not None:
         assert len(drv.accepted) == len(arr["samples"]), "not every sample was accepted"
         if cfg.get("expect_backpressure"):
             assert drv.waits > 0, "the input outran the engine but s_axis_tready never fell"
-        await no_extra_result(dut)
-
-    @cocotb.test()
-    async def classify_windows_cocotbext(dut):
-        """``classify_windows`` with cocotbext-axi's AxiStreamSource and AxiStreamSink.
-
-        The same stimulus, pauses and checks through the library BFMs, for comparison: they run
-        Python on every clock edge (the source always, the sink while a result is pending), so
-        they are slower than the hand-written ``Driver``/``Monitor`` that wake once per sample
-        and once per result (the run time of both is in the pytest durations).
-        """
-        from cocotbext.axi import AxiStreamBus, AxiStreamSink, AxiStreamSource
-        from ecg_bnn_tb_utils import quiet, set_pauses
-
-        cfg, arr = load_cfg()
-        rng = random.Random(cfg.get("seed", 1))
-        await start(dut)
-        src = AxiStreamSource(AxiStreamBus.from_prefix(dut, "s_axis"), dut.clk_i, byte_lanes=1)
-        sink = AxiStreamSink(AxiStreamBus.from_prefix(dut, "m_axis"), dut.clk_i, byte_lanes=1)
-        quiet(src, dut, "s")
-        quiet(sink, dut, "m")
-        set_pauses(src, rng, cfg.get("idle", 0.0))
-        set_pauses(sink, rng, cfg.get("stall", 0.0))
-        await src.send([int(x) & 0xFFFF for x in arr["samples"]])
-        frames = []
-        for _ in range(len(arr["pred"])):
-            frame = await with_timeout(sink.recv(), timeout_ns(cfg, 1), "ns")
-            assert frame.tdata and len(frame.tdata) == 1, "one beat per result, tlast on it"
-            frames.append((int(frame.tdata[0]), frame.sim_time_end / 1000 / CLK_NS))
-        await src.wait()
-        check_results(dut, cfg, arr, frames, [])
-        set_pauses(sink, rng, 0.0)
         await no_extra_result(dut)
 
     @cocotb.test()
@@ -541,8 +516,6 @@ CASES = [
         # would complete the next window, and that sample plus one more in the input skid buffer
         extra=(("expect_stopped", (2 + 4) * WINDOW + 1),),
     ),
-    # the same stimulus through cocotbext-axi's source and sink (compare the durations)
-    Case(VER, stimulus="real3", idle=0.3, stall=0.6, scenario="classify_windows_cocotbext"),
     # the shipped trained models
     Case(VER, model="bnn5_paper", stimulus="real3"),
     Case(VER, model="bnn5_interpatient", stimulus="real3"),
