@@ -116,13 +116,14 @@ module ecg_bnn_result #(
 
   // ---------------------------------------------------------------- properties
 `ifdef ECG_BNN_CHECKS
-  logic                         f_rst_q, f_stall_q, f_fin_q, f_valid_q;
+  logic                         f_rst_q, f_stall_q, f_fin_q, f_valid_q, f_hs_q;
   logic [16+32*NUM_CLASSES-1:0] f_data_q;
   always @(posedge clk_i) begin
     f_rst_q   <= !rst_ni;
     f_stall_q <= rst_ni && m_valid_o && !m_ready_i;
     f_fin_q   <= rst_ni && finish_i;
     f_valid_q <= rst_ni && m_valid_o;
+    f_hs_q    <= rst_ni && m_valid_o && m_ready_i;
     f_data_q  <= m_data_o;
   end
 `endif
@@ -138,6 +139,7 @@ module ecg_bnn_result #(
   // exactly one beat per finished window: valid rises only on a finish, and always does
   `ECG_BNN_ASSERT(ResBeatOnlyOnFinish, f_valid_q || !m_valid_o || f_fin_q)
   `ECG_BNN_ASSERT(ResBeatOnFinish, !f_fin_q || m_valid_o)
+  `ECG_BNN_ASSERT(ResBeatOnce, !f_hs_q || !m_valid_o)
   `ECG_BNN_ASSERT(ResStateLegal, state_q <= ST_PUSH)
   `ECG_BNN_ASSERT(ResIdleWhileFull, !valid_q || state_q == ST_IDLE)
   `ECG_BNN_COVER(ResStallTaken, f_stall_q && m_valid_o && m_ready_i)
