@@ -24,7 +24,7 @@ import formal  # noqa: E402
 
 MUT = formal.BUILD / "mut"
 # BMC depth per proof: long enough to fill the queues (and the ring) of the wrapper tops
-BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20}
+BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20, "frontend": 24}
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,33 @@ MUTATIONS: tuple[Mutation, ...] = (
         "else if (m_ready_i && flat_q) valid_q <= 1'b0;",
         "result",
         "prove",
+    ),
+    Mutation(
+        "zbuf_release_ignored",
+        "the z buffer is handed back without the engine's release",
+        "ecg_bnn_zscore.sv",
+        "ST_FULL: if (zrelease_i) state_q <= ST_IDLE;",
+        "ST_FULL: state_q <= ST_IDLE;",
+        "frontend",
+        "bmc",
+    ),
+    Mutation(
+        "zscore_skip_sample",
+        "the z pass reads every other ring sample",
+        "ecg_bnn_zscore.sv",
+        "if (issue) rd_cnt_q <= rd_cnt_q + 12'd1;",
+        "if (issue) rd_cnt_q <= rd_cnt_q + 12'd2;",
+        "frontend",
+        "bmc",
+    ),
+    Mutation(
+        "ring_freed_early",
+        "ring space freed on every z write instead of once per window",
+        "ecg_bnn_zscore.sv",
+        "assign win_free_o   = last_write;",
+        "assign win_free_o   = p3_q;",
+        "frontend",
+        "bmc",
     ),
 )
 
