@@ -559,7 +559,15 @@ module ecg_bnn_engine #(
   `ECG_BNN_ASSERT(EngReadOnlyHeld, !zbuf_re_o || (zready_i && !f_released_q && state_q != ST_IDLE))
   `ECG_BNN_ASSERT(EngReleaseOnce, !zrelease_o || (zready_i && !f_released_q))
   `ECG_BNN_ASSERT(EngFinishAfterRelease, !res_finish || f_released_q)
+  // invariants: the z buffer is released exactly when block 1 ends (and held until then); the
+  // result unit is idle outside ST_SWAIT and its slot free from block 6's ST_WOUT to ST_FINISH
+  `ECG_BNN_ASSERT(EngReleasedAfterBlock1, f_released_q == (layer_q != 3'd1))
+  `ECG_BNN_ASSERT(EngHoldsZbuf, state_q == ST_IDLE || layer_q != 3'd1 || f_zready_q)
+  `ECG_BNN_ASSERT(EngResultIdle, state_q == ST_SWAIT || !res_busy)
+  `ECG_BNN_ASSERT(EngResultSlotFree, layer_q != 3'd6 || state_q == ST_IDLE || state_q == ST_LINIT
+                  || state_q == ST_WOUT || res_free)
   `ECG_BNN_COVER(EngStart, state_q == ST_IDLE && zready_i)
+  `ECG_BNN_COVER(EngBlock1Runs, state_q == ST_RUN && zbuf_re_o)
 
 endmodule
 

@@ -69,6 +69,8 @@ TASKS: tuple[Task, ...] = (
     Task("sample_in", "sliding_cover", True),
     Task("result", "prove", True),
     Task("result", "cover", False),
+    Task("engine", "prove", True),
+    Task("engine", "cover", False),
     Task("frontend", "bmc", False),
     Task("frontend", "cover", False),
 )

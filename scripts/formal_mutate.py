@@ -4,7 +4,9 @@ A proof is only trusted once a bug makes it fail. Each mutation below rewrites o
 RTL file (an exact text substitution, checked to apply once), copies the task's ``.sby`` file
 with that file replaced, and runs the task under ``formal/build/mut/`` as a bounded model check
 (``BMC_DEPTH`` cycles from reset). A mutation is *caught* when that finds a counterexample
-(status FAIL): a real trace from reset, not an induction failure. The report names the
+(status FAIL): a real trace from reset. Bugs deeper than a BMC reaches (the engine's block 6
+starts thousands of cycles after reset) run the task's own k-induction instead, and are caught
+when the proof no longer passes (a failed base case or induction step). The report names the
 assertions that failed. The RTL in ``rtl/`` is never modified.
 """
 
@@ -24,7 +26,7 @@ import formal  # noqa: E402
 
 MUT = formal.BUILD / "mut"
 # BMC depth per proof: long enough to fill the queues (and the ring) of the wrapper tops
-BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20, "frontend": 24}
+BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20, "frontend": 24, "engine": 12}
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class Mutation:
     sby: str
     task: str
     fast: bool = False  # run by tests/test_formal.py
+    bmc: bool = True  # False: the task's k-induction must fail instead
 
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -153,6 +156,44 @@ MUTATIONS: tuple[Mutation, ...] = (
         "prove",
     ),
     Mutation(
+        "result_reset_keeps_state",
+        "reset does not return the result FSM to idle",
+        "ecg_bnn_result.sv",
+        "      state_q <= ST_IDLE;\n      cls_q   <= '0;",
+        "      cls_q   <= '0;",
+        "result",
+        "prove",
+    ),
+    Mutation(
+        "engine_release_every_block",
+        "the engine releases the z buffer at the end of every block",
+        "ecg_bnn_engine.sv",
+        "assign zrelease_o = (state_q == ST_NEXT) && is_l1 && (c0_q + 9'(PE) >= cout_q);",
+        "assign zrelease_o = (state_q == ST_NEXT) && (c0_q + 9'(PE) >= cout_q);",
+        "engine",
+        "prove",
+        bmc=False,
+    ),
+    Mutation(
+        "engine_ignores_slot",
+        "block 6 starts while the previous result still waits on m_axis",
+        "ecg_bnn_engine.sv",
+        "ST_WOUT:   if (res_free) state_q <= ST_LOAD;",
+        "ST_WOUT:   state_q <= ST_LOAD;",
+        "engine",
+        "prove",
+        bmc=False,
+    ),
+    Mutation(
+        "engine_reset_keeps_state",
+        "reset does not return the engine FSM to idle",
+        "ecg_bnn_engine.sv",
+        "      state_q <= ST_IDLE;\n      layer_q <= 3'd1;",
+        "      layer_q <= 3'd1;",
+        "engine",
+        "prove",
+    ),
+    Mutation(
         "zbuf_release_ignored",
         "the z buffer is handed back without the engine's release",
         "ecg_bnn_zscore.sv",
@@ -196,10 +237,10 @@ def prepare(mut: Mutation) -> tuple[Path, Path]:
     for line in sby.read_text().splitlines():
         if line.startswith("["):
             section = line.strip()
-            if section == "[options]":
+            if section == "[options]" and mut.bmc:
                 out += [line, "mode bmc", f"depth {BMC_DEPTH[mut.sby]}"]
                 continue
-        elif section == "[options]":
+        elif section == "[options]" and mut.bmc:
             continue
         elif section == "[files]" and line.strip() and not line.startswith("#"):
             path = (sby.parent / line.strip()).resolve()
@@ -220,7 +261,8 @@ def run_one(mut: Mutation, timeout: float) -> dict[str, Any]:
         "file": f"rtl/{mut.file}",
         "task": f"{mut.sby}/{mut.task}",
         "status": res["status"],
-        "caught": res["status"] == "FAIL",
+        "method": f"BMC depth {BMC_DEPTH[mut.sby]}" if mut.bmc else "k-induction",
+        "caught": res["status"] == "FAIL" or (not mut.bmc and res["status"] == "UNKNOWN"),
         "failed": res["failed"],
         "seconds": res["seconds"],
         "workdir": str(work.relative_to(formal.REPO)),
