@@ -71,6 +71,8 @@ TASKS: tuple[Task, ...] = (
     Task("result", "cover", False),
     Task("engine", "prove", True),
     Task("engine", "cover", False),
+    Task("top", "prove", True),
+    Task("top", "cover", False),
     Task("frontend", "bmc", False),
     Task("frontend", "cover", False),
 )

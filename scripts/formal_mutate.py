@@ -26,7 +26,7 @@ import formal  # noqa: E402
 
 MUT = formal.BUILD / "mut"
 # BMC depth per proof: long enough to fill the queues (and the ring) of the wrapper tops
-BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20, "frontend": 24, "engine": 12}
+BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20, "frontend": 24, "engine": 12, "top": 8}
 
 
 @dataclass(frozen=True)
@@ -192,6 +192,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         "      layer_q <= 3'd1;",
         "engine",
         "prove",
+    ),
+    Mutation(
+        "top_tlast_low",
+        "m_axis_tlast low",
+        "ecg_bnn_top.sv",
+        "assign m_axis_tlast = 1'b1;",
+        "assign m_axis_tlast = 1'b0;",
+        "top",
+        "prove",
+        bmc=False,
     ),
     Mutation(
         "zbuf_release_ignored",
