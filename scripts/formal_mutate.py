@@ -26,7 +26,15 @@ import formal  # noqa: E402
 
 MUT = formal.BUILD / "mut"
 # BMC depth per proof: long enough to fill the queues (and the ring) of the wrapper tops
-BMC_DEPTH = {"skid": 12, "sample_in": 26, "result": 20, "frontend": 24, "engine": 12, "top": 8}
+BMC_DEPTH = {
+    "skid": 12,
+    "sample_in": 26,
+    "result": 20,
+    "frontend": 24,
+    "engine": 12,
+    "top": 8,
+    "norm": 8,
+}
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         "      state_q <= ST_IDLE;\n      layer_q <= 3'd1;",
         "      layer_q <= 3'd1;",
         "engine",
+        "prove",
+    ),
+    Mutation(
+        "norm_reset_keeps_state",
+        "reset does not return the normaliser FSM to idle",
+        "ecg_bnn_norm.sv",
+        "      state_q <= ST_IDLE;\n      done_q  <= 1'b0;",
+        "      done_q  <= 1'b0;",
+        "norm",
+        "prove",
+    ),
+    Mutation(
+        "isqrt_reset_keeps_busy",
+        "reset does not stop the square-root unit",
+        "ecg_bnn_isqrt.sv",
+        "      busy_q <= 1'b0;\n      done_q <= 1'b0;",
+        "      done_q <= 1'b0;",
+        "norm",
         "prove",
     ),
     Mutation(
