@@ -105,7 +105,6 @@ module ecg_bnn_top #(
   `ECG_BNN_ASSERT(AxisOutDataStable, !f_m_stall_q || (m_axis_tdata == f_m_data_q && m_axis_tlast))
   // the z buffer has one owner at a time: the front end writes it only while it is not ready
   `ECG_BNN_ASSERT(ZbufOneOwner, !(zready && fe_zwe))
-  `ECG_BNN_COVER(AxisOutStallTaken, f_m_stall_q && m_axis_tvalid && m_axis_tready)
 
 endmodule
 
