@@ -285,6 +285,8 @@ def property_rows(props: list[dict[str, str]], runs: list[dict[str, Any]]) -> li
             used = checks
             status = "proven" if used else "simulation only"
         used = sorted(used, key=lambda r: r["mode"] != "prove")  # induction first
+        if used and status.startswith("proven") and used[0]["mode"] == "bmc":
+            status += f" (bounded, depth {used[0]['depth']})"
         failed = [r for r in used if r["status"] != "PASS"]
         if failed:
             status = "FAILED in " + ", ".join(r["task"] for r in failed)
@@ -389,7 +391,18 @@ def main() -> int:
     ap.add_argument("--mutations", action="store_true", help="also run scripts/formal_mutate.py")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds per task (default 900)")
     ap.add_argument("--no-write", action="store_true", help="do not write results or docs")
+    ap.add_argument(
+        "--render", action="store_true", help="only rewrite docs/formal.md from results/formal.json"
+    )
     args = ap.parse_args()
+
+    if args.render:
+        report = json.loads(RESULTS.read_text())
+        report["properties"] = property_rows(rtl_properties(), report["tasks"])
+        RESULTS.write_text(json.dumps(report, indent=1) + "\n")
+        DOC.write_text(render_markdown(report))
+        print(f"wrote {DOC.relative_to(REPO)} from {RESULTS.relative_to(REPO)}")
+        return 0
 
     if not shutil.which("sby") or not shutil.which("yosys"):
         print("formal: sby/yosys not found; run `make tools` (PATH needs .venv/bin)")
