@@ -50,8 +50,8 @@ test-tb: venv tools
 lint: lint-py lint-rtl
 
 lint-py: venv
-	.venv/bin/ruff check pymodel scripts tests tb
-	.venv/bin/ruff format --check pymodel scripts tests tb
+	.venv/bin/ruff check pymodel scripts tests tb fpga conftest.py
+	.venv/bin/ruff format --check pymodel scripts tests tb fpga conftest.py
 
 lint-rtl: tools
 	bash scripts/lint_rtl.sh

@@ -470,17 +470,16 @@ def layer_table(
     ]
 
 
-def export_random_model(
-    num_classes: int, out_dir: Path, seed: int = 1, data_dir: str | os.PathLike[str] | None = None
-) -> IntegerParams:
-    """Export a randomized model calibrated on MIT-BIH record 100 into ``out_dir`` (once).
+def export_random_model(num_classes: int, out_dir: Path, seed: int = 1) -> IntegerParams:
+    """Export a randomized model calibrated on the shipped MIT-BIH demo windows into ``out_dir``.
 
-    ``pymodel.fold.randomize_model`` with BN statistics measured on 4 windows of record 100, so
-    every threshold lands inside the range real data reaches. An existing valid export in
+    ``pymodel.fold.randomize_model`` with BN statistics measured on the 20 demo windows
+    (``demo/mitdb_demo.npz``, real ECG of every class), so every threshold lands inside the range
+    real data reaches and no database is needed. An existing valid export in
     ``out_dir`` is reused (under a lock, so parallel callers share it). Returns the parameters
     as read back from the ``.mem`` files.
     """
-    from pymodel.datasets import mitdb_dir, read_record
+    from pymodel.demo import load_demo
     from pymodel.export import export_model, load_params
     from pymodel.fold import randomize_model
     from pymodel.model import EcgBnn
@@ -492,8 +491,7 @@ def export_random_model(
                 return load_params(out_dir)
             except Exception:  # noqa: BLE001 - stale or partial export: write it again
                 pass
-        sig = np.asarray(read_record(mitdb_dir(data_dir), "100"), dtype=np.int64)
-        calib = sig[: 4 * WINDOW].reshape(4, WINDOW)
+        calib = load_demo("mitdb").windows
         model = randomize_model(EcgBnn(num_classes), calib, seed=seed)
         export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
         return load_params(out_dir)

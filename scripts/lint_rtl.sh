@@ -4,12 +4,13 @@
 # top, plus the FPGA board example (fpga/up5k) and the PnR pin wrapper. Exits non-zero on any
 # warning or error of either tool (`make lint-rtl`).
 # Waivers live in the sources, per line, with a reason (/* verilator lint_off X */ ... lint_on).
-# rtl/ is on the include path for rtl/ecg_bnn_assert.svh (the assertion macros).
 set -u
 cd "$(dirname "$0")/.."
 
 LIST=rtl/ecg_bnn.f
+# --quiet-stats: Verilator 5.048 prints a statistics report even with --lint-only
 VERILATOR=${VERILATOR:-verilator}
+VLINT=(--lint-only --quiet-stats -Wall -Irtl)  # rtl/: the assertion macros (ecg_bnn_assert.svh)
 IVERILOG=${IVERILOG:-iverilog}
 fail=0
 checks=0
@@ -38,7 +39,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # every module as its own top, default parameters
 for m in $modules; do
-  run "verilator $m" "$VERILATOR" --lint-only --quiet -Wall -Irtl --top-module "$m" -f "$LIST"
+  run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST"
   run "iverilog $m" "$IVERILOG" -g2012 -Wall -I rtl -s "$m" -o "$tmp/$m.vvp" -c "$LIST"
 done
 
@@ -59,7 +60,7 @@ for cfg in "${configs[@]}"; do
     vargs+=("-G$kv")
     iargs+=("-Pecg_bnn_top.$kv")
   done
-  run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" --lint-only --quiet -Wall -Irtl --top-module ecg_bnn_top \
+  run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" "${VLINT[@]}" --top-module ecg_bnn_top \
     "${vargs[@]}" -f "$LIST"
   run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -I rtl -s ecg_bnn_top "${iargs[@]}" \
     -o "$tmp/top.vvp" -c "$LIST"
@@ -70,7 +71,7 @@ BOARD_LIST=fpga/up5k/ecg_bnn_board_up5k.f
 board_files=$(cat "$BOARD_LIST")
 for m in $(sed -e 's#.*/##' -e 's#\.sv$##' "$BOARD_LIST") ecg_bnn_pnr_wrap; do
   # shellcheck disable=SC2086
-  run "verilator $m" "$VERILATOR" --lint-only --quiet -Wall -Irtl --top-module "$m" -f "$LIST" $board_files \
+  run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST" $board_files \
     fpga/ecg_bnn_pnr_wrap.sv
   # shellcheck disable=SC2086
   run "iverilog $m" "$IVERILOG" -g2012 -Wall -I rtl -s "$m" -o "$tmp/$m.vvp" -c "$LIST" $board_files \

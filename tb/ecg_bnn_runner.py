@@ -1,4 +1,4 @@
-"""Shared cocotb runner for the RTL testbenches (cocotb 1.9.2 ``cocotb.runner``).
+"""Shared cocotb runner for the RTL testbenches (cocotb 2 ``cocotb_tools.runner``).
 
 Every test builds its own simulator model in ``sim_build/<build_id>`` (so pytest-xdist workers
 never share a build) from the single source list ``rtl/ecg_bnn.f`` and runs one cocotb test
@@ -63,10 +63,12 @@ def run_cocotb(
     ``verilator_args`` are added to Verilator's build (e.g. ``--timing`` for a clock wrapper).
     Fails the calling pytest test when any cocotb test fails.
     """
-    from cocotb.runner import get_results, get_runner
+    from cocotb_tools.runner import get_results, get_runner
 
     if not simulator_available(sim):
-        pytest.skip(f"{sim} is not installed")
+        if os.environ.get("CI", "").lower() == "true":  # CI installs both: missing is a failure
+            pytest.fail(f"{sim} is not installed (make tools)")
+        pytest.skip(f"{sim} is not installed (make tools)")
     build_dir = SIM_BUILD / build_id
     runner = get_runner(sim)
     build_args: list[str] = []
