@@ -11,7 +11,7 @@ export ECG_DATA_DIR
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 JOBS ?= 2
 
-.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread sweep evaluate export bench fpga readme clean
+.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread sweep evaluate export bench fpga formal readme clean
 
 help:
 	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
@@ -55,6 +55,11 @@ lint-py: venv
 
 lint-rtl: tools
 	bash scripts/lint_rtl.sh
+
+# Formal proofs (SymbiYosys, k-induction / BMC with z3) and the mutations each must catch;
+# writes results/formal.json and docs/formal.md. `make test` runs the fast subset (tests/test_formal.py).
+formal: venv tools
+	$(PY) scripts/formal.py --mutations
 
 # The recipes of the committed weights (BNN, then its full-precision twin, per protocol).
 # bnn5_paper: 380-epoch cosine run with random-shift augmentation and training-only dropout; the

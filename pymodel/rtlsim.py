@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the golden model (and torch) only load where results are co
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_LIST = REPO / "rtl" / "ecg_bnn.f"
+INCLUDE_DIR = REPO / "rtl"  # rtl/ecg_bnn_assert.svh, the assertion macros the sources include
 STREAM_TB = REPO / "tb" / "ecg_bnn_tb_stream.sv"
 BUILD_ROOT = REPO / "sim_build" / "stream"
 SIMULATORS = ("verilator", "icarus")
@@ -201,7 +202,7 @@ def rtl_sources() -> list[Path]:
 def build_key(sim: str, params: dict[str, str], waves: bool) -> str:
     """Hash of simulator, parameters, waveform option and the sources' contents."""
     h = hashlib.sha256(f"{sim}|{sorted(params.items())}|{waves}".encode())
-    for src in rtl_sources():
+    for src in [*rtl_sources(), INCLUDE_DIR / "ecg_bnn_assert.svh"]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]
 
@@ -237,12 +238,14 @@ def build(
             cmd = [
                 "verilator", "--binary", "-O3", "--x-assign", "fast", "--x-initial", "fast",
                 "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "ecg_bnn_tb_stream",
+                f"-I{INCLUDE_DIR}",
                 "-Mdir", str(tmp), "-o", exe_name, "-j", str(os.cpu_count() or 1),
             ]  # fmt: skip
             cmd += ["--trace-fst"] if waves else []
             cmd += [f"-G{k}={v}" for k, v in params.items()] + srcs
         else:
-            cmd = ["iverilog", "-g2012", "-s", "ecg_bnn_tb_stream", "-o", str(tmp / exe_name)]
+            cmd = ["iverilog", "-g2012", "-I", str(INCLUDE_DIR), "-s", "ecg_bnn_tb_stream"]
+            cmd += ["-o", str(tmp / exe_name)]
             cmd += [f"-Pecg_bnn_tb_stream.{k}={v}" for k, v in params.items()] + srcs
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
         if proc.returncode != 0 or not (tmp / exe_name).exists():

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 LIST=rtl/ecg_bnn.f
 # --quiet-stats: Verilator 5.048 prints a statistics report even with --lint-only
 VERILATOR=${VERILATOR:-verilator}
-VLINT=(--lint-only --quiet-stats -Wall)
+VLINT=(--lint-only --quiet-stats -Wall -Irtl)  # rtl/: the assertion macros (ecg_bnn_assert.svh)
 IVERILOG=${IVERILOG:-iverilog}
 fail=0
 checks=0
@@ -40,7 +40,7 @@ trap 'rm -rf "$tmp"' EXIT
 # every module as its own top, default parameters
 for m in $modules; do
   run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST"
-  run "iverilog $m" "$IVERILOG" -g2012 -Wall -s "$m" -o "$tmp/$m.vvp" -c "$LIST"
+  run "iverilog $m" "$IVERILOG" -g2012 -Wall -I rtl -s "$m" -o "$tmp/$m.vvp" -c "$LIST"
 done
 
 # the top level in other configurations (parallelism, class count, window hop)
@@ -62,7 +62,7 @@ for cfg in "${configs[@]}"; do
   done
   run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" "${VLINT[@]}" --top-module ecg_bnn_top \
     "${vargs[@]}" -f "$LIST"
-  run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -s ecg_bnn_top "${iargs[@]}" \
+  run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -I rtl -s ecg_bnn_top "${iargs[@]}" \
     -o "$tmp/top.vvp" -c "$LIST"
 done
 
@@ -74,7 +74,7 @@ for m in $(sed -e 's#.*/##' -e 's#\.sv$##' "$BOARD_LIST") ecg_bnn_pnr_wrap; do
   run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST" $board_files \
     fpga/ecg_bnn_pnr_wrap.sv
   # shellcheck disable=SC2086
-  run "iverilog $m" "$IVERILOG" -g2012 -Wall -s "$m" -o "$tmp/$m.vvp" -c "$LIST" $board_files \
+  run "iverilog $m" "$IVERILOG" -g2012 -Wall -I rtl -s "$m" -o "$tmp/$m.vvp" -c "$LIST" $board_files \
     fpga/ecg_bnn_pnr_wrap.sv
 done
 
