@@ -1,4 +1,4 @@
-"""Shared cocotb runner for the RTL testbenches (cocotb 2 ``cocotb_tools.runner``).
+"""Shared cocotb runner for the RTL testbenches (cocotb 2.1 through cocotb-test).
 
 Every test builds its own simulator model in ``sim_build/<build_id>`` (so pytest-xdist workers
 never share a build) from the single source list ``rtl/ecg_bnn.f`` and runs one cocotb test
@@ -59,53 +59,62 @@ def run_cocotb(
 ) -> None:
     """Build ``toplevel`` with ``sim`` into ``sim_build/<build_id>`` and run ``test_module``.
 
-    ``extra_sources`` (e.g. a board top and its UART under ``fpga/``) follow the IP's sources;
-    ``verilator_args`` are added to Verilator's build (e.g. ``--timing`` for a clock wrapper).
-    Fails the calling pytest test when any cocotb test fails.
+    The runner is cocotb-test (``cocotb_test.simulator.run``). ``extra_sources`` (e.g. a board
+    top and its UART under ``fpga/``) follow the IP's sources; ``verilator_args`` are added to
+    Verilator's build (e.g. ``--timing`` for a clock wrapper). Fails the calling pytest test when
+    any cocotb test fails.
     """
-    from cocotb_tools.runner import get_results, get_runner
+    from cocotb_test.simulator import run
+    from cocotb_tools.check_results import get_results
 
     if not simulator_available(sim):
         if os.environ.get("CI", "").lower() == "true":  # CI installs both: missing is a failure
             pytest.fail(f"{sim} is not installed (make tools)")
         pytest.skip(f"{sim} is not installed (make tools)")
     build_dir = SIM_BUILD / build_id
-    runner = get_runner(sim)
-    build_args: list[str] = []
+    build_dir.mkdir(parents=True, exist_ok=True)
+    args = ["-g2012"]
+    env = dict(extra_env or {})
     if sim == "verilator":
-        build_args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal"]
-        build_args += verilator_args
-        if waves:
-            build_args.append("--trace-fst")
+        args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", *verilator_args]
+        # cocotb_tools.runner's setting for Verilator, which these testbenches were written for
+        env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
     sources = [str(p) for p in [*rtl_sources(), *extra_sources]]
-    # cocotb's runner only compares source timestamps; a change of parameters (ROM file paths
-    # included) or build arguments must rebuild too, else a stale model runs.
+    # cocotb-test rebuilds an Icarus model only when a source is newer than it; a change of
+    # parameters (ROM file paths included) or build arguments must rebuild too, else a stale
+    # model runs. (Verilator is always re-run; make then recompiles only what changed.)
     stamp = build_dir / "ecg_bnn_build.json"
     wanted = json.dumps(
         {"sources": sources, "parameters": {k: str(v) for k, v in (parameters or {}).items()},
-         "args": build_args, "toplevel": toplevel, "waves": waves}, sort_keys=True,
+         "args": args, "toplevel": toplevel, "waves": waves}, sort_keys=True,
     )  # fmt: skip
     stale = not stamp.is_file() or stamp.read_text() != wanted
-    runner.build(
-        sources=sources,
-        hdl_toplevel=toplevel,
-        build_dir=build_dir,
-        parameters=dict(parameters or {}),
-        build_args=build_args,
-        timescale=("1ns", "1ps"),
-        waves=waves,
-        always=stale,
-    )
+    stamp.unlink(missing_ok=True)  # a build that fails half-way must not count as current
+    filters = [testcase] if isinstance(testcase, str) else list(testcase or [])
+    sim_env = os.environ.pop("SIM", None)  # cocotb-test lets $SIM override the simulator
+    try:
+        results = run(
+            simulator=sim,
+            verilog_sources=sources,
+            includes=[str(REPO / "rtl")],  # rtl/ecg_bnn_assert.svh
+            toplevel=toplevel,
+            module=test_module,
+            sim_build=str(build_dir),
+            work_dir=str(build_dir),
+            parameters=dict(parameters or {}),
+            compile_args=args,
+            make_args=["-j", str(os.cpu_count() or 1)] if sim == "verilator" else None,
+            timescale="1ns/1ps",
+            extra_env=env,
+            testcase="|".join(rf"(^|\.){t}$" for t in filters) or None,  # name or module.name
+            waves=waves,
+            force_compile=stale,
+            python_search=[str(TB_DIR), str(REPO)],
+        )
+    finally:
+        if sim_env is not None:
+            os.environ["SIM"] = sim_env
     stamp.write_text(wanted)
-    results = runner.test(
-        test_module=test_module,
-        hdl_toplevel=toplevel,
-        build_dir=build_dir,
-        test_dir=build_dir,
-        extra_env=dict(extra_env or {}),
-        testcase=testcase,
-        waves=waves,
-    )
-    total, failed = get_results(results)
+    total, failed = get_results(Path(results))
     assert total > 0, f"no cocotb test ran ({results})"
     assert failed == 0, f"{failed} of {total} cocotb tests failed ({results})"
