@@ -11,7 +11,7 @@ export ECG_DATA_DIR
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 JOBS ?= 2
 
-.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench fpga readme clean
+.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench fpga formal readme clean
 
 help:
 	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
@@ -50,11 +50,16 @@ test-tb: venv tools
 lint: lint-py lint-rtl
 
 lint-py: venv
-	.venv/bin/ruff check pymodel scripts tests tb
-	.venv/bin/ruff format --check pymodel scripts tests tb
+	.venv/bin/ruff check pymodel scripts tests tb fpga conftest.py
+	.venv/bin/ruff format --check pymodel scripts tests tb fpga conftest.py
 
 lint-rtl: tools
 	bash scripts/lint_rtl.sh
+
+# Formal proofs (SymbiYosys, k-induction / BMC with z3) and the mutations each must catch;
+# writes results/formal.json and docs/formal.md. `make test` runs the fast subset (tests/test_formal.py).
+formal: venv tools
+	$(PY) scripts/formal.py --mutations
 
 # The recipes of the committed weights (BNN, then its full-precision twin, per protocol).
 # bnn5_paper: 380-epoch cosine run with random-shift augmentation and training-only dropout; the
@@ -95,11 +100,11 @@ split-spread: venv
 
 # Cross-validated accuracy through the integer golden model (pymodel/crossval.py, issue 18): each
 # fold's checkpoint chosen on a validation slice of its training part, fold seed 0 and training
-# seed 0 fixed in advance. Per-fold states and results under runs/crossval/<protocol>, summaries
-# in results/crossval.json, docs/crossval.md generated from it. Resumable: rerunning skips finished
-# folds and continues an interrupted one. interpatient evaluates the shipped DS1 model on DS2;
-# ecg17 is the split-spread recipe shortened to 100 epochs (10 folds in about 45 min on one
-# thread of this CPU); paper is the shipped recipe with seed 0 (5 folds x 380 epochs: hours on
+# seed 0 fixed in advance. Training states under runs/crossval/<protocol>, fold results (committed)
+# under results/crossval/<protocol>, summaries in results/crossval.json, docs/crossval.md generated
+# from it. Resumable: rerunning skips finished folds and continues an interrupted one. interpatient
+# evaluates the shipped DS1 model on DS2; ecg17 is the split-spread recipe shortened to 100 epochs
+# (10 folds in 47 min on one thread of this shared 2-core CPU); paper is the shipped recipe with seed 0 (5 folds x 380 epochs: hours on
 # this CPU, spread over sessions or run on a lent GPU with --device cuda).
 CV_RUN := $(PY) scripts/crossval.py --threads 1
 crossval: venv

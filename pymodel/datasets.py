@@ -11,8 +11,9 @@ Protocols (rules documented in docs/datasets.md):
 - ``ecg17``: Plawiak's 1,000 ten-second fragments in 17 rhythm classes, stratified random 80/20.
 
 The data directory comes from ``data_dir``, else ``$ECG_DATA_DIR``, else ``../shared/data`` beside
-the repository when present; for MIT-BIH, when none of those holds the records, ``wfdb`` downloads
-the database from PhysioNet into ``~/.cache/ecg_bnn/mitdb``.
+the repository when present. Nothing is downloaded implicitly: without the data a loader raises
+:class:`DataUnavailable` with one line saying where to put it; ``python -m pymodel.datasets
+download DIR`` fetches MIT-BIH from PhysioNet on request (the 17-class set has no download).
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ class DatasetError(RuntimeError):
     """A record or fragment is missing, unreadable or malformed."""
 
 
+class DataUnavailable(DatasetError):
+    """The database is not on this machine (tests that need it skip on this error)."""
+
+
+MITDB_HOWTO = (
+    "set ECG_DATA_DIR to a folder holding mitdb/ (MIT-BIH Arrhythmia Database 1.0.0, PhysioNet), "
+    "or fetch it with: python -m pymodel.datasets download DIR"
+)
+ECG17_HOWTO = (
+    "set ECG_DATA_DIR to a folder holding ecg17/MLII/ ('ECG signals (1000 fragments)', Plawiak, "
+    "Mendeley Data, doi:10.17632/7dybx7wyfn.3)"
+)
+
+
 @dataclass
 class DatasetSplit:
     """Train and held-out test windows of one protocol (raw ADC samples, int16)."""
@@ -94,19 +109,22 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path | N
 
 
 def mitdb_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
-    """Return a directory holding the MIT-BIH records, downloading them if none is configured."""
+    """Return the directory holding the MIT-BIH records (raises :class:`DataUnavailable`)."""
     base = resolve_data_dir(data_dir)
-    if base is not None:
-        for candidate in (base / "mitdb", base):
-            if (candidate / "100.hea").is_file():
-                return candidate
-        raise DatasetError(f"no MIT-BIH records (100.hea ...) in {base} or {base / 'mitdb'}")
-    cache = Path.home() / ".cache" / "ecg_bnn" / "mitdb"
-    if not (cache / "234.atr").is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        print(f"downloading the MIT-BIH Arrhythmia Database into {cache} ...")
-        wfdb.dl_database("mitdb", str(cache))
-    return cache
+    if base is None:
+        raise DataUnavailable(f"MIT-BIH data not found: {MITDB_HOWTO}")
+    for candidate in (base / "mitdb", base):
+        if (candidate / "100.hea").is_file():
+            return candidate
+    raise DataUnavailable(f"no MIT-BIH records (100.hea ...) in {base}: {MITDB_HOWTO}")
+
+
+def download_mitdb(directory: str | os.PathLike[str]) -> Path:
+    """Download the MIT-BIH Arrhythmia Database from PhysioNet into ``directory/mitdb``."""
+    target = Path(directory).expanduser().resolve() / "mitdb"
+    target.mkdir(parents=True, exist_ok=True)
+    wfdb.dl_database("mitdb", str(target))
+    return target
 
 
 def read_record(directory: Path, record: str, lead: str = "MLII") -> np.ndarray:
@@ -264,15 +282,11 @@ def ecg17_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """Return the folder that holds the 17-class ``<n> <CLASS>`` class folders (``MLII``)."""
     base = resolve_data_dir(data_dir)
     if base is None:
-        raise DatasetError(
-            "the 17-class set is not downloadable with wfdb: get 'ECG signals (1000 fragments)' "
-            "(Plawiak, Mendeley Data, doi:10.17632/7dybx7wyfn.3) and pass --data-dir or "
-            "ECG_DATA_DIR pointing at it"
-        )
+        raise DataUnavailable(f"17-class data not found: {ECG17_HOWTO}")
     for candidate in (base / "ecg17" / "MLII", base / "MLII", base):
         if (candidate / "1 NSR").is_dir():
             return candidate
-    raise DatasetError(f"no 17-class folders ('1 NSR', ...) under {base}")
+    raise DataUnavailable(f"no 17-class folders ('1 NSR', ...) under {base}: {ECG17_HOWTO}")
 
 
 def read_fragment(path: Path) -> np.ndarray:
@@ -377,13 +391,25 @@ def class_counts(labels: np.ndarray, class_names: tuple[str, ...]) -> dict[str, 
     return {name: int(np.sum(labels == i)) for i, name in enumerate(class_names)}
 
 
-def main() -> None:
-    """Print the per-class window counts of every protocol."""
+def main(argv: list[str] | None = None) -> None:
+    """Print the per-class window counts of every protocol, or download MIT-BIH on request."""
     import argparse
 
-    parser = argparse.ArgumentParser(description="Print per-class counts of each protocol.")
+    parser = argparse.ArgumentParser(
+        description="Print the per-class window counts of each protocol (default), or download "
+        "the MIT-BIH Arrhythmia Database from PhysioNet (needs a network)."
+    )
+    parser.add_argument("command", nargs="?", choices=("counts", "download"), default="counts")
+    parser.add_argument("directory", nargs="?", help="download: the data folder (gets mitdb/)")
     parser.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.command == "download":
+        if not args.directory:
+            parser.error("download needs a DIRECTORY")
+        print(
+            f"downloaded into {download_mitdb(args.directory)}; set ECG_DATA_DIR={args.directory}"
+        )
+        return
     for protocol in PROTOCOLS:
         split = load_split(protocol, args.data_dir)
         print(f"{protocol}: train {class_counts(split.y_train, split.class_names)}")

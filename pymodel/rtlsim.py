@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # the golden model (and torch) only load where results are co
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCE_LIST = REPO / "rtl" / "ecg_bnn.f"
+INCLUDE_DIR = REPO / "rtl"  # rtl/ecg_bnn_assert.svh, the assertion macros the sources include
 STREAM_TB = REPO / "tb" / "ecg_bnn_tb_stream.sv"
 BUILD_ROOT = REPO / "sim_build" / "stream"
 SIMULATORS = ("verilator", "icarus")
@@ -201,7 +202,7 @@ def rtl_sources() -> list[Path]:
 def build_key(sim: str, params: dict[str, str], waves: bool) -> str:
     """Hash of simulator, parameters, waveform option and the sources' contents."""
     h = hashlib.sha256(f"{sim}|{sorted(params.items())}|{waves}".encode())
-    for src in rtl_sources():
+    for src in [*rtl_sources(), INCLUDE_DIR / "ecg_bnn_assert.svh"]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]
 
@@ -237,12 +238,14 @@ def build(
             cmd = [
                 "verilator", "--binary", "-O3", "--x-assign", "fast", "--x-initial", "fast",
                 "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", "ecg_bnn_tb_stream",
+                f"-I{INCLUDE_DIR}",
                 "-Mdir", str(tmp), "-o", exe_name, "-j", str(os.cpu_count() or 1),
             ]  # fmt: skip
             cmd += ["--trace-fst"] if waves else []
             cmd += [f"-G{k}={v}" for k, v in params.items()] + srcs
         else:
-            cmd = ["iverilog", "-g2012", "-s", "ecg_bnn_tb_stream", "-o", str(tmp / exe_name)]
+            cmd = ["iverilog", "-g2012", "-I", str(INCLUDE_DIR), "-s", "ecg_bnn_tb_stream"]
+            cmd += ["-o", str(tmp / exe_name)]
             cmd += [f"-Pecg_bnn_tb_stream.{k}={v}" for k, v in params.items()] + srcs
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
         if proc.returncode != 0 or not (tmp / exe_name).exists():
@@ -467,17 +470,16 @@ def layer_table(
     ]
 
 
-def export_random_model(
-    num_classes: int, out_dir: Path, seed: int = 1, data_dir: str | os.PathLike[str] | None = None
-) -> IntegerParams:
-    """Export a randomized model calibrated on MIT-BIH record 100 into ``out_dir`` (once).
+def export_random_model(num_classes: int, out_dir: Path, seed: int = 1) -> IntegerParams:
+    """Export a randomized model calibrated on the shipped MIT-BIH demo windows into ``out_dir``.
 
-    ``pymodel.fold.randomize_model`` with BN statistics measured on 4 windows of record 100, so
-    every threshold lands inside the range real data reaches. An existing valid export in
+    ``pymodel.fold.randomize_model`` with BN statistics measured on the 20 demo windows
+    (``demo/mitdb_demo.npz``, real ECG of every class), so every threshold lands inside the range
+    real data reaches and no database is needed. An existing valid export in
     ``out_dir`` is reused (under a lock, so parallel callers share it). Returns the parameters
     as read back from the ``.mem`` files.
     """
-    from pymodel.datasets import mitdb_dir, read_record
+    from pymodel.demo import load_demo
     from pymodel.export import export_model, load_params
     from pymodel.fold import randomize_model
     from pymodel.model import EcgBnn
@@ -489,8 +491,7 @@ def export_random_model(
                 return load_params(out_dir)
             except Exception:  # noqa: BLE001 - stale or partial export: write it again
                 pass
-        sig = np.asarray(read_record(mitdb_dir(data_dir), "100"), dtype=np.int64)
-        calib = sig[: 4 * WINDOW].reshape(4, WINDOW)
+        calib = load_demo("mitdb").windows
         model = randomize_model(EcgBnn(num_classes), calib, seed=seed)
         export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
         return load_params(out_dir)

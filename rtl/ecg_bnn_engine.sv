@@ -10,6 +10,7 @@
 // a ping-pong activation buffer (ecg_bnn_actbuf); output bits are written with bit masks.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_engine #(
   parameter int NUM_CLASSES     = 5,
@@ -537,6 +538,36 @@ module ecg_bnn_engine #(
 
   logic unused;
   assign unused = ^{pool_valid, bit_valid, act_shifted[2*AW-1:SIMD], taps_q[15:0]};
+
+  // ------------------------------------------------------------------ properties
+  // Window handshake: the engine starts a window on zready_i in ST_IDLE, reads the z buffer and
+  // releases it exactly once (end of block 1), then hands exactly one finish to the result slot.
+`ifdef ECG_BNN_CHECKS
+  logic f_rst_q, f_zready_q, f_release_q, f_released_q;
+  always @(posedge clk_i) begin
+    f_rst_q     <= !rst_ni;
+    f_zready_q  <= rst_ni && zready_i;
+    f_release_q <= rst_ni && zrelease_o;
+    if (!rst_ni || (state_q == ST_IDLE && zready_i)) f_released_q <= 1'b0;
+    else if (zrelease_o)                             f_released_q <= 1'b1;
+  end
+`endif
+  // the front end holds a full z buffer until it is released
+  `ECG_BNN_ASSUME(EngZreadyHeld, !f_zready_q || zready_i || f_release_q)
+  `ECG_BNN_ASSERT(EngIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && layer_q == 3'd1))
+  `ECG_BNN_ASSERT(EngStateLegal, state_q <= ST_FINISH && layer_q >= 3'd1 && layer_q <= 3'd6)
+  `ECG_BNN_ASSERT(EngReadOnlyHeld, !zbuf_re_o || (zready_i && !f_released_q && state_q != ST_IDLE))
+  `ECG_BNN_ASSERT(EngReleaseOnce, !zrelease_o || (zready_i && !f_released_q))
+  `ECG_BNN_ASSERT(EngFinishAfterRelease, !res_finish || f_released_q)
+  // invariants: the z buffer is released exactly when block 1 ends (and held until then); the
+  // result unit is idle outside ST_SWAIT and its slot free from block 6's ST_WOUT to ST_FINISH
+  `ECG_BNN_ASSERT(EngReleasedAfterBlock1, f_released_q == (layer_q != 3'd1))
+  `ECG_BNN_ASSERT(EngHoldsZbuf, state_q == ST_IDLE || layer_q != 3'd1 || f_zready_q)
+  `ECG_BNN_ASSERT(EngResultIdle, state_q == ST_SWAIT || !res_busy)
+  `ECG_BNN_ASSERT(EngResultSlotFree, layer_q != 3'd6 || state_q == ST_IDLE || state_q == ST_LINIT
+                  || state_q == ST_WOUT || res_free)
+  `ECG_BNN_COVER(EngStart, state_q == ST_IDLE && zready_i)
+  `ECG_BNN_COVER(EngBlock1Runs, state_q == ST_RUN && zbuf_re_o)
 
 endmodule
 

@@ -3,6 +3,7 @@
 // and one subtractor of the same width.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_isqrt #(
   parameter int VW = 46  // operand width (even); result has VW/2 bits
@@ -76,6 +77,14 @@ module ecg_bnn_isqrt #(
   assign busy_o = busy_q;
   assign done_o = done_q;
   assign r_o    = root_q;
+
+  // ---------------------------------------------------------------- properties
+`ifdef ECG_BNN_CHECKS
+  logic f_rst_q;
+  always @(posedge clk_i) f_rst_q <= !rst_ni;
+`endif
+  `ECG_BNN_ASSERT(IsqrtIdleAfterReset, !f_rst_q || (!busy_q && !done_q))
+  `ECG_BNN_COVER(IsqrtDone, done_q)
 
 endmodule
 

@@ -4,6 +4,7 @@
 // the reciprocal are restoring (23 + 33 cycles). About 85 cycles from start_i to done_o.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_norm #(
   parameter int N = 3600  // samples per window
@@ -118,6 +119,15 @@ module ecg_bnn_norm #(
   assign done_o = done_q;
   assign g_o    = g_q;
   assign flat_o = flat_q;
+
+  // ---------------------------------------------------------------- properties
+`ifdef ECG_BNN_CHECKS
+  logic f_rst_q;
+  always @(posedge clk_i) f_rst_q <= !rst_ni;
+`endif
+  `ECG_BNN_ASSERT(NormIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !done_q))
+  `ECG_BNN_ASSERT(NormStateLegal, state_q <= ST_RECIP)
+  `ECG_BNN_COVER(NormDone, done_q)
 
 endmodule
 

@@ -3,6 +3,7 @@
 // the IP has d >= 59, so q < 2^27). d = 0 gives all ones.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_recip #(
   parameter int DW        = 23,  // divisor width (unsigned)
@@ -75,6 +76,14 @@ module ecg_bnn_recip #(
   assign busy_o = busy_q;
   assign done_o = done_q;
   assign q_o    = q_q;
+
+  // ---------------------------------------------------------------- properties
+`ifdef ECG_BNN_CHECKS
+  logic f_rst_q;
+  always @(posedge clk_i) f_rst_q <= !rst_ni;
+`endif
+  `ECG_BNN_ASSERT(RecipIdleAfterReset, !f_rst_q || (!busy_q && !done_q))
+  `ECG_BNN_COVER(RecipDone, done_q)
 
 endmodule
 

@@ -7,6 +7,7 @@
 // register is the result slot: the engine starts a window's block 6 only while slot_free_o.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_result #(
   parameter int NUM_CLASSES = 5,
@@ -112,6 +113,37 @@ module ecg_bnn_result #(
 
   logic unused;
   assign unused = ^{mul_busy};
+
+  // ---------------------------------------------------------------- properties
+`ifdef ECG_BNN_CHECKS
+  logic                         f_rst_q, f_stall_q, f_fin_q, f_valid_q, f_hs_q;
+  logic [16+32*NUM_CLASSES-1:0] f_data_q;
+  always @(posedge clk_i) begin
+    f_rst_q   <= !rst_ni;
+    f_stall_q <= rst_ni && m_valid_o && !m_ready_i;
+    f_fin_q   <= rst_ni && finish_i;
+    f_valid_q <= rst_ni && m_valid_o;
+    f_hs_q    <= rst_ni && m_valid_o && m_ready_i;
+    f_data_q  <= m_data_o;
+  end
+`endif
+  // the engine's side of the handshake: a window is cleared, scored and finished only while the
+  // result slot is free and the unit idle
+  `ECG_BNN_ASSUME(ResClearWhenFree, !clear_i || (slot_free_o && !busy_o))
+  `ECG_BNN_ASSUME(ResCalcWhenFree, !calc_i || (slot_free_o && !busy_o))
+  `ECG_BNN_ASSUME(ResFinishWhenFree, !finish_i || (slot_free_o && !busy_o && !calc_i))
+  // AXI4-Stream rules on the result: low after reset, held until taken, data stable meanwhile
+  `ECG_BNN_ASSERT(ResIdleAfterReset, !f_rst_q || (!m_valid_o && state_q == ST_IDLE))
+  `ECG_BNN_ASSERT(ResValidHeld, !f_stall_q || m_valid_o)
+  `ECG_BNN_ASSERT(ResDataStable, !f_stall_q || m_data_o == f_data_q)
+  // exactly one beat per finished window: valid rises only on a finish, and always does
+  `ECG_BNN_ASSERT(ResBeatOnlyOnFinish, f_valid_q || !m_valid_o || f_fin_q)
+  `ECG_BNN_ASSERT(ResBeatOnFinish, !f_fin_q || m_valid_o)
+  `ECG_BNN_ASSERT(ResBeatOnce, !f_hs_q || !m_valid_o)
+  `ECG_BNN_ASSERT(ResStateLegal, state_q <= ST_PUSH)
+  `ECG_BNN_ASSERT(ResIdleWhileFull, !valid_q || state_q == ST_IDLE)
+  `ECG_BNN_COVER(ResStallTaken, f_stall_q && m_valid_o && m_ready_i)
+  `ECG_BNN_COVER(ResScoredBeat, f_fin_q && cls_q != 8'd0)
 
 endmodule
 

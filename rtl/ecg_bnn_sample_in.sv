@@ -9,6 +9,7 @@
 // the front end's ring read (ring_we_o tells it the port is taken this cycle).
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_sample_in #(
   parameter int N          = 3600,   // samples per window
@@ -145,6 +146,43 @@ module ecg_bnn_sample_in #(
     end
   end
 
+  // Reference counts (checks only): f_seen_q accepted samples since reset (saturating at N),
+  // f_phase_q accepted samples modulo HOP, f_win_q the windows completed by the last three
+  // accepts (the pipeline A-B-D in flight: a completed window is pushed three cycles later).
+`ifdef ECG_BNN_CHECKS
+  logic [11:0]    f_seen_q, f_seen_d1_q, f_phase_q;
+  /* verilator lint_off UNUSEDSIGNAL */  // read only by the sliding-window (HOP < N) check
+  logic [11:0]    f_seen_d2_q;
+  /* verilator lint_on UNUSEDSIGNAL */
+  logic [2:0]     f_win_q;
+  logic           f_rst_q, f_ready_q, f_refused_q;
+  logic [RAW-1:0] f_nacc_q;
+  logic [QW+2:0]  f_inflight;
+  always @(posedge clk_i) begin
+    f_rst_q     <= !rst_ni;
+    f_ready_q   <= s_ready_o;
+    f_refused_q <= rst_ni && x_valid && !accept;
+    if (!rst_ni) begin
+      f_seen_q    <= '0;
+      f_seen_d1_q <= '0;
+      f_seen_d2_q <= '0;
+      f_phase_q   <= '0;
+      f_win_q     <= '0;
+      f_nacc_q    <= '0;
+    end else begin
+      f_seen_d1_q <= f_seen_q;
+      f_seen_d2_q <= f_seen_d1_q;
+      f_win_q     <= {f_win_q[1:0], accept && completes};
+      if (accept) begin
+        f_nacc_q  <= f_nacc_q + 1'b1;
+        f_phase_q <= (f_phase_q == 12'(HOP - 1)) ? '0 : f_phase_q + 12'd1;
+        if (f_seen_q != 12'(N)) f_seen_q <= f_seen_q + 12'd1;
+      end
+    end
+  end
+  assign f_inflight = (QW+3)'(f_win_q[0]) + (QW+3)'(f_win_q[1]) + (QW+3)'(f_win_q[2]);
+`endif
+
   // window sums and queue push
   logic          push;
   logic [SW-1:0] push_data;
@@ -207,6 +245,13 @@ module ecg_bnn_sample_in #(
       end
     end
 
+`ifdef ECG_BNN_CHECKS
+    // segments counted at stage D: those whose last sample was accepted three cycles ago or more
+    logic [11:0] f_nseg_ref;
+    assign f_nseg_ref = (f_seen_d2_q / 12'(HOP) >= 12'(M)) ? 12'(M) : f_seen_d2_q / 12'(HOP);
+`endif
+    `ECG_BNN_ASSERT(SegCount, 12'(nseg_q) == f_nseg_ref)
+
     // a window completes at every segment end once M segments have been seen
     assign push      = ev_q && (nseg_q == (MW+1)'(M));
     assign push_data = {w1_new, w2_new};
@@ -236,6 +281,39 @@ module ecg_bnn_sample_in #(
   assign win_valid_o = (q_cnt_q != '0);
   assign win_s1_o    = q_mem[q_rd_q][SW-1:34];
   assign win_s2_o    = q_mem[q_rd_q][33:0];
+
+  // ---------------------------------------------------------------- properties
+  // window scheduling: the N-th accepted sample completes the first window, then every HOP-th
+  `ECG_BNN_ASSERT(WindowEveryHop,
+                  !accept || completes == (f_seen_q >= 12'(N - 1) && f_phase_q == 12'(HOP - 1)))
+  `ECG_BNN_ASSERT(SegPhase, seg_cnt_q == f_phase_q)
+  `ECG_BNN_ASSERT(RefCounts, f_seen_q <= 12'(N) && f_phase_q < 12'(HOP)
+                  && (f_seen_q == 12'(N) || f_phase_q == f_seen_q % 12'(HOP)))
+  `ECG_BNN_ASSERT(ToWindow, to_win_q == ((f_seen_q < 12'(N)) ? 12'(N - 1) - f_seen_q
+                                                               : 12'(HOP - 1) - f_phase_q))
+  // each completed window is pushed into the queue exactly once, three cycles later
+  `ECG_BNN_ASSERT(PushPerWindow, push == f_win_q[2])
+  `ECG_BNN_ASSERT(ReservedCount, (QW+3)'(reserved_q) == (QW+3)'(q_cnt_q) + f_inflight)
+  // the window queue neither overflows nor underflows
+  `ECG_BNN_ASSERT(QueueBound, q_cnt_q <= (QW+1)'(QDEPTH) && reserved_q <= (QW+1)'(QDEPTH))
+  `ECG_BNN_ASSERT(QueueNoOverflow, !(push && !win_pop_i && q_cnt_q == (QW+1)'(QDEPTH)))
+  `ECG_BNN_ASSERT(QueuePointers, q_wr_q == ((32'(q_rd_q) + 32'(q_cnt_q) >= QDEPTH)
+                                          ? QW'(32'(q_rd_q) + 32'(q_cnt_q) - QDEPTH)
+                                          : QW'(32'(q_rd_q) + 32'(q_cnt_q))))
+  `ECG_BNN_ASSUME(PopOnlyWaiting, !win_pop_i || win_valid_o)
+  `ECG_BNN_ASSUME(FreeOnlyHeld, !win_free_i || occ_q >= (RAW+1)'(HOP))
+  // the ring: never over-full, the n-th accepted sample goes to address n (mod RING_DEPTH)
+  `ECG_BNN_ASSERT(RingBound, occ_q <= (RAW+1)'(RING_DEPTH))
+  `ECG_BNN_ASSERT(RingInOrder, wr_ptr_q == f_nacc_q)
+  // flow control: a sample is refused only when the ring is full or it would complete a window
+  // while QDEPTH windows wait; s_ready_o falls only after a refusal
+  `ECG_BNN_ASSERT(RefuseOnlyWhenFull, !(x_valid && !accept) || occ_q == (RAW+1)'(RING_DEPTH)
+                  || (to_win_q == '0 && reserved_q == (QW+1)'(QDEPTH)))
+  `ECG_BNN_ASSERT(ReadyFallsOnlyWhenFull, !(f_ready_q && !s_ready_o) || f_refused_q)
+  `ECG_BNN_ASSERT(ResetEmpty, !f_rst_q || (q_cnt_q == '0 && occ_q == '0 && !va_q && !vb_q))
+  `ECG_BNN_COVER(QueueFull, q_cnt_q == (QW+1)'(QDEPTH))
+  `ECG_BNN_COVER(ReadyFell, f_ready_q && !s_ready_o)
+  `ECG_BNN_COVER(SecondWindow, push && f_seen_q == 12'(N) && q_cnt_q != '0)
 
 endmodule
 

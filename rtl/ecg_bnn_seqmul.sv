@@ -3,6 +3,7 @@
 // WA+WB flip-flops and one WA+1-bit adder, no DSP block.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_seqmul #(
   parameter int WA = 16,  // multiplicand width (signed)
@@ -68,6 +69,14 @@ module ecg_bnn_seqmul #(
   assign busy_o = busy_q;
   assign done_o = done_q;
   assign p_o    = {hi_q[WA-1:0], lo_q};
+
+  // ---------------------------------------------------------------- properties
+`ifdef ECG_BNN_CHECKS
+  logic f_rst_q;
+  always @(posedge clk_i) f_rst_q <= !rst_ni;
+`endif
+  `ECG_BNN_ASSERT(SeqmulIdleAfterReset, !f_rst_q || (!busy_q && !done_q))
+  `ECG_BNN_COVER(SeqmulDone, done_q)
 
 endmodule
 

@@ -15,6 +15,7 @@
 //   engine, then the front end, then (after the queue fills) the input.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_top #(
   parameter int NUM_CLASSES     = 5,      // 5 AAMI classes or 17 rhythm classes (2..255)
@@ -81,6 +82,29 @@ module ecg_bnn_top #(
 
   logic unused;
   assign unused = ^{eng_busy, eng_layer};
+
+  // ---------------------------------------------------------------- properties
+  // AXI4-Stream rules: assumed of the upstream master on s_axis (checked in simulation), asserted
+  // of m_axis. The submodules carry the rest (rtl/ecg_bnn_assert.svh, docs/formal.md).
+`ifdef ECG_BNN_CHECKS
+  logic                         f_rst_q, f_s_stall_q, f_m_stall_q;
+  logic [15:0]                  f_s_data_q;
+  logic [16+32*NUM_CLASSES-1:0] f_m_data_q;
+  always @(posedge clk_i) begin
+    f_rst_q     <= !rst_ni;
+    f_s_stall_q <= rst_ni && s_axis_tvalid && !s_axis_tready;
+    f_m_stall_q <= rst_ni && m_axis_tvalid && !m_axis_tready;
+    f_s_data_q  <= s_axis_tdata;
+    f_m_data_q  <= m_axis_tdata;
+  end
+`endif
+  `ECG_BNN_ASSUME(AxisInValidHeld, !f_s_stall_q || s_axis_tvalid)
+  `ECG_BNN_ASSUME(AxisInDataStable, !f_s_stall_q || s_axis_tdata == f_s_data_q)
+  `ECG_BNN_ASSERT(AxisOutLowAfterReset, !f_rst_q || !m_axis_tvalid)
+  `ECG_BNN_ASSERT(AxisOutValidHeld, !f_m_stall_q || m_axis_tvalid)
+  `ECG_BNN_ASSERT(AxisOutDataStable, !f_m_stall_q || (m_axis_tdata == f_m_data_q && m_axis_tlast))
+  // the z buffer has one owner at a time: the front end writes it only while it is not ready
+  `ECG_BNN_ASSERT(ZbufOneOwner, !(zready && fe_zwe))
 
 endmodule
 

@@ -7,6 +7,7 @@
 // zrelease_i; the next window is normalised only then (single z buffer).
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_zscore #(
   parameter int N          = 3600,
@@ -147,6 +148,38 @@ module ecg_bnn_zscore #(
   // 12-bit samples; norm_busy is implied by state_q.
   logic unused;
   assign unused = ^{prod3_q[52:40], prod3_q[22:0], ring_rdata_i[15:12], norm_busy};
+
+  // ---------------------------------------------------------------- properties
+  // One window at a time: popped from the queue only while idle, its N z values written in order
+  // (addresses 0..N-1, each once), then held (zready_o) until the engine releases it.
+`ifdef ECG_BNN_CHECKS
+  logic           f_rst_q;
+  logic [ZAW:0]   f_zidx_q;   // z values written for the current window
+  always @(posedge clk_i) begin
+    f_rst_q <= !rst_ni;
+    if (!rst_ni || (zready_o && zrelease_i)) f_zidx_q <= '0;
+    else if (zbuf_we_o)                f_zidx_q <= f_zidx_q + 1'b1;
+  end
+`endif
+`ifdef ECG_BNN_CHECKS
+  logic [31:0] f_inflight;   // reads issued, z value not yet written
+  assign f_inflight = 32'(p1_q) + 32'(p2_q) + 32'(p3_q);
+`endif
+  `ECG_BNN_ASSERT(ZPipeOnlyInPass, state_q == ST_PASS || (!p1_q && !p2_q && !p3_q))
+  `ECG_BNN_ASSERT(ZPipeCount, state_q != ST_PASS || 32'(rd_cnt_q) == 32'(f_zidx_q) + f_inflight)
+  `ECG_BNN_ASSERT(ZPipeIdx3, !p3_q || 32'(idx3_q) == 32'(f_zidx_q))
+  `ECG_BNN_ASSERT(ZPipeIdx2, !p2_q || 32'(idx2_q) == 32'(f_zidx_q) + 32'(p3_q))
+  `ECG_BNN_ASSERT(ZPipeIdx1, !p1_q || 32'(idx1_q) == 32'(f_zidx_q) + 32'(p3_q) + 32'(p2_q))
+  `ECG_BNN_ASSERT(ZNoneBeforePass, state_q == ST_PASS || state_q == ST_FULL || f_zidx_q == '0)
+  `ECG_BNN_ASSUME(ZReleaseOnlyFull, !zrelease_i || zready_o)
+  `ECG_BNN_ASSERT(ZPopOnlyWaiting, !win_pop_o || win_valid_i)
+  `ECG_BNN_ASSERT(ZIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !p1_q && !p2_q && !p3_q))
+  `ECG_BNN_ASSERT(ZWriteInOrder, !zbuf_we_o || ({1'b0, zbuf_waddr_o} == f_zidx_q && state_q == ST_PASS))
+  `ECG_BNN_ASSERT(ZReadCount, rd_cnt_q <= 12'(N))
+  `ECG_BNN_ASSERT(ZFullWindow, !zready_o || f_zidx_q == (ZAW+1)'(N))
+  `ECG_BNN_ASSERT(ZNoWriteWhileReady, !(zready_o && zbuf_we_o))
+  `ECG_BNN_COVER(ZReleased, zready_o && zrelease_i)
+  `ECG_BNN_COVER(ZWriteStalled, state_q == ST_PASS && ring_busy_i && rd_cnt_q != '0)
 
 endmodule
 

@@ -30,7 +30,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pymodel.rtlsim import (  # noqa: E402
     REPO,
     SIMULATORS,
-    WINDOW,
     TopConfig,
     build,
     export_random_model,
@@ -70,17 +69,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--classes", type=int, choices=(5, 17), default=5, help="NUM_CLASSES")
     p.add_argument("--windows", type=int, default=3, help="windows streamed per setting")
-    p.add_argument("--data-dir", default=None, help="MIT-BIH data (default $ECG_DATA_DIR)")
     p.add_argument("--out", default=str(REPO / "results" / "cycles.json"), help="JSON output")
     return p.parse_args(argv)
 
 
-def real_windows(count: int, data_dir: str | None) -> np.ndarray:
-    """``count`` consecutive raw windows of MIT-BIH record 119 (the schedule is data-blind)."""
-    from pymodel.datasets import mitdb_dir, read_record
+def real_windows(count: int) -> np.ndarray:
+    """``count`` real windows (the shipped MIT-BIH demo windows; the schedule is data-blind)."""
+    from pymodel.demo import load_demo
 
-    sig = np.asarray(read_record(mitdb_dir(data_dir), "119"), dtype=np.int64)
-    return sig[10 * WINDOW : (10 + count) * WINDOW].reshape(count, WINDOW)
+    return load_demo("mitdb").windows[:count]
 
 
 def measure(sim: str, cfg: TopConfig, mem_dir: Path, windows: np.ndarray) -> dict:
@@ -140,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     mem_dir = REPO / "sim_build" / "models" / f"random{args.classes}"
     export_random_model(args.classes, mem_dir, seed=1 if args.classes == 5 else 2)
-    windows = real_windows(args.windows, args.data_dir)
+    windows = real_windows(args.windows)
     configs = [tuple(int(v) for v in c.split("x")) for c in args.configs.split(",")]
     rows = []
     start = time.perf_counter()

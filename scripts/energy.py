@@ -54,7 +54,7 @@ if cocotb is not None:
         """Stream one window at full rate; record cycles from its last sample to the result."""
         cfg = json.loads(Path(os.environ["ECG_BNN_ENERGY_CFG"]).read_text())
         samples = [int(s) for s in cfg["samples"]]
-        cocotb.start_soon(Clock(dut.clk_i, 10, units="ns").start())
+        Clock(dut.clk_i, 10, unit="ns").start()
         dut.rst_ni.value = 0
         dut.s_axis_tvalid.value = 0
         dut.s_axis_tdata.value = 0
@@ -94,7 +94,7 @@ if cocotb is not None:
 def simulate_cycles(simd: int, pe: int, mem: Path) -> dict[str, int]:
     """Cycles of one window of ``ecg_bnn_top`` (Verilator via the cocotb runner)."""
     sys.path[:0] = [str(REPO / "tb"), str(REPO / "scripts"), str(REPO)]
-    from conftest import SIM_BUILD, run_cocotb, sv_string
+    from ecg_bnn_runner import SIM_BUILD, run_cocotb, sv_string
     from fpga_flow import mitdb_windows
 
     work = SIM_BUILD / f"energy_SIMD{simd}_PE{pe}"

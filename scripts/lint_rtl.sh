@@ -8,7 +8,9 @@ set -u
 cd "$(dirname "$0")/.."
 
 LIST=rtl/ecg_bnn.f
+# --quiet-stats: Verilator 5.048 prints a statistics report even with --lint-only
 VERILATOR=${VERILATOR:-verilator}
+VLINT=(--lint-only --quiet-stats -Wall -Irtl)  # rtl/: the assertion macros (ecg_bnn_assert.svh)
 IVERILOG=${IVERILOG:-iverilog}
 fail=0
 checks=0
@@ -37,8 +39,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # every module as its own top, default parameters
 for m in $modules; do
-  run "verilator $m" "$VERILATOR" --lint-only -Wall --top-module "$m" -f "$LIST"
-  run "iverilog $m" "$IVERILOG" -g2012 -Wall -s "$m" -o "$tmp/$m.vvp" -c "$LIST"
+  run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST"
+  run "iverilog $m" "$IVERILOG" -g2012 -Wall -I rtl -s "$m" -o "$tmp/$m.vvp" -c "$LIST"
 done
 
 # the top level in other configurations (parallelism, class count, window hop)
@@ -58,9 +60,9 @@ for cfg in "${configs[@]}"; do
     vargs+=("-G$kv")
     iargs+=("-Pecg_bnn_top.$kv")
   done
-  run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" --lint-only -Wall --top-module ecg_bnn_top \
+  run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" "${VLINT[@]}" --top-module ecg_bnn_top \
     "${vargs[@]}" -f "$LIST"
-  run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -s ecg_bnn_top "${iargs[@]}" \
+  run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -I rtl -s ecg_bnn_top "${iargs[@]}" \
     -o "$tmp/top.vvp" -c "$LIST"
 done
 
@@ -69,10 +71,10 @@ BOARD_LIST=fpga/up5k/ecg_bnn_board_up5k.f
 board_files=$(cat "$BOARD_LIST")
 for m in $(sed -e 's#.*/##' -e 's#\.sv$##' "$BOARD_LIST") ecg_bnn_pnr_wrap; do
   # shellcheck disable=SC2086
-  run "verilator $m" "$VERILATOR" --lint-only -Wall --top-module "$m" -f "$LIST" $board_files \
+  run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST" $board_files \
     fpga/ecg_bnn_pnr_wrap.sv
   # shellcheck disable=SC2086
-  run "iverilog $m" "$IVERILOG" -g2012 -Wall -s "$m" -o "$tmp/$m.vvp" -c "$LIST" $board_files \
+  run "iverilog $m" "$IVERILOG" -g2012 -Wall -I rtl -s "$m" -o "$tmp/$m.vvp" -c "$LIST" $board_files \
     fpga/ecg_bnn_pnr_wrap.sv
 done
 

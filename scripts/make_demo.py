@@ -1,7 +1,8 @@
-"""Write the small attributed demo sample used by ``make sim`` on a machine without the data.
+"""Write the small attributed demo excerpts used by ``make sim`` and the testbenches.
 
-Picks up to ``--per-class`` held-out test windows of each class of the ``paper`` protocol (never
-training windows) and saves them with their labels and record ids to ``demo/mitdb_demo.npz``.
+Picks up to ``--per-class`` held-out test windows of each class (never training windows) of the
+``paper`` protocol (``demo/mitdb_demo.npz``, 4 per class) or of ``ecg17`` (``demo/ecg17_demo.npz``,
+1 per class) and saves them with their labels and record ids.
 """
 
 import argparse
@@ -12,7 +13,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
 
-from pymodel.datasets import load_split, repo_root  # noqa: E402
+from pymodel.datasets import load_split  # noqa: E402
+from pymodel.demo import demo_path  # noqa: E402
+
+DEMO_PROTOCOL = {"mitdb": "paper", "ecg17": "ecg17"}
 
 
 def pick_windows(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
@@ -28,21 +32,23 @@ def pick_windows(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
 def main() -> None:
     """Select and save the demo windows."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--per-class", type=int, default=4)
+    p.add_argument("demo", choices=sorted(DEMO_PROTOCOL), help="which excerpt to write")
+    p.add_argument("--per-class", type=int, default=None, help="default: 4 (mitdb), 1 (ecg17)")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--data-dir", default=None)
-    p.add_argument("--out", default=str(repo_root() / "demo" / "mitdb_demo.npz"))
     args = p.parse_args()
-    split = load_split("paper", args.data_dir)
-    idx = pick_windows(split.y_test, args.per_class, args.seed)
+    per_class = args.per_class or {"mitdb": 4, "ecg17": 1}[args.demo]
+    out = demo_path(args.demo)
+    split = load_split(DEMO_PROTOCOL[args.demo], args.data_dir)
+    idx = pick_windows(split.y_test, per_class, args.seed)
     np.savez_compressed(
-        args.out,
+        out,
         windows=split.x_test[idx],
         labels=split.y_test[idx],
         ids=np.asarray([split.test_ids[i] for i in idx]),
         class_names=np.asarray(split.class_names),
     )
-    print(f"wrote {len(idx)} windows to {args.out}")
+    print(f"wrote {len(idx)} windows to {out}")
 
 
 if __name__ == "__main__":

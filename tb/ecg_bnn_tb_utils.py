@@ -4,22 +4,24 @@ Two halves, like every test module here:
 
 - pytest side: :func:`run_unit` writes the test's configuration (a JSON dict plus optional numpy
   arrays) next to the build and runs one cocotb test module against one RTL module with
-  ``conftest.run_cocotb``; :func:`build_id` names the build directory after the parameters;
-  :func:`random_model`, :func:`ecg_windows`, :func:`edge_windows` and :func:`front_end_ref`
-  provide models, real and hand-made stimulus and the front-end contract for any window length.
-- cocotb side: clock and reset, signed/unsigned conversion, a valid/ready source that decides
-  every handshake in the ReadOnly phase before the clock edge (both simulators agree on that), a
-  stall-stability monitor, a beat driver/collector for pipelined units, the start/busy/done
-  protocol of the sequential arithmetic units, the z-buffer side of the front end, and waiting
-  for a one-cycle pulse without a Python coroutine per cycle.
+  ``ecg_bnn_runner.run_cocotb``; :func:`build_id` names the build directory after the parameters;
+  :func:`random_model`, :func:`ecg_windows`, :func:`ecg_stream`, :func:`edge_windows` and
+  :func:`front_end_ref` provide models, real (the shipped demo windows) and hand-made stimulus
+  and the front-end contract for any window length.
+- cocotb side: clock and reset, signed/unsigned conversion, cocotbext-axi sources and sinks on
+  the modules' valid/ready ports (random idle cycles and back-pressure), a stall-stability
+  monitor, a beat driver/collector for pipelined units (valid only, no ready: no AXI-Stream),
+  the start/busy/done protocol of the sequential arithmetic units, the z-buffer side of the front
+  end, and waiting for a one-cycle pulse without a Python coroutine per cycle.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,8 @@ try:  # the cocotb side only exists inside a simulator
     import cocotb
     from cocotb.clock import Clock
     from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
+    from cocotb_bus.bus import Bus
+    from cocotbext.axi import AxiStreamFrame, AxiStreamSink, AxiStreamSource
 except ImportError:  # pragma: no cover
     cocotb = None
 
@@ -57,7 +61,7 @@ def run_unit(
     testcase: str | Sequence[str] | None = None,
 ) -> None:
     """Write ``cfg`` (+ ``arrays`` as an ``.npz``) into ``sim_build/<bid>`` and run the test."""
-    from conftest import SIM_BUILD, run_cocotb
+    from ecg_bnn_runner import SIM_BUILD, run_cocotb
 
     work = SIM_BUILD / bid
     work.mkdir(parents=True, exist_ok=True)
@@ -79,40 +83,37 @@ def run_unit(
     )
 
 
-def data_dir() -> Path:
-    """``$ECG_DATA_DIR`` or ``/work/shared/data`` (the MIT-BIH records live in ``mitdb/``)."""
-    default = Path(__file__).resolve().parents[2] / "shared" / "data"
-    return Path(os.environ.get("ECG_DATA_DIR") or default)
-
-
 def random_model(num_classes: int):
     """(params, mem_dir) of the randomized calibrated model shared with the top-level test.
 
-    ``pymodel.rtlsim.export_random_model`` (random weights, BN statistics measured on MIT-BIH
-    record 100, so every threshold case occurs) into the fixed ``sim_build/models/random<C>``
+    ``pymodel.rtlsim.export_random_model`` (random weights, BN statistics measured on the shipped
+    demo windows, so every threshold case occurs) into the fixed ``sim_build/models/random<C>``
     (exported once under a lock; a fixed ROM path lets simulator builds be reused).
     """
-    import pytest
-    from conftest import SIM_BUILD
+    from ecg_bnn_runner import SIM_BUILD
 
     from pymodel.rtlsim import export_random_model
 
-    if not (data_dir() / "mitdb" / "100.dat").is_file():
-        pytest.skip(f"MIT-BIH data not available in {data_dir()} (set ECG_DATA_DIR)")
     seed = {5: 1, 17: 2}[num_classes]
     mem_dir = SIM_BUILD / "models" / f"random{num_classes}"
-    params = export_random_model(num_classes, mem_dir, seed=seed, data_dir=data_dir())
-    return params, mem_dir
+    return export_random_model(num_classes, mem_dir, seed=seed), mem_dir
 
 
-def ecg_windows(picks: Sequence[tuple[str, int]]) -> np.ndarray:
-    """Raw MIT-BIH MLII windows ``(len(picks), 3600)``: (record, window index) pairs.
+def ecg_windows(picks: Sequence[int], demo: str = "mitdb") -> np.ndarray:
+    """Real ECG windows ``(len(picks), 3600)`` (int64): the shipped demo windows ``picks``."""
+    from pymodel.demo import load_demo
 
-    Reads through ``test_ecg_bnn_top.mitdb_windows`` (skips the test when the data is missing).
-    """
-    from test_ecg_bnn_top import WINDOW, mitdb_windows
+    return load_demo(demo).windows[list(picks)]
 
-    return np.concatenate([mitdb_windows(rec, 1, start=k * WINDOW) for rec, k in picks])
+
+def ecg_stream(first: int, samples: int) -> np.ndarray:
+    """``samples`` real samples: the MIT-BIH demo windows from ``first`` on, back to back."""
+    from pymodel.demo import load_demo
+
+    windows = load_demo("mitdb").windows
+    count = -(-samples // windows.shape[1])
+    picks = [(first + k) % len(windows) for k in range(count)]
+    return windows[picks].reshape(-1)[:samples]
 
 
 def edge_windows(n: int = 3600) -> np.ndarray:
@@ -195,7 +196,7 @@ if cocotb is not None:
 
     def start_clock(clk) -> None:
         """Start the (C-accelerated) 100 MHz clock."""
-        cocotb.start_soon(Clock(clk, CLK_NS, units="ns").start())
+        Clock(clk, CLK_NS, unit="ns").start()
 
     async def reset(dut, cycles: int = 3, **idle: int) -> None:
         """Synchronous active-low reset ``rst_ni``; ``idle`` names inputs to drive meanwhile."""
@@ -208,38 +209,84 @@ if cocotb is not None:
 
     async def wait_pulse(clk, sig, timeout: int, what: str = "") -> None:
         """Wait for the rising edge of ``sig`` without a per-cycle coroutine, then for ReadOnly."""
-        timer = Timer(timeout * CLK_NS, units="ns")
+        timer = Timer(timeout * CLK_NS, unit="ns")
         if int(sig.value) != 1:
             got = await First(RisingEdge(sig), timer)
             assert got is not timer, f"timeout after {timeout} cycles waiting for {what}"
         await ReadOnly()
 
-    async def stream_source(
-        clk,
-        data,
-        valid,
-        ready,
-        items: Sequence[int],
-        rng: random.Random,
-        idle: float = 0.0,
-        accepted: list[int] | None = None,
-    ) -> None:
-        """Valid/ready source: ``idle`` is the probability of an idle cycle before each beat."""
-        for item in items:
-            while idle and rng.random() < idle:
-                valid.value = 0
-                await RisingEdge(clk)
-            data.value = int(item)
-            valid.value = 1
-            while True:
-                await ReadOnly()
-                ok = bool(ready.value)
-                await RisingEdge(clk)
-                if ok:
-                    if accepted is not None:
-                        accepted.append(int(item))
-                    break
-        valid.value = 0
+    class StreamPort(Bus):
+        """cocotb-bus view of an IP valid/ready port under AXI4-Stream names (cocotbext-axi)."""
+
+        _optional_signals: tuple[str, ...] = ()
+
+    def stream_bus(dut, side: str) -> StreamPort:
+        """A valid/ready port of an IP module as an AXI4-Stream bus for cocotbext-axi.
+
+        ``side`` ``"s"``: the input ``s_data_i``/``s_valid_i``/``s_ready_o``; ``"m"``: the output
+        ``m_data_o``/``m_valid_o``/``m_ready_i`` (the IP's names, not AXI's ``tdata``...).
+        """
+        ours, theirs = ("i", "o") if side == "s" else ("o", "i")
+        names = {"tdata": f"data_{ours}", "tvalid": f"valid_{ours}", "tready": f"ready_{theirs}"}
+        return StreamPort(dut, None, {k: f"{side}_{v}" for k, v in names.items()})
+
+    def random_pauses(rng: random.Random, probability: float) -> Iterator[bool]:
+        """cocotbext-axi pause generator: each cycle paused with ``probability``."""
+        while True:
+            yield rng.random() < probability
+
+    def set_pauses(bfm, rng: random.Random, probability: float) -> None:
+        """Idle cycles (source) or back-pressure (sink) with ``probability`` per cycle."""
+        bfm.set_pause_generator(random_pauses(rng, probability) if probability else None)
+        if not probability:
+            bfm.pause = False  # a stopped generator leaves its last value
+
+    def quiet(bfm, dut, side: str) -> None:
+        """Give a BFM its own logger without its per-beat INFO lines (they slow long streams)."""
+        bfm.log = logging.getLogger(f"cocotb.{dut._name}.axis_{side}")
+        bfm.log.setLevel(logging.WARNING)
+
+    def stream_source(dut, rng: random.Random, idle: float = 0.0) -> AxiStreamSource:
+        """cocotbext-axi source on the module's ``s_*`` port (one beat per item, no tlast).
+
+        A reset (``rst_ni`` low) drops ``tvalid``; call ``clear()`` to drop the queued items too.
+        """
+        src = AxiStreamSource(
+            stream_bus(dut, "s"), dut.clk_i, dut.rst_ni, reset_active_level=False, byte_lanes=1
+        )
+        quiet(src, dut, "s")
+        set_pauses(src, rng, idle)
+        return src
+
+    def stream_sink(dut, rng: random.Random, stall: float = 0.0) -> AxiStreamSink:
+        """cocotbext-axi sink on the module's ``m_*`` port; each beat is one frame."""
+        sink = AxiStreamSink(
+            stream_bus(dut, "m"), dut.clk_i, dut.rst_ni, reset_active_level=False, byte_lanes=1
+        )
+        quiet(sink, dut, "m")
+        set_pauses(sink, rng, stall)
+        return sink
+
+    async def send_items(src: AxiStreamSource, items: Sequence[int]) -> None:
+        """Send ``items`` (one beat each) and wait until the last one is accepted."""
+        await src.send(AxiStreamFrame([int(x) for x in items]))
+        await src.wait()
+
+    async def recv_items(sink: AxiStreamSink, count: int) -> list[int]:
+        """The data of the next ``count`` beats."""
+        return [int((await sink.recv()).tdata[0]) for _ in range(count)]
+
+    async def watch_stalls(dut, what: str) -> None:
+        """Protocol monitor of the ``m_*`` port, run as a task: a stalled beat keeps ``m_valid_o``
+        high and ``m_data_o`` stable until ``m_ready_i`` takes it."""
+        check = stable_check(dut.m_valid_o, dut.m_data_o, what)
+        while True:
+            await ReadOnly()
+            if int(dut.rst_ni.value):
+                check(bool(int(dut.m_ready_i.value)))
+            else:  # a reset may drop a stalled beat
+                check = stable_check(dut.m_valid_o, dut.m_data_o, what)
+            await RisingEdge(dut.clk_i)
 
     async def sequential_op(
         dut,

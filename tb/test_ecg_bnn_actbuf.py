@@ -64,7 +64,7 @@ if cocotb is not None:
                 mem[wword] = (mem[wword] & ~wmask & full) | (wdata & wmask)
             await RisingEdge(dut.clk_i)
             await ReadOnly()
-            bits = dut.rdata_o.value.binstr  # the unread hi word may be X (Icarus)
+            bits = str(dut.rdata_o.value)  # the unread hi word may be X (Icarus)
             where = f"cycle {n} (re {int(re)} rhi {int(rhi)} word {rword})"
             assert bits[aw:] == f"{exp_lo:0{aw}b}", f"{where}: lo {bits[aw:]}, expected {exp_lo:x}"
             if exp_hi is not None:

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from ecg_bnn_tb_utils import ecg_windows, random_model
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -65,7 +65,7 @@ if cocotb is not None:
         samples = [int(s) for s in cfg["samples"]]
         num_classes = int(cfg["num_classes"])
         nbytes = 2 + 4 * num_classes
-        cocotb.start_soon(Clock(dut.clk_i, CLK_NS, units="ns").start())
+        Clock(dut.clk_i, CLK_NS, unit="ns").start()
         dut.rxd_i.value = 1
         dut.btn_ni.value = 0
         await ClockCycles(dut.clk_i, 30)
@@ -105,34 +105,15 @@ def board_sources() -> list[Path]:
     return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
 
 
-def fpga_flow():
-    """``scripts/fpga_flow.py`` (MIT-BIH reader and randomized model export)."""
-    scripts = str(REPO / "scripts")
-    if scripts not in sys.path:
-        sys.path.insert(0, scripts)
-    import fpga_flow as flow
-
-    if not (flow.data_dir() / "mitdb" / "100.dat").exists():
-        pytest.skip("MIT-BIH records not available (set ECG_DATA_DIR)")
-    return flow
-
-
-@pytest.fixture(scope="module")
-def random5(tmp_path_factory):
-    """A randomized, calibrated 5-class model exported to a temporary directory."""
-    out = tmp_path_factory.mktemp("board_random5")
-    return fpga_flow().export_random_model(out, num_classes=5, seed=1), out
-
-
 @pytest.mark.parametrize("sim", ["verilator", "icarus"])
-def test_board_uart_window(sim, random5):
-    """One real MIT-BIH window over the UART, reply frame vs the golden model."""
-    from conftest import SIM_BUILD, run_cocotb, sv_string
+def test_board_uart_window(sim):
+    """One real MIT-BIH window (a demo window) over the UART, reply frame vs the golden model."""
+    from ecg_bnn_runner import SIM_BUILD, run_cocotb, sv_string
 
     from pymodel import golden
 
-    params, mem_dir = random5
-    window = fpga_flow().mitdb_windows("100", 1, start=7 * 3600)
+    params, mem_dir = random_model(5)
+    window = ecg_windows([3])
     res = golden.run_batch(params, window)
     work = SIM_BUILD / f"board_up5k_{sim}"
     work.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,15 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, random_model, run_unit, to_signed
+from ecg_bnn_tb_utils import (
+    SIMS,
+    build_id,
+    ecg_windows,
+    load_cfg,
+    random_model,
+    run_unit,
+    to_signed,
+)
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -50,7 +58,7 @@ if cocotb is not None:
         bits: list[int] = []
         for i in range((nbits + aw - 1) // aw):
             w = half * half_words + i
-            bits.extend(code.get(ch, 2) for ch in reversed(banks[w & 1][w >> 1].value.binstr))
+            bits.extend(code.get(ch, 2) for ch in reversed(str(banks[w & 1][w >> 1].value)))
         return np.array(bits[:nbits], dtype=np.uint8)
 
     async def zbuf(dut, z: np.ndarray) -> None:
@@ -69,7 +77,7 @@ if cocotb is not None:
     async def next_layer(dut, layer: int) -> None:
         """Wait until ``layer_o`` leaves ``layer`` (timeout: LAYER_TIMEOUT cycles)."""
         while int(dut.layer_o.value) == layer:
-            timer = Timer(LAYER_TIMEOUT * CLK_NS, units="ns")
+            timer = Timer(LAYER_TIMEOUT * CLK_NS, unit="ns")
             got = await First(Edge(dut.layer_o), timer)
             assert got is not timer, f"block {layer} did not finish"
 
@@ -155,21 +163,20 @@ CONFIGS = [  # (classes, SIMD, PE, extra windows: reset in block 3 + flat line)
 ICARUS = {(5, 16, 1), (17, 64, 8)}
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("ncls", "simd", "pe", "extra"), CONFIGS)
+RUNS = [(sim, *c) for c in CONFIGS for sim in SIMS if sim == "verilator" or c[:3] in ICARUS]
+
+
+@pytest.mark.parametrize(("sim", "ncls", "simd", "pe", "extra"), RUNS)
 def test_engine(sim, ncls, simd, pe, extra):
-    """One real MIT-BIH window, per-layer activation bits and the result."""
-    from conftest import sv_string
-    from test_ecg_bnn_top import mitdb_windows
+    """One real MIT-BIH window (a demo window), per-layer activation bits and the result."""
+    from ecg_bnn_runner import sv_string
 
     from pymodel import golden
     from pymodel.model import layer_shapes
 
-    if sim == "icarus" and (ncls, simd, pe) not in ICARUS:
-        pytest.skip("Icarus runs the default and the widest configuration only (runtime)")
     extra = extra and sim == "verilator"
     params, mem = random_model(ncls)
-    window = mitdb_windows("208", 1, start=(simd + pe) * 3600)
+    window = ecg_windows([(simd + pe) % 20])
     trace = golden.trace_batch(params, window).squeeze()
     ftrace = golden.trace_batch(params, np.full((1, 3600), 1000)).squeeze()
     assert not trace.flat and ftrace.flat and not ftrace.z.any()

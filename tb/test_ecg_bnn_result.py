@@ -18,13 +18,13 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from conftest import SIM_BUILD, sv_string
+from ecg_bnn_runner import SIM_BUILD, sv_string
 from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, mem_image, run_unit, to_signed, to_unsigned
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
     from cocotb.triggers import FallingEdge, ReadOnly, RisingEdge
-    from ecg_bnn_tb_utils import reset, stable_check, start_clock
+    from ecg_bnn_tb_utils import recv_items, reset, start_clock, stream_sink, watch_stalls
 except ImportError:  # pragma: no cover
     cocotb = None
 
@@ -99,19 +99,6 @@ if cocotb is not None:
             await when(dut, lambda: int(dut.busy_o.value) == 0)
             await pulse(dut, finish_i=1, flat_i=int(flat))
 
-    async def sink(dut, count: int, rng, out: list[int]) -> None:
-        """Take ``count`` results with 50 % back-pressure, checking stalled results hold."""
-        check = stable_check(dut.m_valid_o, dut.m_data_o, "result")
-        while len(out) < count:
-            rdy = rng.random() < 0.5
-            dut.m_ready_i.value = int(rdy)
-            await ReadOnly()
-            check(rdy)
-            if rdy and int(dut.m_valid_o.value):
-                out.append(int(dut.m_data_o.value))
-            await RisingEdge(dut.clk_i)
-        dut.m_ready_i.value = 0
-
     def decode(value: int, ncls: int) -> tuple[list[int], int, int]:
         """(scores, class, flat) of ``m_data_o``; bits 15:9 must be zero."""
         assert (value >> 9) & 0x7F == 0, "m_data_o[15:9] must be zero"
@@ -135,11 +122,11 @@ if cocotb is not None:
         assert int(dut.m_valid_o.value) == 0 and int(dut.slot_free_o.value) == 1
         assert int(dut.busy_o.value) == 0
         await FallingEdge(dut.clk_i)
-        out: list[int] = []
-        mon = cocotb.start_soon(sink(dut, len(sp), rng, out))
+        sink = stream_sink(dut, rng, stall=0.5)
+        cocotb.start_soon(watch_stalls(dut, "result"))
         for k in range(len(sp)):
             await score_window(dut, sp[k], sn[k], flat[k], rng)
-        await mon
+        out = await recv_items(sink, len(sp))
         for k, value in enumerate(out):
             scores, cls, fl = decode(value, ncls)
             assert scores == arr["scores"][k].tolist(), f"window {k}: scores {scores}"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import SIM_BUILD, sv_string
+from ecg_bnn_runner import SIM_BUILD, sv_string
 from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, mem_image, run_unit
 
 try:  # the cocotb side only exists inside a simulator

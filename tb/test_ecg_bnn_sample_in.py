@@ -21,7 +21,7 @@ import pytest
 from ecg_bnn_tb_utils import (
     SIMS,
     build_id,
-    ecg_windows,
+    ecg_stream,
     front_end_ref,
     load_cfg,
     run_unit,
@@ -32,7 +32,7 @@ from ecg_bnn_tb_utils import (
 try:  # the cocotb side only exists inside a simulator
     import cocotb
     from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
-    from ecg_bnn_tb_utils import reset, start_clock, stream_source
+    from ecg_bnn_tb_utils import reset, send_items, start_clock, stream_source
 except ImportError:  # pragma: no cover
     cocotb = None
 
@@ -85,22 +85,20 @@ if cocotb is not None:
         rng = random.Random(3)
         items = [to_unsigned(int(x), 16) for x in arr["stream"]]
         clamped = [int(x) for x in arr["clamped"]]
-        sig = (dut.clk_i, dut.s_data_i, dut.s_valid_i, dut.s_ready_o)
         start_clock(dut.clk_i)
+        src = stream_source(dut, rng, cfg["idle"])
         await reset(dut, **IDLE)
         state = {"stalls": 0}
-        tasks = [
-            cocotb.start_soon(stream_source(*sig, items, rng, cfg["idle"])),
-            cocotb.start_soon(front_end(dut, cfg, clamped, rng, [], state)),
-        ]
+        task = cocotb.start_soon(front_end(dut, cfg, clamped, rng, [], state))
+        await src.send(items)
         await ClockCycles(dut.clk_i, cfg["n"] + cfg["hop"] // 2)
-        for t in tasks:
-            t.kill()
+        task.cancel()
+        src.clear()
         await reset(dut, **IDLE)
         got: list = []
         state = {"stalls": 0}
         cocotb.start_soon(front_end(dut, cfg, clamped, rng, got, state))
-        await stream_source(*sig, items, rng, cfg["idle"])
+        await send_items(src, items)
         await ClockCycles(dut.clk_i, 4 * cfg["delay"] + 20)
         exp = list(zip(arr["s1"].tolist(), arr["s2"].tolist(), strict=True))
         assert got == exp, f"window sums differ: {len(got)} windows, expected {len(exp)}"
@@ -124,7 +122,7 @@ def test_sample_in(sim, n, hop, ring, qdepth, idle, delay):
     """The IP's overlapping windows on real ECG, and small back-pressured configurations."""
     rng = np.random.default_rng(n)
     if n == 3600:
-        stream = ecg_windows([("208", 7), ("203", 1)]).reshape(-1)[: n + 2 * hop].copy()
+        stream = ecg_stream(6, n + 2 * hop).copy()
         stream[1000:1010], stream[5000:5010] = 32767, -32768
     else:
         stream = rng.integers(-2048, 2048, n + 12 * hop)

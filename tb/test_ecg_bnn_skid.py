@@ -15,38 +15,36 @@ from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
-    from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
-    from ecg_bnn_tb_utils import reset, stable_check, start_clock, stream_source
+    from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge, with_timeout
+    from cocotb.utils import get_sim_time
+    from ecg_bnn_tb_utils import (
+        CLK_NS,
+        recv_items,
+        reset,
+        set_pauses,
+        start_clock,
+        stream_sink,
+        stream_source,
+        watch_stalls,
+    )
 except ImportError:  # pragma: no cover
     cocotb = None
 
 
 if cocotb is not None:
 
-    async def one_stream(dut, width: int, count: int, idle: float, stall: float, seed: int):
+    async def one_stream(dut, src, sink, width: int, count: int, idle: float, stall: float, seed):
         """Send ``count`` random beats; returns (sent, received, cycles)."""
         rng = random.Random(seed)
         items = [rng.getrandbits(width) for _ in range(count)]
         items[:2] = [0, (1 << width) - 1]
-        check = stable_check(dut.m_valid_o, dut.m_data_o, "skid m")
-        got: list[int] = []
-        src = cocotb.start_soon(
-            stream_source(dut.clk_i, dut.s_data_i, dut.s_valid_i, dut.s_ready_o, items, rng, idle)
-        )
-        cycles = 0
-        while len(got) < count:
-            rdy = not (stall and rng.random() < stall)
-            dut.m_ready_i.value = int(rdy)
-            await ReadOnly()
-            check(rdy)
-            if rdy and dut.m_valid_o.value:
-                got.append(int(dut.m_data_o.value))
-            await RisingEdge(dut.clk_i)
-            cycles += 1
-            assert cycles < 20 * count + 100, "stream stalled"
-        dut.m_ready_i.value = 0
-        await src
-        return items, got, cycles
+        set_pauses(src, rng, idle)
+        set_pauses(sink, rng, stall)
+        start = get_sim_time("ns")
+        for item in items:
+            await src.send([item])
+        got = await with_timeout(recv_items(sink, count), (20 * count + 100) * CLK_NS, "ns")
+        return items, got, (get_sim_time("ns") - start) / CLK_NS
 
     @cocotb.test()
     async def skid_streams(dut):
@@ -54,33 +52,30 @@ if cocotb is not None:
         cfg = load_cfg()
         width = cfg["width"]
         start_clock(dut.clk_i)
-        await reset(dut, s_valid_i=0, m_ready_i=0, s_data_i=0)
+        src, sink = stream_source(dut, random.Random(0)), stream_sink(dut, random.Random(0))
+        await reset(dut)
+        cocotb.start_soon(watch_stalls(dut, "skid m"))
         for k, (idle, stall) in enumerate((a, b) for a in (0, 0.3, 0.7) for b in (0, 0.3, 0.7)):
-            sent, got, cycles = await one_stream(dut, width, 200, idle, stall, k)
+            sent, got, cycles = await one_stream(dut, src, sink, width, 200, idle, stall, k)
             assert got == sent, f"idle {idle} stall {stall}: stream corrupted"
             if idle == 0 and stall == 0:
                 assert cycles <= 200 + 3, f"full throughput expected, took {cycles} cycles"
         # reset in the middle of a stream (skid full: sink stalled, source pushing)
-        rng = random.Random(9)
-        dut.m_ready_i.value = 0
-        src = cocotb.start_soon(
-            stream_source(
-                dut.clk_i,
-                dut.s_data_i,
-                dut.s_valid_i,
-                dut.s_ready_o,
-                [k & 1 for k in range(5)],
-                rng,
-            )
-        )
+        set_pauses(src, random.Random(9), 0.0)
+        set_pauses(sink, random.Random(9), 0.0)
+        sink.pause = True
+        for k in range(5):
+            await src.send([k & 1])
         await ClockCycles(dut.clk_i, 4)
         assert int(dut.s_ready_o.value) == 0, "two beats in, sink stalled: s_ready_o must fall"
-        src.kill()
-        await reset(dut, s_valid_i=0, m_ready_i=1)
+        src.clear()
+        await reset(dut)
+        sink.pause = False
         await ReadOnly()
         assert int(dut.m_valid_o.value) == 0 and int(dut.s_ready_o.value) == 1, "not empty"
         await RisingEdge(dut.clk_i)
-        sent, got, _ = await one_stream(dut, width, 50, 0.2, 0.2, 99)
+        assert sink.empty(), "a beat came out of the slice after the reset"
+        sent, got, _ = await one_stream(dut, src, sink, width, 50, 0.2, 0.2, 99)
         assert got == sent, "stream corrupted after a reset in the middle of a stream"
 
 

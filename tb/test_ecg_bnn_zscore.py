@@ -84,7 +84,7 @@ if cocotb is not None:
         ]
         await ClockCycles(dut.clk_i, 300)
         for t in tasks:
-            t.kill()
+            t.cancel()
         await reset(dut, **IDLE)
         popped, frees, got = [], [], []
         cocotb.start_soon(window_queue(dut, arr["s1"], arr["s2"], popped))
@@ -100,7 +100,7 @@ def test_zscore(sim, n, hop, ring):
     """Real ECG + edge windows at N = 3600; overlapping N = 1200 windows."""
     rng = np.random.default_rng(n)
     if n == 3600:
-        stream = np.concatenate([ecg_windows([("208", 3)]), edge_windows(n)[[0, 3]]]).reshape(-1)
+        stream = np.concatenate([ecg_windows([6]), edge_windows(n)[[0, 3]]]).reshape(-1)
     else:  # flat start, then random samples with saturated bursts
         stream = np.concatenate([np.full(n, 500), rng.integers(-2048, 2048, 2 * hop)])
         stream[n + 40 : n + 60] = 32767

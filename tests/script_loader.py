@@ -1,4 +1,4 @@
-"""Import repository Python files that are not package modules (scripts/, tb/conftest.py)."""
+"""Import repository Python files that are not package modules (scripts/, tb/)."""
 
 from __future__ import annotations
 

@@ -184,12 +184,10 @@ def test_integer_model_agrees_with_float_model_on_real_ecg(num_classes, seed):
 
 @pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
 def test_committed_checkpoint_agrees_with_float_model(name):
-    """The trained weights (when committed): integer and float models agree on real windows."""
+    """The shipped weights: integer and float models agree on real windows."""
     from pymodel.export import load_checkpoint_model
 
     path = Path(__file__).resolve().parent.parent / "weights" / f"{name}.pt"
-    if not path.is_file():
-        pytest.skip(f"weights/{name}.pt not committed")
     model, _ = load_checkpoint_model(path)
     params = fold.fold_model(model)
     x = real_windows()

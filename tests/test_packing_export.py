@@ -179,10 +179,8 @@ def test_malformed_file_inside_export_names_file_and_line(exported, tmp_path):
 
 @pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
 def test_committed_export_matches_committed_weights(name, tmp_path):
-    """When a checkpoint and its export are both committed, re-exporting gives identical files."""
+    """Re-exporting a shipped checkpoint gives the shipped ROM files, byte for byte."""
     ckpt, mem = REPO / "weights" / f"{name}.pt", REPO / "rtl" / "mem" / name
-    if not ckpt.is_file() or not (mem / "manifest.json").is_file():
-        pytest.skip(f"{ckpt.name} or rtl/mem/{name} not committed")
     res = export.export_model(ckpt, tmp_path / name, name)
     assert export.load_params(mem).equal(res.params)
     for key, fname in export.ROM_FILES.items():
@@ -196,6 +194,10 @@ def test_scripts_run_on_a_random_checkpoint(tmp_path):
     import sys
 
     import torch
+
+    from pymodel.datasets import mitdb_dir
+
+    mitdb_dir()  # check_golden.py reads the held-out split (DataUnavailable: skipped without it)
 
     model = random_model(5, 0)
     ckpt = tmp_path / "rand5.pt"

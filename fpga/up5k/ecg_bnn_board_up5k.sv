@@ -59,9 +59,12 @@ module ecg_bnn_board_up5k #(
   assign clk = clk_i;
 `endif
 
+  // The power-on reset needs the iCE40's register initial values: there is no reset before it.
+  /* verilator lint_off PROCASSINIT */
   logic [3:0] por_q = 4'd0;   // power-on reset counter (FPGA initial value)
   logic [1:0] btn_q = 2'b00;
   logic       rst_n_q = 1'b0;
+  /* verilator lint_on PROCASSINIT */
   always_ff @(posedge clk) begin
     btn_q   <= {btn_q[0], btn_ni};
     if (por_q != 4'hf) por_q <= por_q + 4'd1;

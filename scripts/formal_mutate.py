@@ -1,0 +1,337 @@
+"""Deliberate RTL mutations that the formal proofs must catch (run by ``make formal``).
+
+A proof is only trusted once a bug makes it fail. Each mutation below rewrites one line of one
+RTL file (an exact text substitution, checked to apply once), copies the task's ``.sby`` file
+with that file replaced, and runs the task under ``formal/build/mut/`` as a bounded model check
+(``BMC_DEPTH`` cycles from reset). A mutation is *caught* when that finds a counterexample
+(status FAIL): a real trace from reset. Bugs deeper than a BMC reaches (the engine's block 6
+starts thousands of cycles after reset) run the task's own k-induction instead, and are caught
+when the proof no longer passes (a failed base case or induction step). The report names the
+assertions that failed. The RTL in ``rtl/`` is never modified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import formal  # noqa: E402
+
+MUT = formal.BUILD / "mut"
+# BMC depth per proof: long enough to fill the queues (and the ring) of the wrapper tops
+BMC_DEPTH = {
+    "skid": 12,
+    "sample_in": 26,
+    "result": 20,
+    "frontend": 24,
+    "engine": 12,
+    "top": 8,
+    "norm": 8,
+}
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """Replace ``old`` by ``new`` in ``rtl/<file>`` and expect ``<sby>/<task>`` to fail."""
+
+    name: str
+    what: str
+    file: str
+    old: str
+    new: str
+    sby: str
+    task: str
+    fast: bool = False  # run by tests/test_formal.py
+    bmc: bool = True  # False: the task's k-induction must fail instead
+
+
+MUTATIONS: tuple[Mutation, ...] = (
+    Mutation(
+        "skid_drop_valid_hold",
+        "output valid withdrawn when no new beat arrives during a stall",
+        "ecg_bnn_skid.sv",
+        "end else if (m_ready_i || !out_valid_q) begin\n      if (skid_valid_q)",
+        "end else if (m_ready_i || !out_valid_q || !s_valid_i) begin\n      if (skid_valid_q)",
+        "skid",
+        "prove",
+        fast=True,
+    ),
+    Mutation(
+        "skid_lose_beat",
+        "a beat arriving during a stall is not kept in the skid register",
+        "ecg_bnn_skid.sv",
+        "      skid_valid_q <= 1'b1;\n    end\n  end",
+        "      skid_valid_q <= 1'b0;\n    end\n  end",
+        "skid",
+        "prove",
+    ),
+    Mutation(
+        "skid_stale_data",
+        "the skid register's beat is replaced by the input's",
+        "ecg_bnn_skid.sv",
+        "if (skid_valid_q)   out_data_q <= skid_data_q;",
+        "if (skid_valid_q)   out_data_q <= s_data_i;",
+        "skid",
+        "prove",
+    ),
+    Mutation(
+        "queue_count_off_by_one",
+        "input refused one window later: QDEPTH + 1 windows may wait",
+        "ecg_bnn_sample_in.sv",
+        "!(completes && reserved_q == (QW+1)'(QDEPTH));",
+        "!(completes && reserved_q == (QW+1)'(QDEPTH + 1));",
+        "sample_in",
+        "whole_prove",
+    ),
+    Mutation(
+        "queue_refuse_early",
+        "input refused while only QDEPTH - 1 windows wait",
+        "ecg_bnn_sample_in.sv",
+        "!(completes && reserved_q == (QW+1)'(QDEPTH));",
+        "!(completes && reserved_q == (QW+1)'(QDEPTH - 1));",
+        "sample_in",
+        "whole_prove",
+    ),
+    Mutation(
+        "skip_hop",
+        "next window after HOP - 1 samples",
+        "ecg_bnn_sample_in.sv",
+        "to_win_q  <= completes ? 12'(HOP - 1) : to_win_q - 12'd1;",
+        "to_win_q  <= completes ? 12'(HOP - 2) : to_win_q - 12'd1;",
+        "sample_in",
+        "sliding_prove",
+    ),
+    Mutation(
+        "segment_count_wraps",
+        "sliding windows: the segment count does not saturate",
+        "ecg_bnn_sample_in.sv",
+        "if (nseg_q != (MW+1)'(M)) nseg_q <= nseg_q + 1'b1;",
+        "nseg_q <= nseg_q + 1'b1;",
+        "sample_in",
+        "sliding_prove",
+    ),
+    Mutation(
+        "ring_overfill",
+        "one sample more than the ring holds is accepted",
+        "ecg_bnn_sample_in.sv",
+        "assign accept    = x_valid && (occ_q < (RAW+1)'(RING_DEPTH))",
+        "assign accept    = x_valid && (occ_q <= (RAW+1)'(RING_DEPTH))",
+        "sample_in",
+        "whole_prove",
+    ),
+    Mutation(
+        "queue_pop_lost",
+        "a pop does not decrement the queue count",
+        "ecg_bnn_sample_in.sv",
+        "q_cnt_q <= q_cnt_q + (QW+1)'(push) - (QW+1)'(win_pop_i);",
+        "q_cnt_q <= q_cnt_q + (QW+1)'(push);",
+        "sample_in",
+        "whole_prove",
+    ),
+    Mutation(
+        "result_lost_under_stall",
+        "the result is dropped without a handshake",
+        "ecg_bnn_result.sv",
+        "else if (m_ready_i) valid_q <= 1'b0;",
+        "else valid_q <= 1'b0;",
+        "result",
+        "prove",
+        fast=True,
+    ),
+    Mutation(
+        "result_data_changes",
+        "the flat flag follows its input while the result waits",
+        "ecg_bnn_result.sv",
+        "if (finish_i) flat_q <= flat_i;",
+        "flat_q <= flat_i;",
+        "result",
+        "prove",
+    ),
+    Mutation(
+        "result_duplicated",
+        "a result stays valid after its handshake",
+        "ecg_bnn_result.sv",
+        "else if (m_ready_i) valid_q <= 1'b0;",
+        "else if (m_ready_i && flat_q) valid_q <= 1'b0;",
+        "result",
+        "prove",
+    ),
+    Mutation(
+        "result_reset_keeps_state",
+        "reset does not return the result FSM to idle",
+        "ecg_bnn_result.sv",
+        "      state_q <= ST_IDLE;\n      cls_q   <= '0;",
+        "      cls_q   <= '0;",
+        "result",
+        "prove",
+    ),
+    Mutation(
+        "engine_release_every_block",
+        "the engine releases the z buffer at the end of every block",
+        "ecg_bnn_engine.sv",
+        "assign zrelease_o = (state_q == ST_NEXT) && is_l1 && (c0_q + 9'(PE) >= cout_q);",
+        "assign zrelease_o = (state_q == ST_NEXT) && (c0_q + 9'(PE) >= cout_q);",
+        "engine",
+        "prove",
+        bmc=False,
+    ),
+    Mutation(
+        "engine_ignores_slot",
+        "block 6 starts while the previous result still waits on m_axis",
+        "ecg_bnn_engine.sv",
+        "ST_WOUT:   if (res_free) state_q <= ST_LOAD;",
+        "ST_WOUT:   state_q <= ST_LOAD;",
+        "engine",
+        "prove",
+        bmc=False,
+    ),
+    Mutation(
+        "engine_reset_keeps_state",
+        "reset does not return the engine FSM to idle",
+        "ecg_bnn_engine.sv",
+        "      state_q <= ST_IDLE;\n      layer_q <= 3'd1;",
+        "      layer_q <= 3'd1;",
+        "engine",
+        "prove",
+    ),
+    Mutation(
+        "norm_reset_keeps_state",
+        "reset does not return the normaliser FSM to idle",
+        "ecg_bnn_norm.sv",
+        "      state_q <= ST_IDLE;\n      done_q  <= 1'b0;",
+        "      done_q  <= 1'b0;",
+        "norm",
+        "prove",
+    ),
+    Mutation(
+        "isqrt_reset_keeps_busy",
+        "reset does not stop the square-root unit",
+        "ecg_bnn_isqrt.sv",
+        "      busy_q <= 1'b0;\n      done_q <= 1'b0;",
+        "      done_q <= 1'b0;",
+        "norm",
+        "prove",
+    ),
+    Mutation(
+        "top_tlast_low",
+        "m_axis_tlast low",
+        "ecg_bnn_top.sv",
+        "assign m_axis_tlast = 1'b1;",
+        "assign m_axis_tlast = 1'b0;",
+        "top",
+        "prove",
+        bmc=False,
+    ),
+    Mutation(
+        "zbuf_release_ignored",
+        "the z buffer is handed back without the engine's release",
+        "ecg_bnn_zscore.sv",
+        "ST_FULL: if (zrelease_i) state_q <= ST_IDLE;",
+        "ST_FULL: state_q <= ST_IDLE;",
+        "frontend",
+        "bmc",
+    ),
+    Mutation(
+        "zscore_skip_sample",
+        "the z pass reads every other ring sample",
+        "ecg_bnn_zscore.sv",
+        "if (issue) rd_cnt_q <= rd_cnt_q + 12'd1;",
+        "if (issue) rd_cnt_q <= rd_cnt_q + 12'd2;",
+        "frontend",
+        "bmc",
+    ),
+    Mutation(
+        "ring_freed_early",
+        "ring space freed on every z write instead of once per window",
+        "ecg_bnn_zscore.sv",
+        "assign win_free_o   = last_write;",
+        "assign win_free_o   = p3_q;",
+        "frontend",
+        "bmc",
+    ),
+)
+
+
+def prepare(mut: Mutation) -> tuple[Path, Path]:
+    """Write the mutated RTL file and a copy of the task's .sby using it; return both paths."""
+    src = formal.REPO / "rtl" / mut.file
+    text = src.read_text()
+    if text.count(mut.old) != 1:
+        raise ValueError(f"{mut.name}: the text to mutate occurs {text.count(mut.old)} times")
+    work = MUT / mut.name
+    work.mkdir(parents=True, exist_ok=True)
+    (work / mut.file).write_text(text.replace(mut.old, mut.new))
+    sby = formal.FORMAL / f"{mut.sby}.sby"
+    out, section = [], ""
+    for line in sby.read_text().splitlines():
+        if line.startswith("["):
+            section = line.strip()
+            if section == "[options]" and mut.bmc:
+                out += [line, "mode bmc", f"depth {BMC_DEPTH[mut.sby]}"]
+                continue
+        elif section == "[options]" and mut.bmc:
+            continue
+        elif section == "[files]" and line.strip() and not line.startswith("#"):
+            path = (sby.parent / line.strip()).resolve()
+            line = str(work / mut.file) if path.name == mut.file else str(path)
+        out.append(line)
+    copy = work / f"{mut.sby}.sby"
+    copy.write_text("\n".join(out) + "\n")
+    return work, copy
+
+
+def run_one(mut: Mutation, timeout: float) -> dict[str, Any]:
+    """Run one mutation; caught when the proof finds a counterexample."""
+    work, sby = prepare(mut)
+    res = formal.run_sby(sby, mut.task, Path("run"), timeout)
+    return {
+        "name": mut.name,
+        "what": mut.what,
+        "file": f"rtl/{mut.file}",
+        "task": f"{mut.sby}/{mut.task}",
+        "status": res["status"],
+        "method": f"BMC depth {BMC_DEPTH[mut.sby]}" if mut.bmc else "k-induction",
+        "caught": res["status"] == "FAIL" or (not mut.bmc and res["status"] == "UNKNOWN"),
+        "failed": res["failed"],
+        "seconds": res["seconds"],
+        "workdir": str(work.relative_to(formal.REPO)),
+    }
+
+
+def run_all(timeout: float, fast: bool = False, names: list[str] | None = None) -> list[dict]:
+    """Run the mutations (``fast``: only those marked fast; ``names``: only those)."""
+    muts = [m for m in MUTATIONS if (m.fast or not fast) and (names is None or m.name in names)]
+    results = []
+    for mut in tqdm(muts, desc="mutations", unit="mutation"):
+        r = run_one(mut, timeout)
+        verdict = "caught" if r["caught"] else "MISSED"
+        tqdm.write(f"{mut.name:26s} {verdict:7s} {r['seconds']:6.1f} s  {', '.join(r['failed'])}")
+        results.append(r)
+    return results
+
+
+def main() -> int:
+    """Run the mutations and print (or write with --json) the results."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--fast", action="store_true", help="only the mutations tests/ run")
+    ap.add_argument("--only", nargs="*", default=None, help="mutation names")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per proof (default 600)")
+    ap.add_argument("--json", type=Path, default=None, help="write the results to this file")
+    args = ap.parse_args()
+    results = run_all(args.timeout, args.fast, args.only)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1) + "\n")
+    missed = [r["name"] for r in results if not r["caught"]]
+    print(f"mutations: {len(results) - len(missed)} of {len(results)} caught")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Shared cocotb runner for the RTL testbenches (cocotb 2.1 through cocotb-test).
+
+Every test builds its own simulator model in ``sim_build/<build_id>`` (so pytest-xdist workers
+never share a build) from the single source list ``rtl/ecg_bnn.f`` and runs one cocotb test
+module against it. Simulator and RTL parameters come from the pytest test's parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TB_DIR = REPO / "tb"
+SIM_BUILD = REPO / "sim_build"
+SOURCE_LIST = REPO / "rtl" / "ecg_bnn.f"
+SIMULATORS = ("icarus", "verilator")
+
+if str(TB_DIR) not in sys.path:
+    sys.path.insert(0, str(TB_DIR))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def rtl_sources(source_list: Path = SOURCE_LIST) -> list[Path]:
+    """The ordered RTL sources named in ``rtl/ecg_bnn.f`` (paths relative to the repo root)."""
+    lines = [ln.split("//")[0].strip() for ln in source_list.read_text().splitlines()]
+    return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def sv_string(value: str | os.PathLike[str]) -> str:
+    """A SystemVerilog string parameter value as both simulators' command lines need it."""
+    return f'"{value}"'
+
+
+def simulator_available(sim: str) -> bool:
+    """True when the simulator's executable is on PATH."""
+    exe = {"icarus": "iverilog", "verilator": "verilator"}[sim]
+    return any((Path(p) / exe).exists() for p in os.environ.get("PATH", "").split(os.pathsep))
+
+
+def run_cocotb(
+    *,
+    sim: str,
+    toplevel: str,
+    test_module: str,
+    build_id: str,
+    parameters: Mapping[str, object] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+    testcase: str | Sequence[str] | None = None,
+    waves: bool = False,
+    extra_sources: Sequence[Path] = (),
+    verilator_args: Sequence[str] = (),
+) -> None:
+    """Build ``toplevel`` with ``sim`` into ``sim_build/<build_id>`` and run ``test_module``.
+
+    The runner is cocotb-test (``cocotb_test.simulator.run``). ``extra_sources`` (e.g. a board
+    top and its UART under ``fpga/``) follow the IP's sources; ``verilator_args`` are added to
+    Verilator's build (e.g. ``--timing`` for a clock wrapper). Fails the calling pytest test when
+    any cocotb test fails.
+    """
+    from cocotb_test.simulator import run
+    from cocotb_tools.check_results import get_results
+
+    if not simulator_available(sim):
+        if os.environ.get("CI", "").lower() == "true":  # CI installs both: missing is a failure
+            pytest.fail(f"{sim} is not installed (make tools)")
+        pytest.skip(f"{sim} is not installed (make tools)")
+    build_dir = SIM_BUILD / build_id
+    build_dir.mkdir(parents=True, exist_ok=True)
+    args = ["-g2012"]
+    env = dict(extra_env or {})
+    if sim == "verilator":
+        args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", *verilator_args]
+        # cocotb_tools.runner's setting for Verilator, which these testbenches were written for
+        env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
+    sources = [str(p) for p in [*rtl_sources(), *extra_sources]]
+    # cocotb-test rebuilds an Icarus model only when a source is newer than it; a change of
+    # parameters (ROM file paths included) or build arguments must rebuild too, else a stale
+    # model runs. (Verilator is always re-run; make then recompiles only what changed.)
+    stamp = build_dir / "ecg_bnn_build.json"
+    wanted = json.dumps(
+        {"sources": sources, "parameters": {k: str(v) for k, v in (parameters or {}).items()},
+         "args": args, "toplevel": toplevel, "waves": waves}, sort_keys=True,
+    )  # fmt: skip
+    stale = not stamp.is_file() or stamp.read_text() != wanted
+    stamp.unlink(missing_ok=True)  # a build that fails half-way must not count as current
+    filters = [testcase] if isinstance(testcase, str) else list(testcase or [])
+    sim_env = os.environ.pop("SIM", None)  # cocotb-test lets $SIM override the simulator
+    try:
+        results = run(
+            simulator=sim,
+            verilog_sources=sources,
+            includes=[str(REPO / "rtl")],  # rtl/ecg_bnn_assert.svh
+            toplevel=toplevel,
+            module=test_module,
+            sim_build=str(build_dir),
+            work_dir=str(build_dir),
+            parameters=dict(parameters or {}),
+            compile_args=args,
+            make_args=["-j", str(os.cpu_count() or 1)] if sim == "verilator" else None,
+            timescale="1ns/1ps",
+            extra_env=env,
+            testcase="|".join(rf"(^|\.){t}$" for t in filters) or None,  # name or module.name
+            waves=waves,
+            force_compile=stale,
+            python_search=[str(TB_DIR), str(REPO)],
+        )
+    finally:
+        if sim_env is not None:
+            os.environ["SIM"] = sim_env
+    stamp.write_text(wanted)
+    total, failed = get_results(Path(results))
+    assert total > 0, f"no cocotb test ran ({results})"
+    assert failed == 0, f"{failed} of {total} cocotb tests failed ({results})"
