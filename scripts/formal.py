@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -95,9 +96,9 @@ def task_tags(sby: Path, task: str) -> set[str]:
     return {task}
 
 
-def sby_options(sby: Path, task: str) -> dict[str, str]:
-    """The ``[options]`` of ``task`` in an .sby file (``mode``, ``depth``)."""
-    opts: dict[str, str] = {}
+def task_lines(sby: Path, task: str) -> Iterator[tuple[str, str]]:
+    """(section, line) of every line of an .sby file that applies to ``task``: comments
+    stripped, a ``tag:`` prefix removed where ``task`` has that tag, other tags' lines skipped."""
     tags = task_tags(sby, task)
     section = ""
     for raw in sby.read_text().splitlines():
@@ -105,26 +106,26 @@ def sby_options(sby: Path, task: str) -> dict[str, str]:
         if line.startswith("["):
             section = line
             continue
-        if section != "[options]" or not line:
-            continue
-        if ":" in line.split()[0]:
+        if ":" in line.split(" ")[0]:
             tag, line = line.split(":", 1)
             if tag.strip() not in tags:
                 continue
-        key, _, value = line.strip().partition(" ")
-        opts[key] = value.strip()
+        yield section, line.strip()
+
+
+def sby_options(sby: Path, task: str) -> dict[str, str]:
+    """The ``[options]`` of ``task`` in an .sby file (``mode``, ``depth``)."""
+    opts: dict[str, str] = {}
+    for section, line in task_lines(sby, task):
+        if section == "[options]" and line:
+            key, _, value = line.partition(" ")
+            opts[key] = value.strip()
     return opts
 
 
 def sby_top(sby: Path, task: str) -> str:
     """The top module that ``task``'s script hands to ``prep -top``."""
-    tags = task_tags(sby, task)
-    for raw in sby.read_text().splitlines():
-        line = raw.split("#")[0].strip()
-        if ":" in line.split(" ")[0]:
-            tag, line = line.split(":", 1)
-            if tag.strip() not in tags:
-                continue
+    for _, line in task_lines(sby, task):
         words = line.split()
         if words[:2] == ["prep", "-top"]:
             return words[2]
@@ -240,14 +241,8 @@ def tool_versions() -> dict[str, str]:
 
 def assume2assert(sby: Path, task: str) -> list[tuple[str, str]]:
     """(module glob, property glob) pairs whose assumptions ``task`` turns into assertions."""
-    tags = task_tags(sby, task)
     pairs = []
-    for raw in sby.read_text().splitlines():
-        line = raw.split("#")[0].strip()
-        if ":" in line.split(" ")[0]:
-            tag, line = line.split(":", 1)
-            if tag.strip() not in tags:
-                continue
+    for _, line in task_lines(sby, task):
         words = line.split()
         if words[:2] == ["chformal", "-assume2assert"]:
             for word in words[2:]:
