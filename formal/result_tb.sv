@@ -12,14 +12,14 @@ module result_tb #(
   input wire signed [15:0] s_pos_i,
   input wire signed [15:0] s_neg_i,
   input wire               finish_i,
-  input wire               flat_i,
+  input wire [2:0]         flags_i,
   input wire               m_ready_i
 );
   wire                          busy_o, slot_free_o, m_valid_o;
   wire [16+32*NUM_CLASSES-1:0]  m_data_o;
 
   ecg_bnn_result #(.NUM_CLASSES(NUM_CLASSES)) dut (
-    .clk_i, .rst_ni, .clear_i, .calc_i, .s_pos_i, .s_neg_i, .busy_o, .finish_i, .flat_i,
+    .clk_i, .rst_ni, .clear_i, .calc_i, .s_pos_i, .s_neg_i, .busy_o, .finish_i, .flags_i,
     .slot_free_o, .m_data_o, .m_valid_o, .m_ready_i
   );
 

@@ -13,6 +13,7 @@ rtl/ecg_bnn_xnor_pe.sv
 rtl/ecg_bnn_conv1_pe.sv
 rtl/ecg_bnn_maxpool.sv
 rtl/ecg_bnn_threshold.sv
+rtl/ecg_bnn_thr_scale.sv
 rtl/ecg_bnn_score_acc.sv
 rtl/ecg_bnn_actbuf.sv
 rtl/ecg_bnn_result.sv

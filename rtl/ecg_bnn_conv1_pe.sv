@@ -1,22 +1,27 @@
-// ecg_bnn_conv1_pe: one processing element of block 1 (multi-bit Q8 input, binary weights).
+// ecg_bnn_conv1_pe: one processing element of block 1 (raw samples, binary weights).
 // Adds the 7 taps of the current conv window with the signs of the channel's weights:
-//   acc1 = sum_k (w[k] ? +tap[k] : -tap[k])      (signed, 18 bits; registered)
-// tap k is input position 2t-5+k (padding is 256 = 1.0 in Q8, supplied by the tap line).
+//   acc1 = sum_k (w[k] ? +tap[k] : -tap[k])      (signed, ACC_W bits; registered)
+// tap k is input position 2t-5+k: a signed 16-bit sample or, outside the window, the window's
+// pad value P (signed 17 bits, supplied by the tap line); |acc1| <= 7 * 2^16 < 2^19.
 `default_nettype none
 `timescale 1ns / 1ps
 
 module ecg_bnn_conv1_pe #(
-  parameter int Z_W   = 16,
-  parameter int ACC_W = 18
+  parameter int X_W   = 17,
+  parameter int ACC_W = 20
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  logic                    valid_i,
-  input  logic [7*Z_W-1:0]        taps_i,  // tap k at [k*Z_W +: Z_W]
+  input  logic [7*X_W-1:0]        taps_i,  // tap k at [k*X_W +: X_W]
   input  logic [6:0]              w_i,     // weight bit k: 1 = +1, 0 = -1
   output logic                    out_valid_o,
   output logic signed [ACC_W-1:0] out_o
 );
+
+  initial begin
+    if (ACC_W < X_W + 3) $fatal(1, "ecg_bnn_conv1_pe: ACC_W must hold 7 taps (>= X_W + 3)");
+  end
 
   // -tap = ~tap + 1: add the taps or their complements in a balanced tree (three adder levels
   // instead of a chain of seven) plus the number of negative weights
@@ -26,7 +31,7 @@ module ecg_bnn_conv1_pe #(
   always_comb begin
     nneg = '0;
     for (int k = 0; k < 7; k++) begin
-      term[k] = ACC_W'($signed(taps_i[k*Z_W +: Z_W]));
+      term[k] = ACC_W'($signed(taps_i[k*X_W +: X_W]));
       if (!w_i[k]) begin
         term[k] = ~term[k];
         nneg    = nneg + 3'd1;

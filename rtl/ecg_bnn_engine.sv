@@ -1,10 +1,12 @@
-// ecg_bnn_engine: runs the six layers of one window from the z buffer to the result register.
+// ecg_bnn_engine: runs the six layers of one window from the window buffer (raw samples) to the
+// result register.
 // Loop order per layer: channel groups of PE output channels (outer), conv positions t
 // (middle), SIMD-bit chunks of the 7*C_in-bit weight row (inner, blocks 2-6). A group's weight
 // rows are copied once from the weight ROM into per-PE row buffers (weight-stationary) and its
 // thresholds into the PEs' threshold units; then every conv position streams through
 //   issue -> RAM read -> XNOR/popcount -> accumulate -> max pool -> threshold -> bit write
-// (block 1: z read -> 7-tap line -> signed 7-tap sum -> max pool -> threshold -> bit write;
+// (block 1: sample read -> 7-tap line (pad P) -> signed 7-tap sum -> max pool -> threshold ->
+//  bit write, with per-window thresholds from ecg_bnn_thr_scale while the group loads;
 //  block 6: ... max pool -> S_pos/S_neg -> ecg_bnn_result).
 // Activations are bits of the padded map (pad positions written as ones before each layer) in
 // a ping-pong activation buffer (ecg_bnn_actbuf); output bits are written with bit masks.
@@ -20,17 +22,21 @@ module ecg_bnn_engine #(
   parameter     THRESHOLDS_FILE = "",
   parameter     SCORES_FILE     = "",
   parameter int N               = 3600,
-  parameter int ZDEPTH          = 4096
+  parameter int XDEPTH          = 4096
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
-  // z buffer (read port) and its handshake with the front end
-  input  logic                         zready_i,
-  input  logic                         zflat_i,
-  output logic                         zrelease_o,
-  output logic                         zbuf_re_o,
-  output logic [$clog2(ZDEPTH)-1:0]    zbuf_raddr_o,
-  input  logic [15:0]                  zbuf_rdata_i,
+  // window buffer (read port) and the front end's per-window constants, held while
+  // win_ready_i until win_release_o (docs/input_contract.md)
+  input  logic                         win_ready_i,
+  input  logic signed [27:0]           win_s1_i,     // S1 = sum of the samples
+  input  logic [26:0]                  win_r_i,      // r = floor(sqrt(N*S2 - S1^2))
+  input  logic signed [16:0]           win_pad_i,    // P = floor((S1 + r) / N), block 1's pad
+  input  logic [2:0]                   win_flags_i,  // {clipped, low, flat}
+  output logic                         win_release_o,
+  output logic                         xbuf_re_o,
+  output logic [$clog2(XDEPTH)-1:0]    xbuf_raddr_o,
+  input  logic [15:0]                  xbuf_rdata_i, // raw signed sample
   // result stream
   output logic [16+32*NUM_CLASSES-1:0] m_data_o,
   output logic                         m_valid_o,
@@ -93,11 +99,12 @@ module ecg_bnn_engine #(
   localparam int WRA        = $clog2(WROM_DEPTH);
   localparam int TROM_DEPTH = lay_tbase(6);
   localparam int TRA        = $clog2(TROM_DEPTH);
-  localparam int ZAW        = $clog2(ZDEPTH);
+  localparam int XAW        = $clog2(XDEPTH);
   localparam int LPW        = (PE > 1) ? $clog2(PE) : 1;
   localparam int BW         = 13;                         // bit address inside a half
   localparam int DRAIN      = 8;                          // issue -> last write, cycles
-  localparam int ACC_W      = 18;                         // conv / pooled value width
+  localparam int ACC_W      = 20;                         // conv / pooled value width
+  localparam int X_W        = 17;                         // block-1 tap: sample or pad P
 
   initial begin
     if (SIMD != 8 && SIMD != 16 && SIMD != 32 && SIMD != 64)
@@ -107,7 +114,7 @@ module ecg_bnn_engine #(
     if (NUM_CLASSES < 2 || NUM_CLASSES > 255)
       $fatal(1, "ecg_bnn_engine: NUM_CLASSES must lie in [2, 255] (got %0d)", NUM_CLASSES);
     if (N != 3600) $fatal(1, "ecg_bnn_engine: the layer table is for N = 3600");
-    if (ZDEPTH < N) $fatal(1, "ecg_bnn_engine: ZDEPTH must hold a whole window (>= N)");
+    if (XDEPTH < N) $fatal(1, "ecg_bnn_engine: XDEPTH must hold a whole window (>= N)");
     for (int l = 1; l < 6; l++) begin
       if ((lay_lout(l) + 10) * lay_cout(l) > ACT_BITS) $fatal(1, "ecg_bnn_engine: ACT_BITS too small");
       if (lay_wbase(l + 1) != lay_wbase(l) + lay_cout(l) * lay_wpr(l)) $fatal(1, "ecg_bnn_engine: bad WBASE table");
@@ -117,14 +124,15 @@ module ecg_bnn_engine #(
 
   // ------------------------------------------------------------------ state
   typedef enum logic [3:0] {
-    ST_IDLE, ST_LINIT, ST_WOUT, ST_PAD, ST_LOAD, ST_LWAIT, ST_RUN, ST_DRAIN,
+    ST_IDLE, ST_LINIT, ST_WOUT, ST_PAD, ST_LOAD, ST_SCALE, ST_LWAIT, ST_RUN, ST_DRAIN,
     ST_SCORE, ST_SWAIT, ST_NEXT, ST_FINISH
   } state_e;
   state_e state_q;
 
   logic [2:0]      layer_q;
   logic            is_l1, is_l6;
-  logic            flat_q;
+  logic [2:0]      flags_q;     // {clipped, low, flat} of the window
+  logic            scale_last_q; // the lane being scaled is the group's last
   // per-layer constants (loaded in ST_LINIT)
   logic [6:0]      cin_q;
   logic [8:0]      cout_q;
@@ -203,8 +211,8 @@ module ecg_bnn_engine #(
   logic [LAW-1:0]  off1_q;
   logic [LAW-1:0]  sub1_q;
 
-  assign zbuf_re_o    = issue_1 && (s_q < 12'(N));
-  assign zbuf_raddr_o = ZAW'(s_q);
+  assign xbuf_re_o    = issue_1 && (s_q < 12'(N));
+  assign xbuf_raddr_o = XAW'(s_q);
 
   // ------------------------------------------------------------------ activation buffer
   logic            act_we;
@@ -221,17 +229,33 @@ module ecg_bnn_engine #(
     .re_i(issue_b), .rhi_i(need_hi), .rword_i(act_rword), .rdata_o(act_rdata)
   );
 
-  // stage 1: the activation slice, the chunk mask and the z value
+  // stage 1: the activation slice, the chunk mask and the block-1 tap (sample or pad P)
   logic [SIMD-1:0]   act_slice, chunk_mask;
   logic [2*AW-1:0]   act_shifted;
   assign act_shifted = act_rdata >> off1_q;
   assign act_slice   = act_shifted[SIMD-1:0];
   assign chunk_mask  = last1_q ? lastmask_q : '1;
 
-  logic [15:0]       zval;
-  logic [7*16-1:0]   taps_q, taps_next;
-  assign zval      = pad1_q ? 16'd256 : zbuf_rdata_i;
-  assign taps_next = {zval, taps_q[7*16-1:16]};
+  logic [X_W-1:0]     xval;
+  logic [7*X_W-1:0]   taps_q, taps_next;
+  assign xval      = pad1_q ? win_pad_i : X_W'($signed(xbuf_rdata_i));
+  assign taps_next = {xval, taps_q[7*X_W-1:X_W]};
+
+  // ------------------------------------------------------------------ block-1 threshold scaler
+  // Each block-1 lane's ROM thresholds (Q8 z units) become this window's raw-unit thresholds:
+  // ST_LOAD reads the lane's weight row and threshold word, ST_SCALE runs the scaler on them
+  // and loads the result into the lane's threshold unit.
+  logic                 scale_start, scale_busy, scale_done;
+  logic [40:0]          scale_thr;
+  logic [LPW-1:0]       scale_lane_q;
+  assign scale_start = ld_v_q && is_l1;
+
+  ecg_bnn_thr_scale #(.N(N), .THR_W(20)) u_scale (
+    .clk_i, .rst_ni,
+    .start_i(scale_start), .thr_i(trom_data), .w_i(wrom_data[6:0]),
+    .s1_i(win_s1_i), .r_i(win_r_i),
+    .busy_o(scale_busy), .done_o(scale_done), .thr_o(scale_thr)
+  );
 
   // ------------------------------------------------------------------ lanes
   logic [PE-1:0]       bit_valid, bits, pool_valid;
@@ -241,7 +265,8 @@ module ecg_bnn_engine #(
   assign grp_clear = (state_q == ST_LWAIT);
 
   for (genvar p = 0; p < PE; p++) begin : g_lane
-    logic              ld_this;
+    logic              ld_this, thr_load;
+    logic [40:0]       thr_word;
     logic [AW-1:0]     rb_rdata, rb_wmask, rb_shifted;
     logic [RBA-1:0]    rb_waddr;
     logic [6:0]        w1_q;
@@ -282,7 +307,7 @@ module ecg_bnn_engine #(
       .out_valid_o(xb_valid), .out_o(xb_out)
     );
 
-    ecg_bnn_conv1_pe #(.Z_W(16), .ACC_W(ACC_W)) u_conv1 (
+    ecg_bnn_conv1_pe #(.X_W(X_W), .ACC_W(ACC_W)) u_conv1 (
       .clk_i, .rst_ni,
       .valid_i(v1_q && odd1_q && is_l1), .taps_i(taps_next), .w_i(w1_q),
       .out_valid_o(c1_valid), .out_o(c1_out)
@@ -298,9 +323,14 @@ module ecg_bnn_engine #(
     );
     assign pool_valid[p] = pv;
 
+    // blocks 2-5 load the ROM word directly, block 1 the scaler's result
+    assign thr_load = is_l1 ? (scale_done && scale_lane_q == LPW'(p))
+                            : (ld_this && ld_first_q && !is_l6);
+    assign thr_word = is_l1 ? scale_thr : trom_data;
+
     ecg_bnn_threshold #(.W(ACC_W), .THR_W(20)) u_thr (
       .clk_i, .rst_ni,
-      .load_i(ld_this && ld_first_q && !is_l6), .thr_i(trom_data),
+      .load_i(thr_load), .thr_i(thr_word),
       .valid_i(pv && !is_l6), .m_i(pool_out),
       .out_valid_o(bit_valid[p]), .bit_o(bits[p])
     );
@@ -350,7 +380,7 @@ module ecg_bnn_engine #(
       v1_q   <= (state_q == ST_RUN);
       case (state_q)
         ST_IDLE: begin
-          if (zready_i) begin
+          if (win_ready_i) begin
             layer_q <= 3'd1;
             state_q <= ST_LINIT;
           end
@@ -361,8 +391,10 @@ module ecg_bnn_engine #(
           if (pside_q && ba_q == pad2_q + 10'(padb_q) - 10'd1) state_q <= ST_LOAD;
         end
         ST_LOAD: begin
-          if (li_q == wpr_q - 5'd1 && lane_last) state_q <= ST_LWAIT;
+          if (is_l1)                                  state_q <= ST_SCALE;
+          else if (li_q == wpr_q - 5'd1 && lane_last) state_q <= ST_LWAIT;
         end
+        ST_SCALE:  if (scale_done) state_q <= scale_last_q ? ST_LWAIT : ST_LOAD;
         ST_LWAIT:  state_q <= ST_RUN;
         ST_RUN: begin
           if (is_l1 ? (s_q == {tused_q, 1'b1}) : (last_chunk && last_t)) state_q <= ST_DRAIN;
@@ -427,7 +459,7 @@ module ecg_bnn_engine #(
   // counters and per-layer registers (no reset needed: set before use)
   always_ff @(posedge clk_i) begin
     case (state_q)
-      ST_IDLE: if (zready_i) flat_q <= zflat_i;
+      ST_IDLE: if (win_ready_i) flags_q <= win_flags_i;
       ST_LINIT: begin
         cin_q      <= lc_cin;
         cout_q     <= lc_cout;
@@ -455,6 +487,7 @@ module ecg_bnn_engine #(
         end
       end
       ST_LOAD: begin
+        scale_last_q <= lane_last;
         wa_q <= wa_q + 1'b1;
         if (li_q == 5'd0 && !is_l6) ta_q <= ta_q + 1'b1;
         if (li_q == wpr_q - 5'd1) begin
@@ -474,7 +507,7 @@ module ecg_bnn_engine #(
         wb_q   <= BW'(padbits_q) + BW'(c0_q);
         dr_q   <= '0;
         lp_q   <= '0;
-        taps_q <= {7{16'd256}};
+        taps_q <= {7{win_pad_i}};
       end
       ST_RUN: begin
         s_q <= s_q + 12'd1;
@@ -500,6 +533,7 @@ module ecg_bnn_engine #(
       default: ;
     endcase
     // load pipeline sideband
+    if (scale_start) scale_lane_q <= ld_lane_q;
     ld_lane_q  <= lp_q;
     ld_word_q  <= li_q;
     ld_first_q <= (li_q == 5'd0);
@@ -524,12 +558,12 @@ module ecg_bnn_engine #(
   assign res_s_pos  = lane_s_pos[lp_q];
   assign res_s_neg  = lane_s_neg[lp_q];
   assign res_finish = (state_q == ST_FINISH);
-  assign zrelease_o = (state_q == ST_NEXT) && is_l1 && (c0_q + 9'(PE) >= cout_q);
+  assign win_release_o = (state_q == ST_NEXT) && is_l1 && (c0_q + 9'(PE) >= cout_q);
 
   ecg_bnn_result #(.NUM_CLASSES(NUM_CLASSES), .SCORES_FILE(SCORES_FILE)) u_result (
     .clk_i, .rst_ni,
     .clear_i(res_clear), .calc_i(res_calc), .s_pos_i(res_s_pos), .s_neg_i(res_s_neg),
-    .busy_o(res_busy), .finish_i(res_finish), .flat_i(flat_q), .slot_free_o(res_free),
+    .busy_o(res_busy), .finish_i(res_finish), .flags_i(flags_q), .slot_free_o(res_free),
     .m_data_o, .m_valid_o, .m_ready_i
   );
 
@@ -537,37 +571,43 @@ module ecg_bnn_engine #(
   assign layer_o = layer_q;
 
   logic unused;
-  assign unused = ^{pool_valid, bit_valid, act_shifted[2*AW-1:SIMD], taps_q[15:0]};
+  assign unused = ^{pool_valid, bit_valid, act_shifted[2*AW-1:SIMD], taps_q[X_W-1:0], scale_busy};
 
   // ------------------------------------------------------------------ properties
-  // Window handshake: the engine starts a window on zready_i in ST_IDLE, reads the z buffer and
-  // releases it exactly once (end of block 1), then hands exactly one finish to the result slot.
+  // Window handshake: the engine starts a window on win_ready_i in ST_IDLE, reads the window
+  // buffer and releases it exactly once (end of block 1), then hands exactly one finish to the
+  // result slot.
 `ifdef ECG_BNN_CHECKS
-  logic f_rst_q, f_zready_q, f_release_q, f_released_q;
+  logic f_rst_q, f_ready_q, f_release_q, f_released_q;
   always @(posedge clk_i) begin
     f_rst_q     <= !rst_ni;
-    f_zready_q  <= rst_ni && zready_i;
-    f_release_q <= rst_ni && zrelease_o;
-    if (!rst_ni || (state_q == ST_IDLE && zready_i)) f_released_q <= 1'b0;
-    else if (zrelease_o)                             f_released_q <= 1'b1;
+    f_ready_q  <= rst_ni && win_ready_i;
+    f_release_q <= rst_ni && win_release_o;
+    if (!rst_ni || (state_q == ST_IDLE && win_ready_i)) f_released_q <= 1'b0;
+    else if (win_release_o)                             f_released_q <= 1'b1;
   end
 `endif
-  // the front end holds a full z buffer until it is released
-  `ECG_BNN_ASSUME(EngZreadyHeld, !f_zready_q || zready_i || f_release_q)
+  // the front end holds a full window buffer (and its constants) until it is released
+  `ECG_BNN_ASSUME(EngWinReadyHeld, !f_ready_q || win_ready_i || f_release_q)
   `ECG_BNN_ASSERT(EngIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && layer_q == 3'd1))
   `ECG_BNN_ASSERT(EngStateLegal, state_q <= ST_FINISH && layer_q >= 3'd1 && layer_q <= 3'd6)
-  `ECG_BNN_ASSERT(EngReadOnlyHeld, !zbuf_re_o || (zready_i && !f_released_q && state_q != ST_IDLE))
-  `ECG_BNN_ASSERT(EngReleaseOnce, !zrelease_o || (zready_i && !f_released_q))
+  `ECG_BNN_ASSERT(EngReadOnlyHeld, !xbuf_re_o || (win_ready_i && !f_released_q && state_q != ST_IDLE))
+  `ECG_BNN_ASSERT(EngReleaseOnce, !win_release_o || (win_ready_i && !f_released_q))
   `ECG_BNN_ASSERT(EngFinishAfterRelease, !res_finish || f_released_q)
-  // invariants: the z buffer is released exactly when block 1 ends (and held until then); the
+  // invariants: the window buffer is released exactly when block 1 ends (and held until then); the
   // result unit is idle outside ST_SWAIT and its slot free from block 6's ST_WOUT to ST_FINISH
   `ECG_BNN_ASSERT(EngReleasedAfterBlock1, f_released_q == (layer_q != 3'd1))
-  `ECG_BNN_ASSERT(EngHoldsZbuf, state_q == ST_IDLE || layer_q != 3'd1 || f_zready_q)
+  `ECG_BNN_ASSERT(EngHoldsWindow, state_q == ST_IDLE || layer_q != 3'd1 || f_ready_q)
+  // the scaler (which reads S1 and r) runs only in block 1, while the window is held, and only
+  // in ST_SCALE; it is started only when idle
+  `ECG_BNN_ASSERT(EngScaleInBlock1, !scale_busy || (layer_q == 3'd1 && state_q == ST_SCALE))
+  `ECG_BNN_ASSERT(EngScaleStartIdle, !scale_start || (!scale_busy && state_q == ST_SCALE))
   `ECG_BNN_ASSERT(EngResultIdle, state_q == ST_SWAIT || !res_busy)
   `ECG_BNN_ASSERT(EngResultSlotFree, layer_q != 3'd6 || state_q == ST_IDLE || state_q == ST_LINIT
                   || state_q == ST_WOUT || res_free)
-  `ECG_BNN_COVER(EngStart, state_q == ST_IDLE && zready_i)
-  `ECG_BNN_COVER(EngBlock1Runs, state_q == ST_RUN && zbuf_re_o)
+  `ECG_BNN_COVER(EngStart, state_q == ST_IDLE && win_ready_i)
+  `ECG_BNN_COVER(EngBlock1Scales, state_q == ST_SCALE && scale_done)
+  `ECG_BNN_COVER(EngBlock1Runs, state_q == ST_RUN && xbuf_re_o)
 
 endmodule
 

@@ -3,7 +3,8 @@
 // unit reads {C, B, A} from the scores ROM and computes score = A*S_pos + B*S_neg + C with one
 // sequential 16x16 multiplier (about 36 cycles per class), shifts the score into the output
 // register and keeps the running argmax (strictly greater wins, so ties go to the lowest
-// index). finish_i raises m_valid_o with tdata = {scores, 7'b0, flat, class}. The output
+// index). finish_i raises m_valid_o with tdata = {scores, 5'b0, clipped, low, flat, class}
+// (the window's input flags, docs/input_contract.md: the class is void when any is set). The output
 // register is the result slot: the engine starts a window's block 6 only while slot_free_o.
 `default_nettype none
 `timescale 1ns / 1ps
@@ -21,7 +22,7 @@ module ecg_bnn_result #(
   input  logic signed [15:0]            s_neg_i,
   output logic                          busy_o,
   input  logic                          finish_i,  // all classes scored: present the result
-  input  logic                          flat_i,
+  input  logic [2:0]                    flags_i,   // {clipped, low, flat}, taken with finish_i
   output logic                          slot_free_o,
   output logic [16+32*NUM_CLASSES-1:0]  m_data_o,
   output logic                          m_valid_o,
@@ -44,7 +45,8 @@ module ecg_bnn_result #(
   logic signed [31:0]        acc_q, best_q;
   logic [7:0]                best_idx_q;
   logic [32*NUM_CLASSES-1:0] scores_q;
-  logic                      flat_q, valid_q;
+  logic [2:0]                flags_q;
+  logic                      valid_q;
   logic                      mul_start, mul_done, mul_busy;
   logic signed [15:0]        mul_a, mul_b;
   logic signed [31:0]        mul_p;
@@ -103,13 +105,13 @@ module ecg_bnn_result #(
         best_idx_q <= cls_q;
       end
     end
-    if (finish_i) flat_q <= flat_i;
+    if (finish_i) flags_q <= flags_i;
   end
 
   assign busy_o      = (state_q != ST_IDLE);
   assign slot_free_o = !valid_q;
   assign m_valid_o   = valid_q;
-  assign m_data_o    = {scores_q, 7'd0, flat_q, best_idx_q};
+  assign m_data_o    = {scores_q, 5'd0, flags_q, best_idx_q};
 
   logic unused;
   assign unused = ^{mul_busy};

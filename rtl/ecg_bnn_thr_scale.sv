@@ -1,0 +1,205 @@
+// ecg_bnn_thr_scale: per-window block-1 thresholds in raw sample units (docs/input_contract.md).
+// For one channel, with ws = 2*popcount(w) - 7 (the sum of its weight signs),
+//   hi' = ceil ((hi*r + 256*S1*ws) / (256*N))      lo' = floor((lo*r + 256*S1*ws) / (256*N))
+// clamped to signed THR_W bits; hi = 2^19-1 and lo = -2^19 ("never") pass through unchanged.
+// Sequential, one shared 50-bit adder, no multiplier block:
+// - Horner over the 27 bits of r, MSB first: acc = 2*acc + r[j]*hi; at j = 11..8 one more
+//   cycle adds ws[j-8]*S1 (bit 3 weighs -8), so acc ends as hi*r + 256*S1*ws;
+// - one cycle adds a bias B = 225*2^40 (+ 256*N - 1 for the ceiling): the numerator becomes
+//   positive and floor((num + B)/(256N)) = floor(num/(256N)) + 2^28, so the signed floor is an
+//   unsigned division and the ceiling is floor((num + 256N - 1)/(256N));
+// - 256*N = 225 * 2^12: dropping 12 bits is the exact floor by 2^12, then a restoring division
+//   by 225 (8-bit remainder) over the 37 remaining bits turns acc into the quotient in place.
+// Per threshold 27 + 4 + 1 + 37 + 1 = 70 cycles; done_o pulses 141 cycles after start_i.
+// s1_i and r_i are read during the whole operation and must be held until done_o (they are the
+// front end's per-window constants, stable while its window is ready).
+`default_nettype none
+`timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
+
+module ecg_bnn_thr_scale #(
+  parameter int N     = 3600,
+  parameter int THR_W = 20
+) (
+  input  logic                    clk_i,
+  input  logic                    rst_ni,
+  input  logic                    start_i,  // ignored while busy_o
+  input  logic [2*THR_W:0]        thr_i,    // ROM word {inv, hi, lo} (Q8 z units)
+  input  logic [6:0]              w_i,      // the channel's 7 weight bits (1 = +1)
+  input  logic signed [27:0]      s1_i,     // sum of the window's samples
+  input  logic [26:0]             r_i,      // floor(sqrt(N*S2 - S1^2))
+  output logic                    busy_o,
+  output logic                    done_o,   // one cycle; thr_o holds until the next start
+  output logic [2*THR_W:0]        thr_o     // {inv, hi', lo'} (raw sample units)
+);
+
+  localparam int AW        = 50;                         // accumulator (numerator + bias < 2^49)
+  localparam int DIV_SHIFT = 12;                         // 256*N = DIV_ODD * 2^DIV_SHIFT
+  localparam int DIV_ODD   = 225;
+  localparam int QBITS     = 37;                         // bits of acc >> 12 (< 2^37)
+  localparam int Q_OFF     = 28;                         // the bias adds 2^28 to the quotient
+  localparam logic signed [AW-1:0] BIAS_FLOOR = AW'(DIV_ODD) <<< (DIV_SHIFT + Q_OFF);
+  localparam logic signed [AW-1:0] BIAS_CEIL  = BIAS_FLOOR + AW'(256 * N - 1);
+  localparam logic signed [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
+  localparam logic signed [THR_W-1:0] NEVER_LO = {1'b1, {(THR_W-1){1'b0}}};
+
+  initial begin
+    if (N != 3600) $fatal(1, "ecg_bnn_thr_scale: the divider is built for 256*N = 225*2^12 (N = 3600)");
+    if (THR_W != 20) $fatal(1, "ecg_bnn_thr_scale: THR_W must be 20 (the ROM threshold width)");
+  end
+
+  typedef enum logic [2:0] {ST_IDLE, ST_MUL, ST_WS, ST_BIAS, ST_DIV, ST_STORE} state_e;
+  state_e state_q;
+
+  logic                    lo_pass_q;   // 0: hi' (ceiling), 1: lo' (floor)
+  logic [5:0]              step_q;      // bit of r (Horner), then quotient bit (division)
+  logic signed [AW-1:0]    acc_q;
+  logic [7:0]              rem_q;
+  logic                    inv_q;
+  logic signed [THR_W-1:0] hi_q, lo_q, hi_out_q, lo_out_q;
+  logic signed [3:0]       ws_q;
+
+  // ws = 2*popcount(w) - 7 in [-7, 7]
+  logic [2:0] popcount;
+  always_comb begin
+    popcount = '0;
+    for (int k = 0; k < 7; k++) popcount = popcount + 3'(w_i[k]);
+  end
+
+  // the shared adder: Horner step, ws*S1 step or bias
+  logic                    r_bit, ws_bit, ws_neg;
+  logic signed [AW-1:0]    add_a, add_b, add_sum;
+  logic signed [THR_W-1:0] thr_sel;
+  assign thr_sel = lo_pass_q ? lo_q : hi_q;
+  assign r_bit   = r_i[step_q[4:0]];
+  assign ws_bit  = ws_q[step_q[1:0]];
+  assign ws_neg  = (step_q[1:0] == 2'd3);  // the sign bit of ws weighs -8
+  always_comb begin
+    add_a = acc_q;
+    add_b = '0;
+    case (state_q)
+      ST_MUL: begin
+        add_a = acc_q <<< 1;
+        if (r_bit) add_b = AW'(thr_sel);
+      end
+      ST_WS:   if (ws_bit) add_b = ws_neg ? -AW'(s1_i) : AW'(s1_i);
+      ST_BIAS: add_b = lo_pass_q ? BIAS_FLOOR : BIAS_CEIL;
+      default: ;
+    endcase
+  end
+  assign add_sum = add_a + add_b;
+
+  // restoring division step by 225 on acc[48:12] (shifted left, quotient bits enter at bit 12)
+  logic [8:0] div_t;
+  logic       div_ge;
+  assign div_t  = {rem_q, acc_q[DIV_SHIFT+QBITS-1]};
+  assign div_ge = (div_t >= 9'(DIV_ODD));
+
+  // quotient - 2^28 (signed 29 bits) clamped to THR_W bits
+  logic signed [28:0]      quot;
+  logic signed [THR_W-1:0] clamped;
+  assign quot = {~acc_q[DIV_SHIFT+Q_OFF], acc_q[DIV_SHIFT+Q_OFF-1:DIV_SHIFT]};
+  always_comb begin
+    if (quot > 29'(NEVER_HI))      clamped = NEVER_HI;
+    else if (quot < 29'(NEVER_LO)) clamped = NEVER_LO;
+    else                           clamped = THR_W'(quot);
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      state_q <= ST_IDLE;
+    end else begin
+      case (state_q)
+        ST_IDLE:  if (start_i) state_q <= ST_MUL;
+        ST_MUL: begin
+          if (step_q >= 6'd8 && step_q <= 6'd11) state_q <= ST_WS;
+          else if (step_q == 6'd0)               state_q <= ST_BIAS;
+        end
+        ST_WS:    state_q <= ST_MUL;
+        ST_BIAS:  state_q <= ST_DIV;
+        ST_DIV:   if (step_q == 6'd0) state_q <= ST_STORE;
+        ST_STORE: state_q <= lo_pass_q ? ST_IDLE : ST_MUL;
+        default:  state_q <= ST_IDLE;
+      endcase
+    end
+  end
+
+  // datapath (no reset: every operation starts from start_i)
+  always_ff @(posedge clk_i) begin
+    case (state_q)
+      ST_IDLE: begin
+        if (start_i) begin
+          inv_q     <= thr_i[2*THR_W];
+          hi_q      <= thr_i[2*THR_W-1:THR_W];
+          lo_q      <= thr_i[THR_W-1:0];
+          ws_q      <= 4'($signed({1'b0, popcount, 1'b0}) - 5'sd7);
+          lo_pass_q <= 1'b0;
+          step_q    <= 6'd26;
+          acc_q     <= '0;
+        end
+      end
+      ST_MUL: begin
+        acc_q <= add_sum;
+        if ((step_q < 6'd8 || step_q > 6'd11) && step_q != 6'd0) step_q <= step_q - 6'd1;
+      end
+      ST_WS: begin
+        acc_q  <= add_sum;
+        step_q <= step_q - 6'd1;
+      end
+      ST_BIAS: begin
+        acc_q  <= add_sum;
+        rem_q  <= '0;
+        step_q <= 6'(QBITS - 1);
+      end
+      ST_DIV: begin
+        acc_q[DIV_SHIFT+QBITS-1:DIV_SHIFT] <= {acc_q[DIV_SHIFT+QBITS-2:DIV_SHIFT], div_ge};
+        rem_q  <= div_ge ? 8'(div_t - 9'(DIV_ODD)) : div_t[7:0];
+        if (step_q != 6'd0) step_q <= step_q - 6'd1;
+      end
+      ST_STORE: begin
+        if (lo_pass_q) lo_out_q <= (lo_q == NEVER_LO) ? lo_q : clamped;
+        else           hi_out_q <= (hi_q == NEVER_HI) ? hi_q : clamped;
+        lo_pass_q <= 1'b1;
+        step_q    <= 6'd26;
+        acc_q     <= '0;
+      end
+      default: ;
+    endcase
+  end
+
+  logic done_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) done_q <= 1'b0;
+    else         done_q <= (state_q == ST_STORE) && lo_pass_q;
+  end
+
+  assign busy_o = (state_q != ST_IDLE);
+  assign done_o = done_q;
+  assign thr_o  = {inv_q, hi_out_q, lo_out_q};
+
+  logic unused;
+  assign unused = ^{step_q[5], acc_q[AW-1:DIV_SHIFT+QBITS], acc_q[DIV_SHIFT-1:0],
+                    acc_q[DIV_SHIFT+QBITS-1:DIV_SHIFT+Q_OFF+1], div_t[8]};
+
+  // ---------------------------------------------------------------- properties
+  // Handshake: a start is taken only while idle; every taken start ends in exactly one done_o
+  // (busy_o from the cycle after the start until done_o; the latency is checked in tb/).
+`ifdef ECG_BNN_CHECKS
+  logic f_rst_q, f_started_q;
+  always @(posedge clk_i) begin
+    f_rst_q <= !rst_ni;
+    if (!rst_ni)                     f_started_q <= 1'b0;
+    else if (start_i && !busy_o)     f_started_q <= 1'b1;
+    else if (done_o)                 f_started_q <= 1'b0;
+  end
+`endif
+  `ECG_BNN_ASSERT(ScaleIdleAfterReset, !f_rst_q || (!busy_o && !done_o))
+  `ECG_BNN_ASSERT(ScaleStateLegal, state_q <= ST_STORE && (state_q == ST_IDLE || step_q <= 6'd36))
+  `ECG_BNN_ASSERT(ScaleDoneOnlyWhenStarted, !done_o || (f_started_q && !busy_o))
+  `ECG_BNN_ASSERT(ScaleBusyOnlyWhenStarted, !busy_o || f_started_q)
+  `ECG_BNN_ASSERT(ScaleBusyUntilDone, !f_started_q || done_o || busy_o)
+  `ECG_BNN_COVER(ScaleDone, done_o)
+
+endmodule
+
+`default_nettype wire
