@@ -2,14 +2,16 @@
 // For one channel, with ws = 2*popcount(w) - 7 (the sum of its weight signs),
 //   hi' = ceil ((hi*r + 256*S1*ws) / (256*N))      lo' = floor((lo*r + 256*S1*ws) / (256*N))
 // clamped to signed THR_W bits; hi = 2^19-1 and lo = -2^19 ("never") pass through unchanged.
-// Sequential, one shared 50-bit adder, no multiplier block:
-// - Horner over the 27 bits of r, MSB first: acc = 2*acc + r[j]*hi; at j = 11..8 one more
-//   cycle adds ws[j-8]*S1 (bit 3 weighs -8), so acc ends as hi*r + 256*S1*ws;
-// - one cycle adds a bias B = 225*2^40 (+ 256*N - 1 for the ceiling): the numerator becomes
-//   positive and floor((num + B)/(256N)) = floor(num/(256N)) + 2^28, so the signed floor is an
-//   unsigned division and the ceiling is floor((num + 256N - 1)/(256N));
-// - 256*N = 225 * 2^12: dropping 12 bits is the exact floor by 2^12, then a restoring division
-//   by 225 (8-bit remainder) over the 37 remaining bits turns acc into the quotient in place.
+// Sequential, one adder, no multiplier block. Every step is a Horner step acc = 2*acc + digit,
+// so the adder never needs a second input mux:
+// - acc starts at I = 225*2^13; 27 steps over r (MSB first, digit hi), 4 steps over ws (digit
+//   S1*2^12, the sign bit's negated: ~x + 1 with the +1 as carry-in) and one last step (digit 0,
+//   or 32*256N - 1 for the ceiling) leave acc = 32*(num + 2^28*256N) + c, num = hi*r + 256*S1*ws:
+//   positive, so the signed floor is an unsigned division, and c = 32*256N - 1 turns the floor
+//   into the ceiling;
+// - 32*256N = 225 * 2^17: dropping 17 bits is the exact floor by 2^17, then a restoring division
+//   by 225 (8-bit remainder) over the 37 remaining bits turns acc into the quotient in place
+//   (the same doubling, with the quotient bit in bit 17); the quotient is result + 2^28.
 // Per threshold 27 + 4 + 1 + 37 + 1 = 70 cycles; done_o pulses 141 cycles after start_i.
 // s1_i and r_i are read during the whole operation and must be held until done_o (they are the
 // front end's per-window constants, stable while its window is ready).
@@ -33,13 +35,13 @@ module ecg_bnn_thr_scale #(
   output logic [2*THR_W:0]        thr_o     // {inv, hi', lo'} (raw sample units)
 );
 
-  localparam int AW        = 50;                         // accumulator (numerator + bias < 2^49)
-  localparam int DIV_SHIFT = 12;                         // 256*N = DIV_ODD * 2^DIV_SHIFT
+  localparam int AW        = 54;                         // accumulator: 32*(num + bias) + c < 2^54
+  localparam int DIV_SHIFT = 17;                         // 32*256*N = DIV_ODD * 2^DIV_SHIFT
   localparam int DIV_ODD   = 225;
-  localparam int QBITS     = 37;                         // bits of acc >> 12 (< 2^37)
+  localparam int QBITS     = 37;                         // bits of acc >> 17 (< 2^37)
   localparam int Q_OFF     = 28;                         // the bias adds 2^28 to the quotient
-  localparam logic signed [AW-1:0] BIAS_FLOOR = AW'(DIV_ODD) <<< (DIV_SHIFT + Q_OFF);
-  localparam logic signed [AW-1:0] BIAS_CEIL  = BIAS_FLOOR + AW'(256 * N - 1);
+  localparam logic [AW-1:0] ACC_INIT  = AW'(DIV_ODD) << 13;   // * 2^32 = 32 * 2^28 * 256N
+  localparam logic [AW-1:0] CEIL_LAST = AW'(32 * 256 * N - 1);
   localparam logic signed [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
   localparam logic signed [THR_W-1:0] NEVER_LO = {1'b1, {(THR_W-1){1'b0}}};
 
@@ -48,12 +50,12 @@ module ecg_bnn_thr_scale #(
     if (THR_W != 20) $fatal(1, "ecg_bnn_thr_scale: THR_W must be 20 (the ROM threshold width)");
   end
 
-  typedef enum logic [2:0] {ST_IDLE, ST_MUL, ST_WS, ST_BIAS, ST_DIV, ST_STORE} state_e;
+  typedef enum logic [2:0] {ST_IDLE, ST_MUL, ST_WS, ST_LAST, ST_DIV, ST_STORE} state_e;
   state_e state_q;
 
   logic                    lo_pass_q;   // 0: hi' (ceiling), 1: lo' (floor)
   logic [5:0]              step_q;      // bit of r (Horner), then quotient bit (division)
-  logic signed [AW-1:0]    acc_q;
+  logic [AW-1:0]           acc_q;
   logic [7:0]              rem_q;
   logic                    inv_q;
   logic signed [THR_W-1:0] hi_q, lo_q, hi_out_q, lo_out_q;
@@ -66,43 +68,52 @@ module ecg_bnn_thr_scale #(
     for (int k = 0; k < 7; k++) popcount = popcount + 3'(w_i[k]);
   end
 
-  // the shared adder: Horner step, ws*S1 step or bias
-  logic                    r_bit, ws_bit, ws_neg;
-  logic signed [AW-1:0]    add_a, add_b, add_sum;
+  // the Horner step: acc*2 + digit (+ carry-in for a negated digit), via an extra low bit
+  logic                    r_bit, ws_bit, ws_neg, add_cin;
+  logic [AW-1:0]           digit, add_sum;
+  logic [AW:0]             add_wide;
   logic signed [THR_W-1:0] thr_sel;
-  assign thr_sel = lo_pass_q ? lo_q : hi_q;
-  assign r_bit   = r_i[step_q[4:0]];
-  assign ws_bit  = ws_q[step_q[1:0]];
-  assign ws_neg  = (step_q[1:0] == 2'd3);  // the sign bit of ws weighs -8
+  logic signed [AW-1:0]    s1_digit;
+  assign thr_sel  = lo_pass_q ? lo_q : hi_q;
+  assign r_bit    = r_i[step_q[4:0]];
+  assign ws_bit   = ws_q[step_q[1:0]];
+  assign ws_neg   = (step_q[1:0] == 2'd3);  // the sign bit of ws weighs -8
+  assign s1_digit = AW'(s1_i) <<< 12;
   always_comb begin
-    add_a = acc_q;
-    add_b = '0;
+    digit   = '0;
+    add_cin = 1'b0;
     case (state_q)
-      ST_MUL: begin
-        add_a = acc_q <<< 1;
-        if (r_bit) add_b = AW'(thr_sel);
+      ST_MUL:  if (r_bit) digit = AW'(thr_sel);
+      ST_WS: begin
+        if (ws_bit) begin
+          digit   = ws_neg ? ~s1_digit : s1_digit;
+          add_cin = ws_neg;
+        end
       end
-      ST_WS:   if (ws_bit) add_b = ws_neg ? -AW'(s1_i) : AW'(s1_i);
-      ST_BIAS: add_b = lo_pass_q ? BIAS_FLOOR : BIAS_CEIL;
-      default: ;
+      ST_LAST: if (!lo_pass_q) digit = CEIL_LAST;
+      default: ;  // ST_DIV: plain doubling
     endcase
   end
-  assign add_sum = add_a + add_b;
+  assign add_wide = {acc_q[AW-2:0], 1'b0, 1'b1} + {digit, add_cin};
+  assign add_sum  = add_wide[AW:1];
 
   // restoring division step by 225 on acc[48:12] (shifted left, quotient bits enter at bit 12)
   logic [8:0] div_t;
   logic       div_ge;
-  assign div_t  = {rem_q, acc_q[DIV_SHIFT+QBITS-1]};
+  assign div_t  = {rem_q, acc_q[AW-1]};
   assign div_ge = (div_t >= 9'(DIV_ODD));
 
-  // quotient - 2^28 (signed 29 bits) clamped to THR_W bits
+  // quotient - 2^28 (signed 29 bits) clamped to THR_W bits; a "never" input stays "never"
+  // (the clamp's constants serve both)
   logic signed [28:0]      quot;
   logic signed [THR_W-1:0] clamped;
-  assign quot = {~acc_q[DIV_SHIFT+Q_OFF], acc_q[DIV_SHIFT+Q_OFF-1:DIV_SHIFT]};
+  logic                    never;
+  assign quot  = {~acc_q[DIV_SHIFT+Q_OFF], acc_q[DIV_SHIFT+Q_OFF-1:DIV_SHIFT]};
+  assign never = lo_pass_q ? (lo_q == NEVER_LO) : (hi_q == NEVER_HI);
   always_comb begin
-    if (quot > 29'(NEVER_HI))      clamped = NEVER_HI;
-    else if (quot < 29'(NEVER_LO)) clamped = NEVER_LO;
-    else                           clamped = THR_W'(quot);
+    if ((never && !lo_pass_q) || quot > 29'(NEVER_HI))     clamped = NEVER_HI;
+    else if ((never && lo_pass_q) || quot < 29'(NEVER_LO)) clamped = NEVER_LO;
+    else                                                   clamped = THR_W'(quot);
   end
 
   always_ff @(posedge clk_i) begin
@@ -111,12 +122,9 @@ module ecg_bnn_thr_scale #(
     end else begin
       case (state_q)
         ST_IDLE:  if (start_i) state_q <= ST_MUL;
-        ST_MUL: begin
-          if (step_q >= 6'd8 && step_q <= 6'd11) state_q <= ST_WS;
-          else if (step_q == 6'd0)               state_q <= ST_BIAS;
-        end
-        ST_WS:    state_q <= ST_MUL;
-        ST_BIAS:  state_q <= ST_DIV;
+        ST_MUL:   if (step_q == 6'd0) state_q <= ST_WS;
+        ST_WS:    if (step_q == 6'd0) state_q <= ST_LAST;
+        ST_LAST:  state_q <= ST_DIV;
         ST_DIV:   if (step_q == 6'd0) state_q <= ST_STORE;
         ST_STORE: state_q <= lo_pass_q ? ST_IDLE : ST_MUL;
         default:  state_q <= ST_IDLE;
@@ -135,33 +143,34 @@ module ecg_bnn_thr_scale #(
           ws_q      <= 4'($signed({1'b0, popcount, 1'b0}) - 5'sd7);
           lo_pass_q <= 1'b0;
           step_q    <= 6'd26;
-          acc_q     <= '0;
+          acc_q     <= ACC_INIT;
         end
       end
       ST_MUL: begin
         acc_q <= add_sum;
-        if ((step_q < 6'd8 || step_q > 6'd11) && step_q != 6'd0) step_q <= step_q - 6'd1;
+        if (step_q == 6'd0) step_q <= 6'd3;
+        else                step_q <= step_q - 6'd1;
       end
       ST_WS: begin
-        acc_q  <= add_sum;
-        step_q <= step_q - 6'd1;
+        acc_q <= add_sum;
+        if (step_q != 6'd0) step_q <= step_q - 6'd1;
       end
-      ST_BIAS: begin
+      ST_LAST: begin
         acc_q  <= add_sum;
         rem_q  <= '0;
         step_q <= 6'(QBITS - 1);
       end
       ST_DIV: begin
-        acc_q[DIV_SHIFT+QBITS-1:DIV_SHIFT] <= {acc_q[DIV_SHIFT+QBITS-2:DIV_SHIFT], div_ge};
-        rem_q  <= div_ge ? 8'(div_t - 9'(DIV_ODD)) : div_t[7:0];
+        acc_q <= {add_sum[AW-1:DIV_SHIFT+1], div_ge, add_sum[DIV_SHIFT-1:0]};
+        rem_q <= div_ge ? 8'(div_t - 9'(DIV_ODD)) : div_t[7:0];
         if (step_q != 6'd0) step_q <= step_q - 6'd1;
       end
       ST_STORE: begin
-        if (lo_pass_q) lo_out_q <= (lo_q == NEVER_LO) ? lo_q : clamped;
-        else           hi_out_q <= (hi_q == NEVER_HI) ? hi_q : clamped;
+        if (lo_pass_q) lo_out_q <= clamped;
+        else           hi_out_q <= clamped;
         lo_pass_q <= 1'b1;
         step_q    <= 6'd26;
-        acc_q     <= '0;
+        acc_q     <= ACC_INIT;
       end
       default: ;
     endcase
@@ -178,8 +187,8 @@ module ecg_bnn_thr_scale #(
   assign thr_o  = {inv_q, hi_out_q, lo_out_q};
 
   logic unused;
-  assign unused = ^{step_q[5], acc_q[AW-1:DIV_SHIFT+QBITS], acc_q[DIV_SHIFT-1:0],
-                    acc_q[DIV_SHIFT+QBITS-1:DIV_SHIFT+Q_OFF+1], div_t[8]};
+  assign unused = ^{step_q[5], acc_q[DIV_SHIFT-1:0], acc_q[AW-1:DIV_SHIFT+Q_OFF+1], div_t[8],
+                    add_wide[0]};
 
   // ---------------------------------------------------------------- properties
   // Handshake: a start is taken only while idle; every taken start ends in exactly one done_o

@@ -4,10 +4,11 @@
 The pytest side writes a random ``scores.mem`` (``pymodel.packing``: coefficients including
 -32768 / 32767 and the largest ``C`` that keeps every score in 32 bits; classes 1 and 2 identical
 so that ties occur) and windows of sums (random within ``S_pos - S_neg <= 12096``, all zero, the
-extremes, a tie for the maximum that must go to the lower index) with their flat flags. The
+extremes, a tie for the maximum that must go to the lower index) with their input flags
+{clipped, low, flat} (every combination occurs). The
 cocotb side plays the engine (clear while ``slot_free_o``, one ``calc_i`` per class when not
 busy, random gaps, ``finish_i``) and a sink with back-pressure that checks a stalled result
-holds; every result's scores, class and flat flag are compared. A reset in the middle of a
+holds; every result's scores, class and flags (tdata[10:8]) are compared. A reset in the middle of a
 window must empty the unit.
 """
 
@@ -29,7 +30,7 @@ except ImportError:  # pragma: no cover
     cocotb = None
 
 SUM_MAX = 27 * 448  # sum_j |y_j| of block 6
-IDLE = {"clear_i": 0, "calc_i": 0, "finish_i": 0, "flat_i": 0, "s_pos_i": 0, "s_neg_i": 0}
+IDLE = {"clear_i": 0, "calc_i": 0, "finish_i": 0, "flags_i": 0, "s_pos_i": 0, "s_neg_i": 0}
 
 
 def coefficients(ncls: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -47,7 +48,7 @@ def coefficients(ncls: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
 
 
 def windows(ncls: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(S_pos, S_neg, flat) of the test windows."""
+    """(S_pos, S_neg, flags) of the test windows (flags = {clipped, low, flat}, 3 bits)."""
     sp, sn = [], []
     for _ in range(6):
         p = rng.integers(0, SUM_MAX + 1, ncls)
@@ -61,8 +62,9 @@ def windows(ncls: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray
         p[1] = p[2] = 100
         sp.append(p)
         sn.append(n)
-    flat = rng.integers(0, 2, len(sp))
-    return np.stack(sp), np.stack(sn), flat
+    flags = np.arange(len(sp)) % 8  # every combination
+    rng.shuffle(flags)
+    return np.stack(sp), np.stack(sn), flags
 
 
 if cocotb is not None:
@@ -84,7 +86,7 @@ if cocotb is not None:
         for name in values:
             getattr(dut, name).value = 0
 
-    async def score_window(dut, sp, sn, flat, rng, classes=None) -> None:
+    async def score_window(dut, sp, sn, flags, rng, classes=None) -> None:
         """Play the engine for one window (``classes``: stop after that many)."""
         await when(dut, lambda: int(dut.slot_free_o.value) == 1)
         await pulse(dut, clear_i=1)
@@ -97,26 +99,26 @@ if cocotb is not None:
             )
         if classes is None:
             await when(dut, lambda: int(dut.busy_o.value) == 0)
-            await pulse(dut, finish_i=1, flat_i=int(flat))
+            await pulse(dut, finish_i=1, flags_i=int(flags))
 
     def decode(value: int, ncls: int) -> tuple[list[int], int, int]:
-        """(scores, class, flat) of ``m_data_o``; bits 15:9 must be zero."""
-        assert (value >> 9) & 0x7F == 0, "m_data_o[15:9] must be zero"
+        """(scores, class, flags) of ``m_data_o``; bits 15:11 must be zero."""
+        assert (value >> 11) & 0x1F == 0, "m_data_o[15:11] must be zero"
         scores = [to_signed(value >> (16 + 32 * c), 32) for c in range(ncls)]
-        return scores, value & 0xFF, (value >> 8) & 1
+        return scores, value & 0xFF, (value >> 8) & 0x7
 
     @cocotb.test()
     async def result_windows(dut):
-        """Every window's scores, class (ties to the lowest index) and flat flag."""
+        """Every window's scores, class (ties to the lowest index) and flags."""
         cfg = load_cfg()
         arr = cfg["arrays"]
         ncls = cfg["ncls"]
         rng = random.Random(ncls)
         start_clock(dut.clk_i)
         await reset(dut, m_ready_i=0, **IDLE)
-        sp, sn, flat = arr["s_pos"], arr["s_neg"], arr["flat"]
+        sp, sn, flags = arr["s_pos"], arr["s_neg"], arr["flags"]
         # reset in the middle of a window: nothing comes out, the unit is empty afterwards
-        await score_window(dut, sp[0], sn[0], flat[0], rng, classes=2)
+        await score_window(dut, sp[0], sn[0], flags[0], rng, classes=2)
         await reset(dut, m_ready_i=0, **IDLE)
         await ReadOnly()
         assert int(dut.m_valid_o.value) == 0 and int(dut.slot_free_o.value) == 1
@@ -125,13 +127,13 @@ if cocotb is not None:
         sink = stream_sink(dut, rng, stall=0.5)
         cocotb.start_soon(watch_stalls(dut, "result"))
         for k in range(len(sp)):
-            await score_window(dut, sp[k], sn[k], flat[k], rng)
+            await score_window(dut, sp[k], sn[k], flags[k], rng)
         out = await recv_items(sink, len(sp))
         for k, value in enumerate(out):
             scores, cls, fl = decode(value, ncls)
             assert scores == arr["scores"][k].tolist(), f"window {k}: scores {scores}"
             assert cls == int(arr["pred"][k]), f"window {k}: class {cls} != {arr['pred'][k]}"
-            assert fl == int(flat[k]), f"window {k}: flat {fl}"
+            assert fl == int(flags[k]), f"window {k}: flags {fl:03b}, expected {flags[k]:03b}"
 
 
 @pytest.mark.parametrize("sim", SIMS)
@@ -143,7 +145,7 @@ def test_result(sim, ncls):
 
     rng = np.random.default_rng(ncls)
     a, b, c = coefficients(ncls, rng)
-    sp, sn, flat = windows(ncls, rng)
+    sp, sn, flags = windows(ncls, rng)
     scores = golden.scores(SimpleNamespace(score_a=a, score_b=b, score_c=c), sp, sn)
     assert golden.fits_signed(scores, 32)
     pred = golden.argmax_lowest(scores)
@@ -159,5 +161,5 @@ def test_result(sim, ncls):
         bid=bid,
         parameters={"NUM_CLASSES": ncls, "SCORES_FILE": sv_string(mem)},
         cfg={"ncls": ncls},
-        arrays={"s_pos": sp, "s_neg": sn, "flat": flat, "scores": scores, "pred": pred},
+        arrays={"s_pos": sp, "s_neg": sn, "flags": flags, "scores": scores, "pred": pred},
     )
