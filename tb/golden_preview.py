@@ -72,3 +72,13 @@ def run_window(params, samples):
                         scores=sc, pred=int(golden.argmax_lowest(sc[None])[0]))
     t.layer_bits = lambda: [bits1, *bits]
     return t
+
+
+def block1_conv(x, w1, pad, stride=2):
+    xp = np.pad(np.asarray(x, np.int64), 5, constant_values=int(pad))
+    sign = 2 * w1[:, :, 0].astype(np.int64) - 1
+    length = (len(xp) - 7) // stride + 1
+    acc = np.zeros((w1.shape[0], length), np.int64)
+    for k in range(7):
+        acc += sign[:, k, None] * xp[k : k + stride * (length - 1) + 1 : stride][None, :]
+    return acc

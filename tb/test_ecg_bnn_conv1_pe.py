@@ -1,11 +1,11 @@
 """``ecg_bnn_conv1_pe``: block-1 PE (signed 7-tap sum with binary weights), exact against
 ``golden.block1_conv``.
 
-The pytest side builds a short z sequence (random values, the extremes of the contract
-``|z| < 2^14`` for Z_W = 16 or of the clamp range for a narrow Z_W, runs of equal values) and
-weight rows (random, all +1, all -1), runs ``golden.block1_conv`` (padding 256 = 1.0 Q8) and
-cuts the padded input into the 7 taps of every conv output. The cocotb side drives the taps with
-random idle cycles and compares every sum; a reset must drop the pending output.
+The pytest side builds a short raw-sample sequence (random int16 values, runs at both rails and
+at 0) and weight rows (random, all +1, all -1), runs ``golden.block1_conv`` with a pad value P
+at the extremes of its signed 17-bit range (or a narrow variant's) and cuts the padded input
+into the 7 taps of every conv output. The cocotb side drives the taps with random idle cycles
+and compares every sum; a reset must drop the pending output.
 """
 
 from __future__ import annotations
@@ -25,25 +25,34 @@ except ImportError:  # pragma: no cover
 IDLE = {"valid_i": 0}
 
 
-def stimulus(z_w: int, seed: int) -> tuple[list[int], list[int], list[int]]:
-    """(taps words, weight rows, golden sums) of every (channel, conv output)."""
+def block1_conv():
+    """golden.block1_conv(x, w1, pad) (TEMPORARY fallback until the new golden model lands)."""
     from pymodel import golden
 
+    if hasattr(golden, "block1_thresholds"):
+        return golden.block1_conv
+    import golden_preview
+
+    return golden_preview.block1_conv
+
+
+def stimulus(x_w: int, pad: int, seed: int) -> tuple[list[int], list[int], list[int]]:
+    """(taps words, weight rows, golden sums) of every (channel, conv output)."""
     rng = np.random.default_rng(seed)
-    zmax = (1 << 14) - 1 if z_w == 16 else (1 << (z_w - 1)) - 1
-    z = rng.integers(-zmax, zmax + 1, 60)
-    z[10:17], z[20:27], z[30:34] = zmax, -zmax, 0
+    lo, hi = -(1 << (x_w - 2)), (1 << (x_w - 2)) - 1  # samples: one bit narrower than taps
+    x = rng.integers(lo, hi + 1, 60)
+    x[10:17], x[20:27], x[30:34] = hi, lo, 0
     w1 = rng.integers(0, 2, (8, 7, 1)).astype(np.uint8)
     w1[0], w1[1] = 1, 0
-    acc = golden.block1_conv(z, w1)  # (8, T), taps: padded positions 2t .. 2t+6
-    zp = golden.pad_q8(z)
+    acc = block1_conv()(x, w1, pad)  # (8, T), taps: padded positions 2t .. 2t+6
+    xp = np.pad(x, 5, constant_values=pad)
     taps, wts, expect = [], [], []
     for c in range(8):
         wrow = sum(int(w1[c, k, 0]) << k for k in range(7))
         for t in range(acc.shape[1]):
             word = 0
             for k in range(7):
-                word |= to_unsigned(int(zp[2 * t + k]), z_w) << (k * z_w)
+                word |= to_unsigned(int(xp[2 * t + k]), x_w) << (k * x_w)
             taps.append(word)
             wts.append(wrow)
             expect.append(int(acc[c, t]))
@@ -73,16 +82,17 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("z_w", "acc_w"), [(16, 18), (12, 15)])
-def test_conv1_pe(sim, z_w, acc_w):
-    """The IP's Q8 16-bit z with an 18-bit sum, and a narrow 12/15-bit variant."""
-    taps, wts, expect = stimulus(z_w, z_w)
+@pytest.mark.parametrize(("x_w", "acc_w", "pad"), [(17, 20, -65536), (17, 20, 65535), (12, 15, 2047)])
+def test_conv1_pe(sim, x_w, acc_w, pad):
+    """The IP's 17-bit taps (int16 samples, P at both ends of its range) with a 20-bit sum, and
+    a narrow 12/15-bit variant."""
+    taps, wts, expect = stimulus(x_w, pad, x_w)
     assert all(-(1 << (acc_w - 1)) <= e < (1 << (acc_w - 1)) for e in expect)
     run_unit(
         sim=sim,
         toplevel="ecg_bnn_conv1_pe",
         test_module="test_ecg_bnn_conv1_pe",
-        bid=build_id("conv1_pe", sim, ZW=z_w, AW=acc_w),
-        parameters={"Z_W": z_w, "ACC_W": acc_w},
+        bid=build_id("conv1_pe", sim, XW=x_w, AW=acc_w, P=pad),
+        parameters={"X_W": x_w, "ACC_W": acc_w},
         cfg={"taps": taps, "w": wts, "expect": expect, "acc_w": acc_w},
     )

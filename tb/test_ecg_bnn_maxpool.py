@@ -66,9 +66,9 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("w", [18, 4])
+@pytest.mark.parametrize("w", [20, 4])
 def test_maxpool(sim, w):
-    """The engine's 18-bit values and a 4-bit width (many ties, wrap-sensitive comparisons)."""
+    """The engine's 20-bit values and a 4-bit width (many ties, wrap-sensitive comparisons)."""
     x, pooled = channels(w, w)
     run_unit(
         sim=sim,

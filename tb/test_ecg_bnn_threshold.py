@@ -3,7 +3,7 @@
 
 Channels come from ``fold.fit_thresholds`` with BatchNorm/PReLU parameters chosen to hit every
 case of the table in docs/ARCHITECTURE.md (g > 0 / g < 0 with a > 0, a < 0 two-sided and
-interval, a = 0, g = 0 constants 0 and 1), for block 1 (m in Q8, the whole 18-bit range) and
+interval, a = 0, g = 0 constants 0 and 1), for block 1 (m in Q8, the whole W-bit range) and
 block 2 (popcounts 0..56); plus hand-made encodings (suffix, prefix, interval, prefix+suffix,
 constants) from ``fold.encode_predicate``. Each channel's word ``{inv, hi, lo}`` is packed with
 ``pymodel.packing`` and loaded with ``load_i``; the pooled values include every boundary
@@ -121,9 +121,9 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("w", [18, 12])
+@pytest.mark.parametrize("w", [20, 12])
 def test_threshold(sim, w):
-    """The engine's 18-bit pooled values and a 12-bit width (sign extension to THR_W)."""
+    """The engine's 20-bit pooled values and a 12-bit width (sign extension to THR_W)."""
     run_unit(
         sim=sim,
         toplevel="ecg_bnn_threshold",
