@@ -11,12 +11,12 @@ export ECG_DATA_DIR
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 JOBS ?= 2
 
-.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench fpga formal readme clean
+.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench invariance fpga formal readme clean
 
 help:
 	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
 	@echo "make test                                      run the whole test suite"
-	@echo "make lint | train | selection-bias | split-spread | crossval | sweep | evaluate | export | bench | fpga | readme | clean"
+	@echo "make lint | train | selection-bias | split-spread | crossval | sweep | evaluate | export | bench | invariance | fpga | readme | clean"
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -145,6 +145,10 @@ evaluate: venv
 
 export: venv
 	$(PY) scripts/export.py
+
+# held-out accuracy of every shipped model under ADC gains 1/16..16 and offsets +-16000
+invariance: venv
+	$(PY) scripts/bench_invariance.py
 
 bench: venv tools
 	$(PY) scripts/bench_train.py

@@ -9,6 +9,7 @@ README.md is rendered from a results file written by a script (never typed by ha
 - ``split``: results/split_spread.json (``scripts/split_spread.py``, ``make split-spread``);
 - ``sweep``: results/sweep.json (``scripts/sweep.py summarize``, ``make sweep``);
 - ``storage``: rtl/mem/<model>/manifest.json (``make export``);
+- ``invariance``: results/input_invariance.json (``make invariance``);
 - ``fpga``: results/fpga.md (``make fpga``);
 - ``performance``: results/cycles.md (``scripts/bench_cycles.py``), results/energy.md and the
   RTL simulation throughput.
@@ -232,6 +233,31 @@ def include(name: str, missing: str) -> str:
     return path.read_text().strip() if path.is_file() else missing
 
 
+def invariance_table() -> str:
+    """Held-out accuracy of every shipped model under input gain and offset."""
+    results = load_json("input_invariance.json")
+    if not results:
+        return "_Not measured yet: run `make invariance` then `make readme`._"
+    first = next(iter(results.values()))
+    gains, offsets = list(first["gain"]), list(first["offset"])
+    head = ["model", "x1", *(f"x{g}" for g in gains), *(f"{int(o):+d}" for o in offsets)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in results.items():
+        cells = [f"{r['baseline']:.2f}", *(f"{r['gain'][g]:.2f}" for g in gains)]
+        cells += [f"{r['offset'][o]:.2f}" for o in offsets]
+        lines.append(f"| `{name}` | " + " | ".join(cells) + " |")
+    worst = max(r["max_deviation_points"] for r in results.values())
+    changed = max(max(r["changed_classes"].values()) for r in results.values())
+    lines.append("")
+    lines.append(
+        f"Accuracy in % on each protocol's held-out windows mapped to signed (code - 1024), then "
+        f"scaled (rounded) or shifted; integer golden model = RTL. Worst deviation from x1: "
+        f"{worst:.2f} points; at most {changed} windows change class at any point (offsets: none "
+        "by construction)."
+    )
+    return "\n".join(lines)
+
+
 def cycles_table() -> str:
     """Cycles per window against the ideal per parallelism setting (results/cycles.json)."""
     cycles = load_json("cycles.json")
@@ -284,6 +310,7 @@ SECTIONS: dict[str, Callable[[], str]] = {
     "split": split_table,
     "sweep": sweep_table,
     "storage": storage_table,
+    "invariance": invariance_table,
     "fpga": lambda: include("fpga.md", "_Not measured yet: run `make fpga` then `make readme`._"),
     "performance": performance_table,
 }
