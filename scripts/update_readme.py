@@ -5,9 +5,9 @@ README.md is rendered from a results file written by a script (never typed by ha
 
 - ``accuracy``: results/evaluation.json (``make evaluate``), results/golden_agreement.json
   (``scripts/check_golden.py``) and results/rtl_benchmark.json (``scripts/bench_rtl.py``);
-- ``selection``: results/selection_bias.json (``scripts/selection_bias.py``);
-- ``split``: results/split_spread.json (``scripts/split_spread.py``, ``make split-spread``);
-- ``sweep``: results/sweep.json (``scripts/sweep.py summarize``, ``make sweep``);
+- ``selection``: results/selection_bias.json (``studies/selection_bias.py``);
+- ``split``: results/split_spread.json (``studies/split_spread.py``, ``make split-spread``);
+- ``sweep``: results/sweep.json (``python -m studies.sweep summarize``, ``make sweep``);
 - ``storage``: rtl/mem/<model>/manifest.json (``make export``);
 - ``fpga``: results/fpga.md (``make fpga``);
 - ``performance``: results/cycles.md (``scripts/bench_cycles.py``), results/energy.md and the
@@ -125,7 +125,7 @@ def selection_table() -> str:
     """Validation-chosen test accuracy against the best test epoch (results/selection_bias.json)."""
     runs = load_json("selection_bias.json")
     if not runs:
-        return "_Not measured yet: see `scripts/selection_bias.py`._"
+        return "_Not measured yet: see `studies/selection_bias.py`._"
     rows = [
         "| run (recipe of) | protocol | epochs | test acc., checkpoint chosen on validation | "
         "max test acc. over epochs (paper-style) | mean test acc., last 10 % of epochs | paper |",
