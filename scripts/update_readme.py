@@ -24,9 +24,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from doc_numbers import manifests, pct, replace_marked  # noqa: E402
+from doc_numbers import manifests, pct, replace_marked
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "results"

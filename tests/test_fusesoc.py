@@ -76,9 +76,9 @@ def test_sim_target(workspace):
     need("iverilog", "vvp")
     import numpy as np
 
+    from ecg_bnn_tools.rtlsim import decode_result
     from pymodel import golden
     from pymodel.export import load_params
-    from pymodel.rtlsim import decode_result
 
     res = fusesoc(workspace, "run", "--target=sim", "ecg_bnn")
     results = [ln.split() for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
