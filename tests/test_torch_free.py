@@ -88,3 +88,41 @@ def test_export_round_trip_without_torch(tmp_path):
         "thresholds.mem",
         "weights.mem",
     ]
+
+
+def module_imports(path: Path) -> set[str]:
+    """``pymodel`` modules imported at module level by ``path`` (not in functions or
+    ``TYPE_CHECKING`` blocks, which do not run on import)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and node.module:
+            if node.module == "pymodel":
+                found |= {f"pymodel.{a.name}" for a in node.names}
+            elif node.module.startswith("pymodel."):
+                found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("pymodel.")}
+    return found
+
+
+def test_no_import_cycles_in_pymodel():
+    """The module-level import graph of pymodel is acyclic (golden no longer imports model)."""
+    graph = {f"pymodel.{p.stem}": module_imports(p) for p in (REPO / "pymodel").glob("*.py")}
+    state: dict[str, int] = {}
+
+    def visit(mod: str, chain: tuple[str, ...]) -> None:
+        if state.get(mod) == 1:
+            raise AssertionError(f"import cycle: {' -> '.join((*chain, mod))}")
+        if state.get(mod) == 2:
+            return
+        state[mod] = 1
+        for dep in sorted(graph.get(mod, ())):
+            visit(dep, (*chain, mod))
+        state[mod] = 2
+
+    for mod in sorted(graph):
+        visit(mod, ())
+    assert "pymodel.model" not in graph["pymodel.golden"]
+    assert "pymodel.network" in graph["pymodel.golden"]
