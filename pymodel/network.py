@@ -61,18 +61,3 @@ def layer_shapes(num_classes: int, window: int = WINDOW_SAMPLES) -> list[LayerSh
         )
         length = pool_length
     return shapes
-
-
-__all__ = [
-    "FIRST_STRIDE",
-    "HIDDEN_CHANNELS",
-    "KERNEL_SIZE",
-    "PAD",
-    "PAD_VALUE",
-    "POOL_SIZE",
-    "POOL_STRIDE",
-    "SAMPLE_RATE_HZ",
-    "WINDOW_SAMPLES",
-    "LayerShape",
-    "layer_shapes",
-]
