@@ -293,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(summary(labels, rtl_pred, names, desc, mem_dir, not cmp.mismatches)))
     print(
         f"simulation: {cmp.sim_wall_s:.1f} s wall, {n / cmp.sim_wall_s:.2f} windows/s"
-        + (f", first window {lat[0]} cycles from its last sample to its result" if lat else "")
+        + (
+            f"; first window {lat[0]:,} cycles from its last sample to its result (the next "
+            "windows streaming in behind it at one sample per cycle slow its front end a little; "
+            "the benchmark figure is in results/cycles.json)"
+            if lat
+            else ""
+        )
     )
     if waves is not None:
         print(f"waveform: {waves}")
