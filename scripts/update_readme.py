@@ -5,9 +5,9 @@ README.md is rendered from a results file written by a script (never typed by ha
 
 - ``accuracy``: results/evaluation.json (``make evaluate``), results/golden_agreement.json
   (``scripts/check_golden.py``) and results/rtl_benchmark.json (``scripts/bench_rtl.py``);
-- ``selection``: results/selection_bias.json (``scripts/selection_bias.py``);
-- ``split``: results/split_spread.json (``scripts/split_spread.py``, ``make split-spread``);
-- ``sweep``: results/sweep.json (``scripts/sweep.py summarize``, ``make sweep``);
+- ``selection``: results/selection_bias.json (``studies/selection_bias.py``);
+- ``split``: results/split_spread.json (``studies/split_spread.py``, ``make split-spread``);
+- ``sweep``: results/sweep.json (``python -m studies.sweep summarize``, ``make sweep``);
 - ``storage``: rtl/mem/<model>/manifest.json (``make export``);
 - ``invariance``: results/input_invariance.json (``make invariance``);
 - ``fpga``: results/fpga.md (``make fpga``);
@@ -25,9 +25,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from doc_numbers import manifests, pct, replace_marked  # noqa: E402
+from doc_numbers import manifests, pct, replace_marked
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "results"
@@ -126,7 +124,7 @@ def selection_table() -> str:
     """Validation-chosen test accuracy against the best test epoch (results/selection_bias.json)."""
     runs = load_json("selection_bias.json")
     if not runs:
-        return "_Not measured yet: see `scripts/selection_bias.py`._"
+        return "_Not measured yet: see `studies/selection_bias.py`._"
     rows = [
         "| run (recipe of) | protocol | epochs | test acc., checkpoint chosen on validation | "
         "max test acc. over epochs (paper-style) | mean test acc., last 10 % of epochs | paper |",
