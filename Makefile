@@ -2,6 +2,7 @@
 # Both create the Python environment (.venv) and install the simulators when missing.
 SHELL := /bin/bash
 SIM ?= verilator
+MODEL ?= bnn5_paper
 WAVES ?= 0
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed-stamp
@@ -14,7 +15,7 @@ JOBS ?= 2
 .PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench invariance fpga formal readme clean
 
 help:
-	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
+	@echo "make sim   [SIM=icarus|verilator] [WAVES=1] [MODEL=bnn5_paper|bnn5_interpatient|bnn17]  the IP classifies real ECG"
 	@echo "make test                                      run the whole test suite"
 	@echo "make lint | train | selection-bias | split-spread | crossval | sweep | evaluate | export | bench | invariance | fpga | readme | clean"
 
@@ -36,7 +37,7 @@ $(FPGA_STAMP): $(VENV_STAMP)
 	touch $@
 
 sim: venv tools
-	$(PY) scripts/run_sim.py --sim $(SIM) $(if $(filter 1,$(WAVES)),--waves,)
+	$(PY) scripts/run_sim.py --sim $(SIM) --model $(MODEL) $(if $(filter 1,$(WAVES)),--waves,)
 
 test: venv tools lint
 	$(PY) -m pytest -n $(JOBS) tests studies/tests tb
