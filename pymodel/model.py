@@ -12,63 +12,44 @@ model and the RTL, and a straight-through estimator (gradient passed where ``|x|
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-WINDOW_SAMPLES = 3600
-SAMPLE_RATE_HZ = 360
-KERNEL_SIZE = 7
-PAD = 5
-PAD_VALUE = 1.0
-POOL_SIZE = 7
-POOL_STRIDE = 2
-HIDDEN_CHANNELS = (8, 16, 32, 32, 64)
-FIRST_STRIDE = 2
+from pymodel.network import (  # re-exported: the torch-free definition of the topology
+    FIRST_STRIDE,
+    HIDDEN_CHANNELS,
+    KERNEL_SIZE,
+    PAD,
+    PAD_VALUE,
+    POOL_SIZE,
+    POOL_STRIDE,
+    SAMPLE_RATE_HZ,
+    WINDOW_SAMPLES,
+    LayerShape,
+    layer_shapes,
+)
 
-
-@dataclass(frozen=True)
-class LayerShape:
-    """Static shape of one block: channels, conv stride and the lengths along time."""
-
-    index: int
-    in_channels: int
-    out_channels: int
-    stride: int
-    in_length: int
-    conv_length: int
-    pool_length: int
-
-    @property
-    def macs(self) -> int:
-        """Multiply-accumulates (XNOR bits for binary layers) of the convolution."""
-        return self.conv_length * self.out_channels * self.in_channels * KERNEL_SIZE
-
-    @property
-    def weight_bits(self) -> int:
-        """Number of binary weights of the convolution."""
-        return self.out_channels * self.in_channels * KERNEL_SIZE
-
-
-def layer_shapes(num_classes: int, window: int = WINDOW_SAMPLES) -> list[LayerShape]:
-    """Return the six block shapes of the network for ``num_classes`` outputs."""
-    channels = (1, *HIDDEN_CHANNELS, num_classes)
-    shapes: list[LayerShape] = []
-    length = window
-    for i in range(6):
-        stride = FIRST_STRIDE if i == 0 else 1
-        conv_length = (length + 2 * PAD - KERNEL_SIZE) // stride + 1
-        pool_length = (conv_length - POOL_SIZE) // POOL_STRIDE + 1
-        shapes.append(
-            LayerShape(
-                i + 1, channels[i], channels[i + 1], stride, length, conv_length, pool_length
-            )
-        )
-        length = pool_length
-    return shapes
+__all__ = [
+    "FIRST_STRIDE",
+    "HIDDEN_CHANNELS",
+    "KERNEL_SIZE",
+    "PAD",
+    "PAD_VALUE",
+    "POOL_SIZE",
+    "POOL_STRIDE",
+    "READOUTS",
+    "SAMPLE_RATE_HZ",
+    "WINDOW_SAMPLES",
+    "BnnBlock",
+    "EcgBnn",
+    "LayerShape",
+    "SignSTE",
+    "binarize",
+    "layer_shapes",
+    "readout_scale",
+    "zscore",
+]
 
 
 class SignSTE(torch.autograd.Function):
@@ -161,29 +142,16 @@ def readout_scale(num_classes: int, readout: str) -> float:
     return 1.0 if readout == "sum" else 1.0 / layer_shapes(num_classes)[-1].pool_length
 
 
-def zscore_float(windows: torch.Tensor) -> torch.Tensor:
+def zscore(windows: torch.Tensor) -> torch.Tensor:
     """Textbook per-window z-score (population std); a flat window maps to all zeros.
 
-    ``windows`` has shape (batch, samples) of raw ADC integers; returns (batch, 1, samples) float.
-    Kept for comparison: the model is trained and evaluated on :func:`zscore`.
+    This is exactly what the IP computes: its front end folds the same normalization into block
+    1's per-window thresholds (docs/input_contract.md), rounding only ``sqrt`` and the pad value
+    (relative size about ``1/(3600*std)``). ``windows`` has shape (batch, samples) of integer ADC
+    samples (any gain and offset); returns (batch, 1, samples) float32.
     """
     x = windows.to(torch.float64)
     mean = x.mean(dim=1, keepdim=True)
     std = x.std(dim=1, keepdim=True, unbiased=False)
     z = torch.where(std > 0, (x - mean) / torch.where(std > 0, std, 1.0), torch.zeros_like(x))
     return z.to(torch.float32).unsqueeze(1)
-
-
-def zscore(windows: torch.Tensor) -> torch.Tensor:
-    """Per-window z-score exactly as the IP's integer front end computes it (Q8, z_q / 256).
-
-    The hardware normalizes with integer sums, an integer square root and a fixed-point
-    reciprocal (``pymodel.golden.front_end``); its z differs from the textbook value by at most
-    about one Q8 step. Training and evaluating the float model on these very values removes that
-    difference from the float-vs-hardware comparison. A flat window (variance 0) gives zeros.
-    ``windows`` has shape (batch, samples) of raw ADC integers; returns (batch, 1, samples).
-    """
-    from pymodel.golden import front_end  # the golden model imports this module's constants
-
-    z_q = front_end(windows.numpy().astype(np.int64))["z"]
-    return torch.from_numpy(z_q.astype(np.float32) / 256.0).unsqueeze(1)
