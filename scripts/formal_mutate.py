@@ -31,6 +31,7 @@ BMC_DEPTH = {
     "result": 20,
     "frontend": 24,
     "engine": 12,
+    "thr_scale": 8,
     "top": 8,
     "norm": 8,
 }
@@ -199,6 +200,17 @@ MUTATIONS: tuple[Mutation, ...] = (
         "      layer_q <= 3'd1;",
         "engine",
         "prove",
+    ),
+    Mutation(
+        "scale_no_lo_pass",
+        "the threshold scaler stops after hi' and never signals done",
+        "ecg_bnn_thr_scale.sv",
+        "ST_STORE: state_q <= lo_pass_q ? ST_IDLE : ST_MUL;",
+        "ST_STORE: state_q <= ST_IDLE;",
+        "thr_scale",
+        "prove",
+        fast=True,
+        bmc=False,
     ),
     Mutation(
         "norm_reset_keeps_state",
