@@ -10,9 +10,10 @@
 // next byte is a low byte). A sample that arrives while the previous one still waits for the
 // IP is dropped and sets the sticky overflow flag (never happens at UART rates).
 // Output: per classified window the UART (txd_o) sends 2 bytes, class index and flags
-// {5'b0, frame_error_seen, overflow_seen, flat}, then, when SEND_SCORES, the NUM_CLASSES
-// signed 32-bit scores little-endian. led_o is the class one-hot (all on for class >= 5),
-// ledr_no lights on flat/overflow/frame errors, ledg_no toggles on every result.
+// {3'b0, frame_error_seen, overflow_seen, clipped, low, flat} (the IP's input flags in the low
+// three bits: when any is set the class is void), then, when SEND_SCORES, the NUM_CLASSES signed
+// 32-bit scores little-endian. led_o is the class one-hot (all on for class >= 5), ledr_no
+// lights on an input flag or an overflow/frame error, ledg_no toggles on every result.
 `default_nettype none
 `timescale 1ns / 1ps
 
@@ -34,7 +35,7 @@ module ecg_bnn_board_up5k #(
   input  wire       rxd_i,    // UART from the host
   output wire       txd_o,    // UART to the host
   output wire [4:0] led_o,    // class one-hot, active high
-  output wire       ledr_no,  // red LED, active low: flat / overflow / frame error
+  output wire       ledr_no,  // red LED, active low: input flag / overflow / frame error
   output wire       ledg_no   // green LED, active low: toggles per result
 );
 
@@ -134,7 +135,7 @@ module ecg_bnn_board_up5k #(
   logic [RW-1:0]  frame_q;    // bytes still to send, next one in [7:0]
   logic [BCW-1:0] left_q;     // bytes still to send
   logic [7:0]     class_q;
-  logic           flat_q, beat_q;
+  logic           flag_q, beat_q;
   logic           tx_ready;
 
   assign m_ready = (left_q == '0);
@@ -143,12 +144,12 @@ module ecg_bnn_board_up5k #(
     if (!rst_n_q) begin
       left_q  <= '0;
       class_q <= '0;
-      flat_q  <= 1'b0;
+      flag_q  <= 1'b0;
       beat_q  <= 1'b0;
     end else if (m_valid && m_ready) begin
       left_q  <= BCW'(NBYTES);
       class_q <= m_data[7:0];
-      flat_q  <= m_data[8];
+      flag_q  <= |m_data[10:8];
       beat_q  <= !beat_q;
     end else if (left_q != '0 && tx_ready) begin
       left_q <= left_q - BCW'(1);
@@ -157,7 +158,7 @@ module ecg_bnn_board_up5k #(
 
   always_ff @(posedge clk) begin
     if (m_valid && m_ready) begin
-      frame_q <= {m_data[RW-1:16], 5'b0, ferr_q, overflow_q, m_data[8], m_data[7:0]};
+      frame_q <= {m_data[RW-1:16], 3'b0, ferr_q, overflow_q, m_data[10:8], m_data[7:0]};
     end else if (left_q != '0 && tx_ready) begin
       frame_q <= {8'h00, frame_q[RW-1:8]};
     end
@@ -172,11 +173,11 @@ module ecg_bnn_board_up5k #(
   for (genvar i = 0; i < 5; i++) begin : g_led
     assign led_o[i] = (class_q == 8'(i)) || (class_q >= 8'd5);
   end
-  assign ledr_no = !(flat_q || overflow_q || ferr_q);
+  assign ledr_no = !(flag_q || overflow_q || ferr_q);
   assign ledg_no = !beat_q;
 
   logic unused;
-  assign unused = ^{m_last, m_data[15:9]};
+  assign unused = ^{m_last, m_data[15:11]};
 
 endmodule
 
