@@ -96,10 +96,10 @@ def test_parser_sees_known_header() -> None:
     assert module == "ecg_bnn_engine"
     assert params == [
         "NUM_CLASSES", "SIMD", "PE", "WEIGHTS_FILE", "THRESHOLDS_FILE", "SCORES_FILE", "N",
-        "ZDEPTH",
+        "XDEPTH",
     ]  # fmt: skip
-    assert ports[:3] == ["clk_i", "rst_ni", "zready_i"]
-    assert ports[-1] == "layer_o" and len(ports) == 13
+    assert ports[:3] == ["clk_i", "rst_ni", "win_ready_i"]
+    assert ports[-1] == "layer_o" and len(ports) == 16
 
 
 def test_no_page_without_module() -> None:
