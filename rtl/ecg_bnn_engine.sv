@@ -104,6 +104,8 @@ module ecg_bnn_engine #(
   localparam int BW         = 13;                         // bit address inside a half
   localparam int DRAIN      = 8;                          // issue -> last write, cycles
   localparam int ACC_W      = 20;                         // conv / pooled value width
+  localparam int THR_W      = 24;                         // threshold ROM fields (signed)
+  localparam int TW         = 2 * THR_W + 1;              // threshold word {inv, hi, lo}
   localparam int X_W        = 17;                         // block-1 tap: sample or pad P
 
   initial begin
@@ -175,12 +177,12 @@ module ecg_bnn_engine #(
   // ------------------------------------------------------------------ ROMs
   logic            wrom_re, trom_re;
   logic [15:0]     wrom_data;
-  logic [40:0]     trom_data;
+  logic [TW-1:0]   trom_data;
 
   ecg_bnn_rom #(.DEPTH(WROM_DEPTH), .WIDTH(16), .MEM_FILE(WEIGHTS_FILE)) u_wrom (
     .clk_i, .re_i(wrom_re), .addr_i(wa_q), .data_o(wrom_data)
   );
-  ecg_bnn_rom #(.DEPTH(TROM_DEPTH), .WIDTH(41), .MEM_FILE(THRESHOLDS_FILE)) u_trom (
+  ecg_bnn_rom #(.DEPTH(TROM_DEPTH), .WIDTH(TW), .MEM_FILE(THRESHOLDS_FILE)) u_trom (
     .clk_i, .re_i(trom_re), .addr_i(ta_q), .data_o(trom_data)
   );
 
@@ -242,15 +244,15 @@ module ecg_bnn_engine #(
   assign taps_next = {xval, taps_q[7*X_W-1:X_W]};
 
   // ------------------------------------------------------------------ block-1 threshold scaler
-  // Each block-1 lane's ROM thresholds (Q8 z units) become this window's raw-unit thresholds:
+  // Each block-1 lane's ROM thresholds (Q14 z units) become this window's raw-unit thresholds:
   // ST_LOAD reads the lane's weight row and threshold word, ST_SCALE runs the scaler on them
   // and loads the result into the lane's threshold unit.
   logic                 scale_start, scale_busy, scale_done;
-  logic [40:0]          scale_thr;
+  logic [TW-1:0]        scale_thr;
   logic [LPW-1:0]       scale_lane_q;
   assign scale_start = ld_v_q && is_l1;
 
-  ecg_bnn_thr_scale #(.N(N), .THR_W(20)) u_scale (
+  ecg_bnn_thr_scale #(.N(N), .THR_W(THR_W)) u_scale (
     .clk_i, .rst_ni,
     .start_i(scale_start), .thr_i(trom_data), .w_i(wrom_data[6:0]),
     .s1_i(win_s1_i), .r_i(win_r_i),
@@ -266,7 +268,7 @@ module ecg_bnn_engine #(
 
   for (genvar p = 0; p < PE; p++) begin : g_lane
     logic              ld_this, thr_load;
-    logic [40:0]       thr_word;
+    logic [TW-1:0]     thr_word;
     logic [AW-1:0]     rb_rdata, rb_wmask, rb_shifted;
     logic [RBA-1:0]    rb_waddr;
     logic [6:0]        w1_q;
@@ -328,7 +330,7 @@ module ecg_bnn_engine #(
                             : (ld_this && ld_first_q && !is_l6);
     assign thr_word = is_l1 ? scale_thr : trom_data;
 
-    ecg_bnn_threshold #(.W(ACC_W), .THR_W(20)) u_thr (
+    ecg_bnn_threshold #(.W(ACC_W), .THR_W(THR_W)) u_thr (
       .clk_i, .rst_ni,
       .load_i(thr_load), .thr_i(thr_word),
       .valid_i(pv && !is_l6), .m_i(pool_out),

@@ -1,18 +1,19 @@
 // ecg_bnn_thr_scale: per-window block-1 thresholds in raw sample units (docs/input_contract.md).
-// For one channel, with ws = 2*popcount(w) - 7 (the sum of its weight signs),
-//   hi' = ceil ((hi*r + 256*S1*ws) / (256*N))      lo' = floor((lo*r + 256*S1*ws) / (256*N))
-// clamped to signed THR_W bits; hi = 2^19-1 and lo = -2^19 ("never") pass through unchanged.
+// For one channel, with ws = 2*popcount(w) - 7 (the sum of its weight signs) and F = 2^14 (the
+// ROM's block-1 thresholds are Q14 z units),
+//   hi' = ceil ((hi*r + F*S1*ws) / (F*N))      lo' = floor((lo*r + F*S1*ws) / (F*N))
+// clamped to signed THR_W bits; hi = 2^23-1 and lo = -2^23 ("never") pass through unchanged.
 // Sequential, one adder, no multiplier block. Every step is a Horner step acc = 2*acc + digit,
 // so the adder never needs a second input mux:
-// - acc starts at I = 225*2^13; 27 steps over r (MSB first, digit hi), 4 steps over ws (digit
-//   S1*2^12, the sign bit's negated: ~x + 1 with the +1 as carry-in) and one last step (digit 0,
-//   or 32*256N - 1 for the ceiling) leave acc = 32*(num + 2^28*256N) + c, num = hi*r + 256*S1*ws:
-//   positive, so the signed floor is an unsigned division, and c = 32*256N - 1 turns the floor
+// - acc starts at I = 225*2^17; 27 steps over r (MSB first, digit hi), 4 steps over ws (digit
+//   S1*2^18, the sign bit's negated: ~x + 1 with the +1 as carry-in) and one last step (digit 0,
+//   or 32*F*N - 1 for the ceiling) leave acc = 32*(num + 2^26*F*N) + c, num = hi*r + F*S1*ws:
+//   positive, so the signed floor is an unsigned division, and c = 32*F*N - 1 turns the floor
 //   into the ceiling;
-// - 32*256N = 225 * 2^17: dropping 17 bits is the exact floor by 2^17, then a restoring division
-//   by 225 (8-bit remainder) over the 37 remaining bits turns acc into the quotient in place
-//   (the same doubling, with the quotient bit in bit 17); the quotient is result + 2^28.
-// Per threshold 27 + 4 + 1 + 37 + 1 = 70 cycles; done_o pulses 141 cycles after start_i.
+// - 32*F*N = 225 * 2^23: dropping 23 bits is the exact floor by 2^23, then a restoring division
+//   by 225 (8-bit remainder) over the 35 remaining bits turns acc into the quotient in place
+//   (the same doubling, with the quotient bit in bit 23); the quotient is result + 2^26.
+// Per threshold 27 + 4 + 1 + 35 + 1 = 68 cycles; done_o pulses 137 cycles after start_i.
 // s1_i and r_i are read during the whole operation and must be held until done_o (they are the
 // front end's per-window constants, stable while its window is ready).
 `default_nettype none
@@ -21,12 +22,12 @@
 
 module ecg_bnn_thr_scale #(
   parameter int N     = 3600,
-  parameter int THR_W = 20
+  parameter int THR_W = 24
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  logic                    start_i,  // ignored while busy_o
-  input  logic [2*THR_W:0]        thr_i,    // ROM word {inv, hi, lo} (Q8 z units)
+  input  logic [2*THR_W:0]        thr_i,    // ROM word {inv, hi, lo} (Q14 z units)
   input  logic [6:0]              w_i,      // the channel's 7 weight bits (1 = +1)
   input  logic signed [27:0]      s1_i,     // sum of the window's samples
   input  logic [26:0]             r_i,      // floor(sqrt(N*S2 - S1^2))
@@ -35,19 +36,22 @@ module ecg_bnn_thr_scale #(
   output logic [2*THR_W:0]        thr_o     // {inv, hi', lo'} (raw sample units)
 );
 
-  localparam int AW        = 54;                         // accumulator: 32*(num + bias) + c < 2^54
-  localparam int DIV_SHIFT = 17;                         // 32*256*N = DIV_ODD * 2^DIV_SHIFT
-  localparam int DIV_ODD   = 225;
-  localparam int QBITS     = 37;                         // bits of acc >> 17 (< 2^37)
-  localparam int Q_OFF     = 28;                         // the bias adds 2^28 to the quotient
-  localparam logic [AW-1:0] ACC_INIT  = AW'(DIV_ODD) << 13;   // * 2^32 = 32 * 2^28 * 256N
-  localparam logic [AW-1:0] CEIL_LAST = AW'(32 * 256 * N - 1);
+  localparam int F_SHIFT   = 14;                         // F = 2^14: Q14 ROM thresholds
+  localparam int AW        = 58;                         // accumulator: 32*(num + bias) + c < 2^58
+  localparam int DIV_SHIFT = F_SHIFT + 9;                // 32*F*N = DIV_ODD * 2^DIV_SHIFT
+  localparam int DIV_ODD   = 225;                        // N = 225 * 2^4
+  localparam int QBITS     = AW - DIV_SHIFT;             // dividend bits after the shift (35)
+  localparam int Q_OFF     = 26;                         // the bias adds 2^26 to the quotient
+  localparam int QW        = Q_OFF + 1;                  // signed quotient width
+  localparam int WS_SHIFT  = F_SHIFT + 4;                // ws digit S1*2^18: *16 (4 steps) *2 = 32F
+  localparam logic [AW-1:0] ACC_INIT  = AW'(DIV_ODD) << (F_SHIFT + 4 + Q_OFF - 27);
+  localparam logic [AW-1:0] CEIL_LAST = (AW'(DIV_ODD) << DIV_SHIFT) - AW'(1);
   localparam logic signed [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
   localparam logic signed [THR_W-1:0] NEVER_LO = {1'b1, {(THR_W-1){1'b0}}};
 
   initial begin
-    if (N != 3600) $fatal(1, "ecg_bnn_thr_scale: the divider is built for 256*N = 225*2^12 (N = 3600)");
-    if (THR_W != 20) $fatal(1, "ecg_bnn_thr_scale: THR_W must be 20 (the ROM threshold width)");
+    if (N != 3600) $fatal(1, "ecg_bnn_thr_scale: the divider is built for F*N = 225*2^18 (N = 3600)");
+    if (THR_W != 24) $fatal(1, "ecg_bnn_thr_scale: THR_W must be 24 (the ROM threshold width)");
   end
 
   typedef enum logic [2:0] {ST_IDLE, ST_MUL, ST_WS, ST_LAST, ST_DIV, ST_STORE} state_e;
@@ -78,7 +82,7 @@ module ecg_bnn_thr_scale #(
   assign r_bit    = r_i[step_q[4:0]];
   assign ws_bit   = ws_q[step_q[1:0]];
   assign ws_neg   = (step_q[1:0] == 2'd3);  // the sign bit of ws weighs -8
-  assign s1_digit = AW'(s1_i) <<< 12;
+  assign s1_digit = AW'(s1_i) <<< WS_SHIFT;
   always_comb begin
     digit   = '0;
     add_cin = 1'b0;
@@ -103,16 +107,16 @@ module ecg_bnn_thr_scale #(
   assign div_t  = {rem_q, acc_q[AW-1]};
   assign div_ge = (div_t >= 9'(DIV_ODD));
 
-  // quotient - 2^28 (signed 29 bits) clamped to THR_W bits; a "never" input stays "never"
+  // quotient - 2^26 (signed 27 bits) clamped to THR_W bits; a "never" input stays "never"
   // (the clamp's constants serve both)
-  logic signed [28:0]      quot;
+  logic signed [QW-1:0]    quot;
   logic signed [THR_W-1:0] clamped;
   logic                    never;
   assign quot  = {~acc_q[DIV_SHIFT+Q_OFF], acc_q[DIV_SHIFT+Q_OFF-1:DIV_SHIFT]};
   assign never = lo_pass_q ? (lo_q == NEVER_LO) : (hi_q == NEVER_HI);
   always_comb begin
-    if ((never && !lo_pass_q) || quot > 29'(NEVER_HI))     clamped = NEVER_HI;
-    else if ((never && lo_pass_q) || quot < 29'(NEVER_LO)) clamped = NEVER_LO;
+    if ((never && !lo_pass_q) || quot > QW'(NEVER_HI))     clamped = NEVER_HI;
+    else if ((never && lo_pass_q) || quot < QW'(NEVER_LO)) clamped = NEVER_LO;
     else                                                   clamped = THR_W'(quot);
   end
 
@@ -203,7 +207,7 @@ module ecg_bnn_thr_scale #(
   end
 `endif
   `ECG_BNN_ASSERT(ScaleIdleAfterReset, !f_rst_q || (!busy_o && !done_o))
-  `ECG_BNN_ASSERT(ScaleStateLegal, state_q <= ST_STORE && (state_q == ST_IDLE || step_q <= 6'd36))
+  `ECG_BNN_ASSERT(ScaleStateLegal, state_q <= ST_STORE && (state_q == ST_IDLE || step_q <= 6'(QBITS - 1)))
   `ECG_BNN_ASSERT(ScaleDoneOnlyWhenStarted, !done_o || (f_started_q && !busy_o))
   `ECG_BNN_ASSERT(ScaleBusyOnlyWhenStarted, !busy_o || f_started_q)
   `ECG_BNN_ASSERT(ScaleBusyUntilDone, !f_started_q || done_o || busy_o)

@@ -5,8 +5,8 @@
 `timescale 1ns / 1ps
 
 module ecg_bnn_threshold #(
-  parameter int W     = 18,  // pooled value width (signed)
-  parameter int THR_W = 20
+  parameter int W     = 20,  // pooled value width (signed)
+  parameter int THR_W = 24
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,

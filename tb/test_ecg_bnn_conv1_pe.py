@@ -25,26 +25,17 @@ except ImportError:  # pragma: no cover
 IDLE = {"valid_i": 0}
 
 
-def block1_conv():
-    """golden.block1_conv(x, w1, pad) (TEMPORARY fallback until the new golden model lands)."""
-    from pymodel import golden
-
-    if hasattr(golden, "block1_thresholds"):
-        return golden.block1_conv
-    import golden_preview
-
-    return golden_preview.block1_conv
-
-
 def stimulus(x_w: int, pad: int, seed: int) -> tuple[list[int], list[int], list[int]]:
     """(taps words, weight rows, golden sums) of every (channel, conv output)."""
+    from pymodel import golden
+
     rng = np.random.default_rng(seed)
     lo, hi = -(1 << (x_w - 2)), (1 << (x_w - 2)) - 1  # samples: one bit narrower than taps
     x = rng.integers(lo, hi + 1, 60)
     x[10:17], x[20:27], x[30:34] = hi, lo, 0
     w1 = rng.integers(0, 2, (8, 7, 1)).astype(np.uint8)
     w1[0], w1[1] = 1, 0
-    acc = block1_conv()(x, w1, pad)  # (8, T), taps: padded positions 2t .. 2t+6
+    acc = golden.block1_conv(x, w1, np.int64(pad))  # (8, T), taps: padded positions 2t .. 2t+6
     xp = np.pad(x, 5, constant_values=pad)
     taps, wts, expect = [], [], []
     for c in range(8):

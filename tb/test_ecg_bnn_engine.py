@@ -42,17 +42,6 @@ ACT_BITS = 7456  # the engine's largest padded map
 LAYER_TIMEOUT = 400_000  # cycles per layer (SIMD 8, PE 1 needs about 200k for block 3)
 
 
-def golden_model():
-    """``golden`` when it has the new front end, else the TEMPORARY preview (tb/golden_preview)."""
-    from pymodel import golden
-
-    if hasattr(golden, "block1_thresholds"):
-        return golden
-    import golden_preview
-
-    return golden_preview
-
-
 def layer_maps(trace) -> list[np.ndarray]:
     """Padded output maps of blocks 1-5, flattened position-major (bit ``pos*C + c``)."""
     from pymodel import golden
@@ -245,7 +234,8 @@ def test_engine(sim, ncls, simd, pe, reset_mid, specs):
 
     from pymodel.model import layer_shapes
 
-    golden = golden_model()
+    from pymodel import golden
+
     reset_mid = reset_mid and sim == "verilator"
     specs = specs if sim == "verilator" else specs[:1]
     params, mem = random_model(ncls)
@@ -254,7 +244,7 @@ def test_engine(sim, ncls, simd, pe, reset_mid, specs):
     for k, spec in enumerate(specs):
         name, x = window_samples(spec)
         t = golden.run_window(params, x)
-        flags = 4 * int(t.clip) + 2 * int(t.low) + int(t.flat)
+        flags = int(golden.flag_bits(t.flat, t.low, t.clip))
         for key, value in (("s1", t.s1), ("r", t.r), ("pad", t.pad), ("flags", flags)):
             scalars[key].append(int(value))
         scalars["pred"].append(int(t.pred))
@@ -296,7 +286,8 @@ def test_engine(sim, ncls, simd, pe, reset_mid, specs):
 def test_offset_invariance():
     """Golden: an integer DC offset changes no activation bit (the contract's promise, which the
     engine test's offset windows then check in RTL)."""
-    golden = golden_model()
+    from pymodel import golden
+
     params, _ = random_model(5)
     x = transformed(ecg_windows([3])[0], 8, 1, 0)
     base = golden.run_window(params, x)

@@ -23,14 +23,14 @@ try:  # the cocotb side only exists inside a simulator
 except ImportError:  # pragma: no cover
     cocotb = None
 
-THR_W = 20
+THR_W = 24
 NEVER_HI = (1 << (THR_W - 1)) - 1
 NEVER_LO = -(1 << (THR_W - 1))
 N = 3600
 S1_MAX = N * 32767  # all samples at the positive rail
 S1_MIN = -N * 32768
 R_MAX = N * 32768  # alternating rails: N times a standard deviation of 32767.5
-LATENCY = 141  # start edge -> done_o (2 x (27 + 4 + 1 + 37 + 1) + 1)
+LATENCY = 137  # start edge -> done_o (2 x (27 + 4 + 1 + 35 + 1) + 1)
 
 
 def w_bits_for(ws: int, rng: random.Random) -> list[int]:
@@ -48,7 +48,8 @@ def groups(seed: int, count: int) -> list[dict]:
 
     def group(s1: int, r: int, hi=None, lo=None, ws=None) -> dict:
         def thr() -> int:
-            return rng.choice([rng.randrange(-30000, 30000), rng.randrange(NEVER_LO, NEVER_HI + 1)])
+            real = rng.randrange(-2_000_000, 2_000_000)  # Q14: the shipped models' range
+            return rng.choice([real, rng.randrange(NEVER_LO, NEVER_HI + 1)])
 
         return {
             "s1": s1,
@@ -61,7 +62,7 @@ def groups(seed: int, count: int) -> list[dict]:
         }  # fmt: skip
 
     every_ws = list(range(-7, 8, 2))
-    extremes = [NEVER_HI, NEVER_LO, NEVER_HI - 1, NEVER_LO + 1, 0, 1, -1, 256]
+    extremes = [NEVER_HI, NEVER_LO, NEVER_HI - 1, NEVER_LO + 1, 0, 1, -1, 1 << 14]
     for s1 in (0, 1, -1, S1_MAX, S1_MIN, 1024 * N, -16000 * N + 5):
         for r in (0, 1, R_MAX, 59, 3600 * 200):
             out.append(group(s1, r, hi=extremes, lo=extremes[::-1], ws=every_ws))
@@ -74,24 +75,13 @@ def groups(seed: int, count: int) -> list[dict]:
     return out
 
 
-def block1_thresholds():
-    """golden.block1_thresholds (TEMPORARY fallback until the new golden model lands)."""
-    from pymodel import golden
-
-    if hasattr(golden, "block1_thresholds"):
-        return golden.block1_thresholds
-    import golden_preview
-
-    return golden_preview.block1_thresholds
-
-
 def expected(g: dict) -> tuple[np.ndarray, np.ndarray]:
     """(hi', lo') of a group by the golden model."""
     from pymodel import golden
 
     thr = golden.Thresholds(np.array(g["hi"]), np.array(g["lo"]), np.array(g["inv"]))
     w1 = np.array(g["w"], dtype=np.uint8)[:, :, None]
-    hi, lo = block1_thresholds()(thr, w1, g["s1"], g["r"])
+    hi, lo = golden.block1_thresholds(thr, w1, g["s1"], g["r"])
     return np.asarray(hi).reshape(8), np.asarray(lo).reshape(8)
 
 
@@ -186,6 +176,6 @@ def test_reference_edges():
 
     thr = golden.Thresholds(np.array([NEVER_HI, 300]), np.array([-200, NEVER_LO]), np.zeros(2))
     w1 = np.array([[1] * 7, [0] * 7], dtype=np.uint8)[:, :, None]
-    hi, lo = block1_thresholds()(thr, w1, 36000, 0)  # flat window, sample value 10
+    hi, lo = golden.block1_thresholds(thr, w1, 36000, 0)  # flat window, sample value 10
     assert list(np.asarray(hi).reshape(2)) == [NEVER_HI, -70]
     assert list(np.asarray(lo).reshape(2)) == [70, NEVER_LO]

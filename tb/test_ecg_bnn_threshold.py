@@ -129,6 +129,6 @@ def test_threshold(sim, w):
         toplevel="ecg_bnn_threshold",
         test_module="test_ecg_bnn_threshold",
         bid=build_id("threshold", sim, W=w),
-        parameters={"W": w, "THR_W": 20},
+        parameters={"W": w, "THR_W": 24},
         cfg={"channels": channel_set(w, w), "w": w},
     )
