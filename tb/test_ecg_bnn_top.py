@@ -4,11 +4,12 @@ The pytest side (bottom of the file) exports a model's ROM images (or takes a sh
 from ``rtl/mem/<name>/``), runs the bit-exact golden model (``pymodel.golden.run_batch``) on the
 windows the IP will classify and writes stimulus + expected results to an ``.npz``; the cocotb
 side (top) streams the samples through ``s_axis`` (optionally with idle cycles), takes the
-results from ``m_axis`` (optionally with back-pressure) and compares class index, flat flag and
-every score exactly, in order, and that no extra result appears.
+results from ``m_axis`` (optionally with back-pressure) and compares class index, the flags
+``{clipped, low, flat}`` and every score exactly, in order, and that no extra result appears.
 
 Scenarios (cocotb tests): ``classify_windows`` (plain streaming, idle cycles, back-pressure,
-overlapping windows, flat-line and saturated windows), ``reset_mid_window`` (reset while a window
+overlapping windows, flat-line and saturated windows, gain/offset-scaled real windows, bad input:
+one rail, alternating rails, a spike in a flat line), ``reset_mid_window`` (reset while a window
 streams in and the engine computes, or while a result waits on ``m_axis``; only windows streamed
 after the reset may produce results, all exact) and ``long_output_stall`` (``m_axis_tready`` low
 for a long time: the back-pressure reaches ``s_axis_tready``, no sample is lost or duplicated).
@@ -168,19 +169,19 @@ if cocotb is not None:
             f"{len(results)} results, {len(exp['pred'])} expected"
         )
         for k, (value, when) in enumerate(results):
-            cls, flat, scores = decode_result(value, num_classes)
+            cls, flags, scores = decode_result(value, num_classes)
             last = WINDOW - 1 + k * hop
             lat = when - accepted[last] if last < len(accepted) else float("nan")
             dut._log.info(
-                "window %d: class %d (golden %d) flat %d, %.0f cycles after its last sample",
-                k, cls, exp["pred"][k], flat, lat,
+                "window %d: class %d (golden %d) flags %03b, %.0f cycles after its last sample",
+                k, cls, exp["pred"][k], flags, lat,
             )  # fmt: skip
             assert scores == [int(s) for s in exp["scores"][k]], (
                 f"window {k}: scores {scores} != golden {list(exp['scores'][k])}"
             )
             assert cls == int(exp["pred"][k]), f"window {k}: class {cls} != golden {exp['pred'][k]}"
-            assert flat == int(exp["flat"][k]), (
-                f"window {k}: flat {flat} != golden {exp['flat'][k]}"
+            assert flags == int(exp["flags"][k]), (
+                f"window {k}: flags {flags:03b} != golden {int(exp['flags'][k]):03b}"
             )
 
     async def no_extra_result(dut, cycles: int = 20_000) -> None:
@@ -310,12 +311,13 @@ def model_params(name: str):
 
 
 def flat_windows() -> np.ndarray:
-    """Flat lines: baseline 1024, zero, and a constant below -2048 (clamped, still flat)."""
+    """Flat lines: baseline 1024, zero, and a constant -3000."""
     return np.stack([np.full(WINDOW, v, dtype=np.int64) for v in (1024, 0, -3000)])
 
 
 def saturated_windows() -> np.ndarray:
-    """Real windows scaled beyond the 12-bit range, with the 16-bit extremes in them."""
+    """Real windows amplified into the int16 rails (clipped: more than CLIP_MAX rail samples in
+    the second), with both extremes in them."""
     real = ecg_windows([4, 6])
     a = np.clip((real[0] - 1024) * 12, -32768, 32767)
     b = np.clip((real[1] - 1024) * 40 + 5000, -32768, 32767)
@@ -324,6 +326,30 @@ def saturated_windows() -> np.ndarray:
     out = np.stack([a, b]).astype(np.int64)
     assert (np.abs(out) > 2048).any(axis=1).all()
     return out
+
+
+def scaled_windows() -> np.ndarray:
+    """Real MIT-BIH windows at other gains and offsets, all inside int16 (issue 15): gains 1/16,
+    8 and 16, offsets -16000 and +16000 (the class must not depend on them)."""
+    real = ecg_windows([3, 4, 9, 12])
+    base = real - 1024
+    out = np.stack([base[0] // 16 + 16000, base[1] * 16 - 16000, base[2] * 8, base[3] + 16000])
+    assert out.min() >= -32768 and out.max() <= 32767
+    return out.astype(np.int64)
+
+
+def bad_windows() -> np.ndarray:
+    """Bad input: a window on one rail, alternating rails, a single spike in a flat line, a real
+    window with samples at -32768 and 32767 (too few to count as clipped)."""
+    rails = ecg_windows([5])[0] - 1024
+    rails[[10, 500, 1000]] = -32768
+    rails[[20, 600]] = 32767
+    return np.stack([
+        np.full(WINDOW, 32767),
+        np.tile([-32768, 32767], WINDOW // 2),
+        np.where(np.arange(WINDOW) == 1800, 32767, -5),
+        rails,
+    ]).astype(np.int64)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -381,6 +407,14 @@ def stimulus_samples(case: Case) -> np.ndarray:
         return saturated_windows().reshape(-1)
     if name == "saturated1":  # one window with the 16-bit extremes
         return saturated_windows()[1]
+    if name == "scaled":
+        return scaled_windows().reshape(-1)
+    if name == "scaled1":
+        return scaled_windows()[1]
+    if name == "bad":
+        return bad_windows().reshape(-1)
+    if name == "bad2":  # one rail, then a spike in a flat line
+        return bad_windows()[[0, 2]].reshape(-1)
     if name == "flat_saturated":
         return np.concatenate([flat_windows()[0], saturated_windows()[1]])
     if name.startswith("overlap"):  # overlapping windows: 3600 + (n-1)*hop samples
@@ -436,7 +470,9 @@ def run_case(case: Case) -> None:
         arrays["pre"] = ecg_stream(17, WINDOW + 1800)
     windows = stream_windows(samples, case.hop)
     res = golden.run_batch(params, windows)
-    arrays.update(pred=res.pred, scores=res.scores, flat=res.flat)
+    arrays.update(
+        pred=res.pred, scores=res.scores, flags=golden.flag_bits(res.flat, res.low, res.clip)
+    )
     npz = work / "stimulus.npz"
     np.savez(npz, **arrays)
     cfg = {
@@ -482,11 +518,17 @@ CASES = [
     Case(ICA, stimulus="real1"),
     Case(ICA, simd=64, pe=4, stimulus="saturated1", idle=0.2, stall=0.3),
     Case(ICA, model="bnn5_paper", stimulus="real1"),
+    Case(ICA, stimulus="scaled1"),
+    Case(ICA, stimulus="bad2"),
     # Verilator: default configuration, real windows, stimulus variation
     Case(VER, stimulus="real3"),
     Case(VER, stimulus="real3", idle=0.3, stall=0.6),
     Case(VER, stimulus="flat"),
     Case(VER, stimulus="saturated", idle=0.1, stall=0.2),
+    # gain/offset-scaled real windows and bad input (flags, defined class, no X, no hang)
+    Case(VER, stimulus="scaled"),
+    Case(VER, model="bnn5_paper", stimulus="scaled", idle=0.1, stall=0.2),
+    Case(VER, stimulus="bad", idle=0.1, stall=0.2),
     # other parallelism (SIMD in 8..64, PE in 1..8; PE=8 > 5 classes leaves block-6 lanes idle)
     Case(VER, simd=8, pe=1, stimulus="real2"),
     Case(VER, simd=32, pe=2, stimulus="real2", idle=0.1, stall=0.3),
@@ -564,10 +606,10 @@ def test_rtlsim_helpers() -> None:
     """Result decoding, stream <-> windows and the ideal cycle model of ``pymodel.rtlsim``."""
     from pymodel.rtlsim import decode_result, ideal_cycles, stream_samples, stream_windows
 
-    value = 3 | (1 << 8) | ((-5 & 0xFFFFFFFF) << 16) | (7 << 48)
-    assert decode_result(value, 2) == (3, 1, [-5, 7])
+    value = 3 | (0b101 << 8) | ((-5 & 0xFFFFFFFF) << 16) | (7 << 48)
+    assert decode_result(value, 2) == (3, 0b101, [-5, 7])  # flags {clipped, low, flat}
     with pytest.raises(ValueError):
-        decode_result(1 << 9, 2)
+        decode_result(1 << 11, 2)
     rng = np.random.default_rng(0)
     samples = rng.integers(-3000, 3000, size=WINDOW + 3 * 900)
     windows = stream_windows(samples, 900)

@@ -85,7 +85,8 @@ class TopConfig:
 
 @dataclass
 class TopResult:
-    """One ``m_axis`` beat: class index, flat flag and the signed scores."""
+    """One ``m_axis`` beat: class index, the flags field ``{clipped, low, flat}`` (``flat``, named
+    after its first bit) and the signed scores."""
 
     index: int
     cycle: int
@@ -117,14 +118,15 @@ class StreamRun:
 
 
 def decode_result(value: int, num_classes: int) -> tuple[int, int, list[int]]:
-    """Split ``m_axis_tdata`` into (class index, flat flag, signed scores).
+    """Split ``m_axis_tdata`` into (class index, flags ``{clipped, low, flat}`` = tdata[10:8],
+    signed scores); the flags compare with ``golden.flag_bits``.
 
-    Raises ``ValueError`` when the reserved bits 15:9 are not zero.
+    Raises ``ValueError`` when the reserved bits 15:11 are not zero.
     """
     cls = value & 0xFF
-    flat = (value >> 8) & 1
-    if (value >> 9) & 0x7F:
-        raise ValueError(f"tdata[15:9] must be zero (tdata = {value:#x})")
+    flat = (value >> 8) & 0x7
+    if (value >> 11) & 0x1F:
+        raise ValueError(f"tdata[15:11] must be zero (tdata = {value:#x})")
     scores = []
     for c in range(num_classes):
         s = (value >> (16 + 32 * c)) & 0xFFFFFFFF
@@ -377,7 +379,7 @@ class Comparison:
 
 
 def compare_result(res: TopResult, pred: int, flat: int, scores: Sequence[int]) -> WindowOutcome:
-    """Compare one RTL result with the golden model's prediction, flat flag and scores."""
+    """Compare one RTL result with the golden model's prediction, flags field and scores."""
     return WindowOutcome(
         res.cls, int(pred), res.flat, int(flat), res.scores == [int(s) for s in scores]
     )
@@ -402,6 +404,7 @@ def classify(
     processes (each an independent run of the IP from reset). Every result is compared with
     the golden model; ``on_result(window, result, outcome)`` is called as results arrive.
     """
+    from pymodel.golden import flag_bits as golden_flags
     from pymodel.golden import run_batch
 
     if cfg.hop != WINDOW:
@@ -419,7 +422,8 @@ def classify(
 
         def cb(res: TopResult) -> None:
             i = lo + res.index
-            out = compare_result(res, gold.pred[i], gold.flat[i], gold.scores[i])
+            flags = golden_flags(gold.flat[i], gold.low[i], gold.clip[i])
+            out = compare_result(res, gold.pred[i], flags, gold.scores[i])
             with lock:
                 outcomes[i] = out
                 if on_result is not None:
