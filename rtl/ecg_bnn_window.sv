@@ -85,15 +85,13 @@ module ecg_bnn_window #(
       p1_q <= issue;
       p2_q <= p1_q;
       case (state_q)
-        ST_IDLE: begin
-          rd_cnt_q <= '0;
-          if (win_valid_i) state_q <= ST_COPY;
-        end
+        ST_IDLE:  if (win_valid_i) state_q <= ST_COPY;
         ST_COPY: begin
           if (issue) rd_cnt_q <= rd_cnt_q + 12'd1;
           if (p2_q && last2_q) begin
-            state_q <= ST_START;
-            base_q  <= base_q + RAW'(HOP);
+            state_q  <= ST_START;
+            base_q   <= base_q + RAW'(HOP);
+            rd_cnt_q <= '0;
           end
         end
         ST_START: state_q <= ST_NORM;
@@ -165,7 +163,7 @@ module ecg_bnn_window #(
   `ECG_BNN_ASSERT(WinPipeIdx1, !p1_q || 32'(idx1_q) == 32'(f_widx_q))
   `ECG_BNN_ASSERT(WinLastFlag, !p1_q || last1_q == (32'(idx1_q) == N - 1))
   `ECG_BNN_ASSERT(WinLast2, !p2_q || last2_q == (32'(f_widx_q) == N))
-  `ECG_BNN_ASSERT(WinNoneBeforeCopy, state_q != ST_IDLE || rd_cnt_q == '0)
+  `ECG_BNN_ASSERT(WinNoneBeforeCopy, state_q == ST_COPY || rd_cnt_q == '0)
   `ECG_BNN_ASSUME(WinReleaseOnlyReady, !win_release_i || win_ready_o)
   `ECG_BNN_ASSERT(WinPopOnlyWaiting, !win_pop_o || win_valid_i)
   `ECG_BNN_ASSERT(WinIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !p1_q && !p2_q))
