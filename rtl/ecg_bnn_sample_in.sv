@@ -15,7 +15,7 @@
 
 module ecg_bnn_sample_in #(
   parameter int N          = 3600,   // samples per window
-  parameter int HOP        = 3600,   // samples between window starts (1 <= HOP <= N)
+  parameter int HOP        = 3600,   // samples between window starts (divides N)
   parameter int RING_DEPTH = 16384,  // sample ring words (power of two, >= N + HOP)
   parameter int QDEPTH     = 2       // completed windows waiting for the window pass
 ) (
@@ -40,8 +40,9 @@ module ecg_bnn_sample_in #(
   localparam int QW  = (QDEPTH > 1) ? $clog2(QDEPTH) : 1;
 
   initial begin
-    if (HOP < 1 || HOP > N)
-      $fatal(1, "ecg_bnn_sample_in: HOP must lie in [1, N] (N = %0d)", N);
+    // (the window pass needs no segments; the scheduling properties assume HOP divides N)
+    if (HOP < 1 || HOP > N || N % HOP != 0)
+      $fatal(1, "ecg_bnn_sample_in: HOP must lie in [1, N] and divide N (N = %0d)", N);
     if ((1 << RAW) != RING_DEPTH || RING_DEPTH < N + HOP)
       $fatal(1, "ecg_bnn_sample_in: RING_DEPTH must be a power of two >= N + HOP");
     if (QDEPTH < 1 || QDEPTH > 16) $fatal(1, "ecg_bnn_sample_in: QDEPTH must lie in [1, 16]");
