@@ -96,11 +96,13 @@ module ecg_bnn_sample_in #(
   assign win_valid_o = (reserved_q != '0);
 
   // Reference counts (checks only): f_seen_q accepted samples since reset (saturating at N),
-  // f_phase_q accepted samples modulo HOP, f_nacc_q accepted samples modulo RING_DEPTH.
+  // f_phase_q accepted samples modulo HOP, f_nacc_q accepted samples modulo RING_DEPTH, f_wait_q
+  // windows completed minus windows popped (counted from the window schedule, not reserved_q).
 `ifdef ECG_BNN_CHECKS
   logic [11:0]    f_seen_q, f_phase_q;
   logic           f_rst_q, f_ready_q, f_refused_q;
   logic [RAW-1:0] f_nacc_q;
+  logic [QW+1:0]  f_wait_q;
   always @(posedge clk_i) begin
     f_rst_q     <= !rst_ni;
     f_ready_q   <= s_ready_o;
@@ -109,10 +111,15 @@ module ecg_bnn_sample_in #(
       f_seen_q  <= '0;
       f_phase_q <= '0;
       f_nacc_q  <= '0;
-    end else if (accept) begin
-      f_nacc_q  <= f_nacc_q + 1'b1;
-      f_phase_q <= (f_phase_q == 12'(HOP - 1)) ? '0 : f_phase_q + 12'd1;
-      if (f_seen_q != 12'(N)) f_seen_q <= f_seen_q + 12'd1;
+      f_wait_q  <= '0;
+    end else begin
+      f_wait_q <= f_wait_q - (QW+2)'(win_pop_i)
+                + (QW+2)'(accept && f_seen_q >= 12'(N - 1) && f_phase_q == 12'(HOP - 1));
+      if (accept) begin
+        f_nacc_q  <= f_nacc_q + 1'b1;
+        f_phase_q <= (f_phase_q == 12'(HOP - 1)) ? '0 : f_phase_q + 12'd1;
+        if (f_seen_q != 12'(N)) f_seen_q <= f_seen_q + 12'd1;
+      end
     end
   end
 `endif
@@ -127,6 +134,7 @@ module ecg_bnn_sample_in #(
                                                                : 12'(HOP - 1) - f_phase_q))
   // the count of waiting windows neither overflows nor underflows
   `ECG_BNN_ASSERT(QueueBound, reserved_q <= (QW+1)'(QDEPTH))
+  `ECG_BNN_ASSERT(WaitingCount, (QW+2)'(reserved_q) == f_wait_q)
   `ECG_BNN_ASSERT(QueueNoOverflow,
                   !(accept && completes && !win_pop_i && reserved_q == (QW+1)'(QDEPTH)))
   `ECG_BNN_ASSUME(PopOnlyWaiting, !win_pop_i || win_valid_o)
