@@ -126,7 +126,7 @@ def storage_report(num_classes: int) -> dict:
         "thresholds": lay.thresholds_depth * THR_WORD_W,
         "scores": lay.scores_depth * SCORE_WORD_W,
     }
-    thr_w = [golden.ACC1_W + 1] + [
+    thr_w = [golden.THR1_RANGE_W + 1] + [
         (golden.KERNEL_SIZE * s.in_channels + 1).bit_length() + 1 for s in shapes[1:-1]
     ]
     compact_thr = sum(s.out_channels * (1 + 2 * w) for s, w in zip(shapes[:-1], thr_w, strict=True))
@@ -231,7 +231,19 @@ def build_manifest(params: IntegerParams, files: dict[str, dict], source: dict) 
         )
     widths = {
         k: getattr(golden, k)
-        for k in ("SAMPLE_W", "INPUT_W", "Z_W", "ACC1_W", "THR_W", "COEF_W", "SCORE_W", "SUM_W")
+        for k in (
+            "INPUT_W",
+            "S1_W",
+            "S2_W",
+            "V_W",
+            "R_W",
+            "PAD_W",
+            "ACC1_W",
+            "THR_W",
+            "COEF_W",
+            "SCORE_W",
+            "SUM_W",
+        )
     }
     return {
         "format": MANIFEST_FORMAT,

@@ -14,9 +14,10 @@ pooled value ``v`` is::
 
     bit(v) = [ f(v) >= 0 ],   f(v) = g*PReLU_a(v) + b,   PReLU_a(v) = v if v >= 0 else a*v
 
-``v`` is an affine image of the pooled integer ``m`` the hardware holds: block 1 ``v = m/256``
-(Q8), blocks 2-5 ``v = 2m - 7*C_in`` (popcount ``m``). ``f`` is piecewise linear with a kink at
-``v = 0`` where ``f(0) = b``; its slope is ``g`` for ``v > 0`` and ``g*a`` for ``v < 0``. Hence:
+``v`` is an affine image of the pooled integer ``m`` the thresholds are written in: block 1
+``v = m/2^14`` (Q14 z-units; the IP rescales them to raw units per window), blocks 2-5
+``v = 2m - 7*C_in`` (popcount ``m``). ``f`` is piecewise linear with a kink at ``v = 0`` where
+``f(0) = b``; its slope is ``g`` for ``v > 0`` and ``g*a`` for ``v < 0``. Hence:
 
 - ``g > 0, a > 0``: ``f`` increasing; ``bit = v >= T`` with the zero crossing ``T = -b/g`` when
   ``b <= 0`` (``T >= 0``), else ``T = -b/(g*a) < 0``.
@@ -60,10 +61,10 @@ import numpy as np
 import torch
 
 from pymodel.golden import (
-    ACC1_W,
     COEF_W,
-    Q8_ONE,
     SCORE_W,
+    THR1_RANGE_W,
+    THR1_SCALE,
     THR_NEVER_HI,
     THR_NEVER_LO,
     IntegerParams,
@@ -101,12 +102,13 @@ def prelu_slope(prelu: torch.nn.PReLU) -> float:
 def reachable_pooled(shape: LayerShape) -> tuple[np.ndarray, np.ndarray]:
     """Every pooled integer ``m`` of a block and its real value ``v`` (float64).
 
-    Block 1: the whole signed ``ACC1_W``-bit range, ``v = m/256``. Blocks 2-6: popcounts
+    Block 1: the signed ``THR1_RANGE_W``-bit range of Q14 z-units, ``v = m/2^14`` (every value
+    block 1's conv can reach: ``|v| <= sqrt(7*3600) + 5 < 256``). Blocks 2-6: popcounts
     ``0..7*C_in``, ``v = 2m - 7*C_in``.
     """
     if shape.index == 1:
-        m = np.arange(-(1 << (ACC1_W - 1)), 1 << (ACC1_W - 1), dtype=np.int64)
-        return m, m / Q8_ONE
+        m = np.arange(-(1 << (THR1_RANGE_W - 1)), 1 << (THR1_RANGE_W - 1), dtype=np.int64)
+        return m, m / THR1_SCALE
     top = KERNEL_SIZE * shape.in_channels
     m = np.arange(0, top + 1, dtype=np.int64)
     return m, (2 * m - top).astype(np.float64)
@@ -129,7 +131,9 @@ def analytic_thresholds(g: float, a: float, b: float, shape: LayerShape) -> tupl
     beta`` back to ``m``; the result may lie outside the reachable range (then it is a constant).
     """
     alpha, beta = (
-        (1.0 / Q8_ONE, 0.0) if shape.index == 1 else (2.0, -float(KERNEL_SIZE * shape.in_channels))
+        (1.0 / THR1_SCALE, 0.0)
+        if shape.index == 1
+        else (2.0, -float(KERNEL_SIZE * shape.in_channels))
     )
 
     def to_m(t: float) -> float:

@@ -10,15 +10,20 @@ Public API (stable; the RTL testbenches import it):
 - :class:`Thresholds`, :class:`IntegerParams` -- the folded integer parameters (what the ROMs hold).
   They come from ``pymodel.fold.fold_model(model)`` or ``pymodel.export.load_params(mem_dir)``.
 - :func:`run_window` ``(params, samples) -> GoldenTrace``: one window, every intermediate, with the
-  batch axis removed (``trace.z`` has shape ``(3600,)``, ``trace.acc1`` ``(8, 1802)`` ...).
+  batch axis removed (``trace.samples`` has shape ``(3600,)``, ``trace.acc1`` ``(8, 1802)`` ...).
 - :func:`trace_batch` ``(params, windows) -> GoldenTrace``: the same for a batch ``(n, 3600)``.
-- :func:`run_batch` ``(params, windows, chunk) -> BatchResult``: predictions, scores and flat flags
-  of many windows, in chunks (fast: about 1-2 ms per window on one core).
-- The layer functions: :func:`clamp_samples`, :func:`window_sums`, :func:`variance_term`,
-  :func:`isqrt`, :func:`isqrt_array`, :func:`gain`, :func:`deviations`, :func:`normalize`,
-  :func:`block1_conv`, :func:`maxpool`, :func:`threshold_bits`, :func:`pad_bits`,
+- :func:`run_batch` ``(params, windows, chunk) -> BatchResult``: predictions, scores and quality
+  flags of many windows, in chunks (fast: about 1-2 ms per window on one core).
+- The front end (docs/input_contract.md): :func:`check_samples`, :func:`window_sums`,
+  :func:`rail_count`, :func:`variance_term`, :func:`isqrt`, :func:`isqrt_array`,
+  :func:`pad_value`, :func:`quality_flags`, :func:`flag_bits`, :func:`front_end`.
+- The blocks: :func:`block1_conv`, :func:`weight_sign_sums`, :func:`block1_thresholds`,
+  :func:`maxpool`, :func:`threshold_bits`, :func:`compare_bits`, :func:`pad_bits`,
   :func:`popcount_conv`, :func:`popcount_conv_reference`, :func:`score_sums`, :func:`scores`,
   :func:`argmax_lowest`.
+
+The input is any signed 16-bit sample stream: the window's z-score normalization is folded into
+block 1's per-window thresholds, so neither the gain nor the DC offset of the converter matters.
 
 Shapes follow ``pymodel.model.layer_shapes``: activations are ``(..., channels, length)``; binary
 weights of layer ``l`` are a ``uint8`` array ``(C_out, 7, C_in)`` of bits (1 = +1, 0 = -1), i.e.
@@ -36,26 +41,29 @@ import numpy as np
 from pymodel.model import KERNEL_SIZE, PAD, POOL_SIZE, POOL_STRIDE, WINDOW_SAMPLES, layer_shapes
 
 N = WINDOW_SAMPLES
-SAMPLE_W = 12
-SAMPLE_MIN = -(1 << (SAMPLE_W - 1))
-SAMPLE_MAX = (1 << (SAMPLE_W - 1)) - 1
 INPUT_W = 16
-Q8_SHIFT = 8
-Q8_ONE = 1 << Q8_SHIFT
-GAIN_NUM_SHIFT = 32
-Z_SHIFT = 24
-Z_ROUND = 1 << (Z_SHIFT - 1)
-Z_W = 16
-ACC1_W = 18
-THR_W = 20
+RAIL_LO = -(1 << (INPUT_W - 1))
+RAIL_HI = (1 << (INPUT_W - 1)) - 1
+S1_W = 28
+S2_W = 42
+CLIP_COUNT_W = 12
+V_W = 54
+R_W = 27
+PAD_W = 17
+THR1_FRAC = 14
+THR1_SCALE = 1 << THR1_FRAC
+THR1_RANGE_W = 23
+THR1_DEN = THR1_SCALE * N
+ACC1_W = 20
+THR_W = 24
 THR_NEVER_LO = -(1 << (THR_W - 1))
 THR_NEVER_HI = (1 << (THR_W - 1)) - 1
 COEF_W = 16
 SCORE_W = 32
 SUM_W = 16
-V_W = 46
-R_W = 23
-G_W = 27
+LOW_RMS = 4
+CLIP_MAX = 36
+FLAG_FLAT, FLAG_LOW, FLAG_CLIPPED = 1, 2, 4
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,22 +168,26 @@ class IntegerParams:
 class GoldenTrace:
     """Every intermediate of the datapath for one window (or a batch: leading axis ``n``).
 
-    Front end: ``samples`` (clamped input), ``s1``, ``s2``, ``v``, ``r``, ``g``, ``flat``, ``d``,
-    ``z``. Block 1: ``acc1`` (conv), ``m1`` (pooled), ``bits1``. Blocks 2-6: ``p[i]``
-    (popcounts of block ``i + 2``), ``m[i]`` (pooled), ``bits[i]`` (output bits of blocks 2-5, so
-    ``bits`` has four entries). Block 6: ``y6`` (pooled conv values ``2m - 7*64``), ``s_pos``,
-    ``s_neg``, ``scores``, ``pred``.
+    Front end: ``samples``, ``s1``, ``s2``, ``k`` (rail count), ``v``, ``r``, ``pad`` and the flags
+    ``flat``, ``low``, ``clip``. Block 1: ``thr1_hi``/``thr1_lo`` (per-window thresholds),
+    ``acc1`` (conv), ``m1`` (pooled), ``bits1``. Blocks 2-6: ``p[i]`` (popcounts of block
+    ``i + 2``), ``m[i]`` (pooled), ``bits[i]`` (output bits of blocks 2-5, so ``bits`` has four
+    entries). Block 6: ``y6`` (pooled conv values ``2m - 7*64``), ``s_pos``, ``s_neg``,
+    ``scores``, ``pred``.
     """
 
     samples: np.ndarray
     s1: np.ndarray
     s2: np.ndarray
+    k: np.ndarray
     v: np.ndarray
     r: np.ndarray
-    g: np.ndarray
+    pad: np.ndarray
     flat: np.ndarray
-    d: np.ndarray
-    z: np.ndarray
+    low: np.ndarray
+    clip: np.ndarray
+    thr1_hi: np.ndarray
+    thr1_lo: np.ndarray
     acc1: np.ndarray
     m1: np.ndarray
     bits1: np.ndarray
@@ -202,11 +214,18 @@ class GoldenTrace:
 
 @dataclass
 class BatchResult:
-    """Predictions (int64 ``(n,)``), scores (int64 ``(n, C)``) and flat flags of many windows."""
+    """Predictions (int64 ``(n,)``), scores (int64 ``(n, C)``) and the quality flags of windows."""
 
     pred: np.ndarray
     scores: np.ndarray
     flat: np.ndarray
+    low: np.ndarray
+    clip: np.ndarray
+
+    @property
+    def flagged(self) -> np.ndarray:
+        """Windows whose class must be ignored (any flag set)."""
+        return self.flat | self.low | self.clip
 
 
 def fits_signed(values: np.ndarray | int, width: int) -> bool:
@@ -220,28 +239,37 @@ def fits_signed(values: np.ndarray | int, width: int) -> bool:
 # ----------------------------------------------------------------------------- front end
 
 
-def clamp_samples(samples: np.ndarray | Sequence[int]) -> np.ndarray:
-    """Input contract: integer samples saturated to the signed 12-bit range [-2048, 2047].
+def check_samples(samples: np.ndarray | Sequence[int]) -> np.ndarray:
+    """Input contract: windows of signed 16-bit integer samples, any gain and DC offset.
 
-    The IP takes 16-bit signed samples; values outside [-2048, 2047] saturate (raw 11-bit MIT-BIH
-    ADC values 0..2047 pass unchanged). Floats are rejected, so a z-scored array cannot be fed by
-    mistake. Returns int64 with the same shape; the last axis must be 3600 samples long.
+    Nothing saturates: every int16 value is used as it is (docs/input_contract.md). Floats are
+    rejected (a z-scored array cannot be fed by mistake) and so are values outside int16, which
+    the IP's 16-bit port cannot carry. Returns int64 with the same shape; the last axis must be
+    3600 samples long.
     """
     arr = np.asarray(samples)
     if not np.issubdtype(arr.dtype, np.integer):
-        raise TypeError(f"samples must be integers (raw ADC values), got dtype {arr.dtype}")
+        raise TypeError(f"samples must be integers (ADC codes), got dtype {arr.dtype}")
     if arr.ndim == 0 or arr.shape[-1] != N:
         raise ValueError(f"a window is {N} samples, got shape {arr.shape}")
-    return np.clip(arr.astype(np.int64), SAMPLE_MIN, SAMPLE_MAX)
+    x = arr.astype(np.int64)
+    if x.size and (x.min() < RAIL_LO or x.max() > RAIL_HI):
+        raise ValueError(f"samples must be signed {INPUT_W}-bit integers in [{RAIL_LO}, {RAIL_HI}]")
+    return x
 
 
 def window_sums(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Window sums ``S1 = sum x_i`` (signed 24 bits) and ``S2 = sum x_i^2`` (unsigned 34 bits)."""
+    """Window sums ``S1 = sum x_i`` (signed 28 bits) and ``S2 = sum x_i^2`` (unsigned 42 bits)."""
     return x.sum(axis=-1), (x * x).sum(axis=-1)
 
 
+def rail_count(x: np.ndarray) -> np.ndarray:
+    """``K``: samples at the int16 rails (-32768 or 32767) per window (unsigned 12 bits)."""
+    return ((x == RAIL_LO) | (x == RAIL_HI)).sum(axis=-1)
+
+
 def variance_term(s1: np.ndarray, s2: np.ndarray) -> np.ndarray:
-    """``V = N*S2 - S1^2`` (unsigned 46 bits, ``N^2`` times the population variance)."""
+    """``V = N*S2 - S1^2`` (unsigned 54 bits, ``N^2`` times the population variance)."""
     return N * s2 - s1 * s1
 
 
@@ -271,50 +299,75 @@ def isqrt_array(v: np.ndarray, width: int = V_W) -> np.ndarray:
     return root
 
 
-def gain(r: np.ndarray, flat: np.ndarray) -> np.ndarray:
-    """``G = floor(2^32 / r)`` (unsigned 27 bits), 0 for a flat window (no division by zero)."""
-    safe = np.where(flat, 1, r)
-    return np.where(flat, 0, (np.int64(1) << GAIN_NUM_SHIFT) // safe)
+def pad_value(s1: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``P = floor((S1 + r) / N)``: mean plus one standard deviation (z = 1), signed 17 bits.
 
-
-def deviations(x: np.ndarray, s1: np.ndarray) -> np.ndarray:
-    """``d_i = N*x_i - S1`` (signed 25 bits)."""
-    return N * x - s1[..., None]
-
-
-def normalize(d: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """``z_i = (d_i * G + 2^23) >>> 24``: round half up to signed Q8 (fits 16 bits).
-
-    Rounding, not a plain floor: the floor's -0.5 LSB bias shifts every block-1 sum by up to
-    3.5 LSB and costs about 1 % of prediction agreement with the float model (measured).
-    ``|d_i * G| < 2^51``, so int64 is exact; ``>>`` on numpy int64 is an arithmetic shift (floor).
+    Block 1's float twin pads the z-scored input with 1.0; in raw units that is ``mean + std``.
     """
-    return (d * g[..., None] + Z_ROUND) >> Z_SHIFT
+    return (s1 + r) // N
+
+
+def quality_flags(
+    v: np.ndarray, r: np.ndarray, k: np.ndarray, low_rms: int = LOW_RMS, clip_max: int = CLIP_MAX
+) -> dict[str, np.ndarray]:
+    """Signal-quality flags of a window: flat (``V == 0``), low (RMS < ``low_rms`` counts, i.e.
+    ``r < N*low_rms``) and clipped (more than ``clip_max`` samples at the rails)."""
+    return {"flat": v == 0, "low": r < N * low_rms, "clip": k > clip_max}
+
+
+def flag_bits(flat: np.ndarray, low: np.ndarray, clip: np.ndarray) -> np.ndarray:
+    """The result word's flag field ``{clipped, low, flat}`` (bits 10, 9, 8 of the header)."""
+    flat, low, clip = (np.asarray(f, dtype=np.int64) for f in (flat, low, clip))
+    return flat * FLAG_FLAT + low * FLAG_LOW + clip * FLAG_CLIPPED
 
 
 # ----------------------------------------------------------------------------- blocks
 
 
-def pad_q8(z: np.ndarray) -> np.ndarray:
-    """Pad the last axis with ``PAD`` values of 1.0 in Q8 (256) on both sides."""
-    widths = [(0, 0)] * (z.ndim - 1) + [(PAD, PAD)]
-    return np.pad(z, widths, constant_values=Q8_ONE)
+def pad_samples(x: np.ndarray, pad: np.ndarray) -> np.ndarray:
+    """Pad the last axis with ``PAD`` copies of each window's pad value on both sides."""
+    edge = np.repeat(np.asarray(pad, dtype=np.int64)[..., None], PAD, axis=-1)
+    return np.concatenate([edge, x, edge], axis=-1)
 
 
-def block1_conv(z: np.ndarray, w1: np.ndarray, stride: int = 2) -> np.ndarray:
-    """Block 1 conv: ``acc1[c][t] = sum_k (w1[c][k] ? +zp : -zp)``, ``zp`` = padded Q8 input.
+def block1_conv(x: np.ndarray, w1: np.ndarray, pad: np.ndarray, stride: int = 2) -> np.ndarray:
+    """Block 1 conv on raw samples: ``acc1[c][t] = sum_k (w1[c][k] ? +xp : -xp)[2t + k]``.
 
-    ``z``: ``(..., 3600)`` Q8; ``w1``: bits ``(8, 7, 1)``. Returns signed 18-bit ``(..., 8, 1802)``.
-    Conv output ``t`` reads padded positions ``stride*t + k``.
+    ``x``: ``(..., 3600)`` int16 samples; ``pad``: ``(...)`` pad values; ``w1``: bits ``(8, 7, 1)``.
+    Returns signed 20-bit ``(..., 8, 1802)``.
     """
-    zp = pad_q8(z)
-    length = (zp.shape[-1] - KERNEL_SIZE) // stride + 1
+    xp = pad_samples(x, pad)
+    length = (xp.shape[-1] - KERNEL_SIZE) // stride + 1
     sign = 2 * w1[:, :, 0].astype(np.int64) - 1
-    acc = np.zeros((*z.shape[:-1], w1.shape[0], length), dtype=np.int64)
+    acc = np.zeros((*x.shape[:-1], w1.shape[0], length), dtype=np.int64)
     for k in range(KERNEL_SIZE):
-        tap = zp[..., k : k + stride * (length - 1) + 1 : stride]
+        tap = xp[..., k : k + stride * (length - 1) + 1 : stride]
         acc += sign[:, k, None] * tap[..., None, :]
     return acc
+
+
+def weight_sign_sums(w1: np.ndarray) -> np.ndarray:
+    """``ws_c = sum_k s_{c,k} = 2*popcount(w1[c]) - 7`` of block 1's channels, int64 ``(C,)``."""
+    return 2 * w1.reshape(w1.shape[0], -1).astype(np.int64).sum(axis=1) - KERNEL_SIZE
+
+
+def block1_thresholds(
+    thr: Thresholds, w1: np.ndarray, s1: np.ndarray, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-window block-1 thresholds in raw units from the Q14 z-unit ones (docs/input_contract.md).
+
+    ``hi' = ceil((hi*r + F*S1*ws) / (F*N))``, ``lo' = floor((lo*r + F*S1*ws) / (F*N))`` with
+    ``F = 2^14`` (numerators signed 52 bits),
+    clamped to signed ``THR_W`` bits; the never-values pass through. Shapes ``(..., C)``.
+    """
+    ws = weight_sign_sums(w1)
+    r = np.asarray(r, dtype=np.int64)[..., None]
+    base = THR1_SCALE * np.asarray(s1, dtype=np.int64)[..., None] * ws
+    hi = -((-(thr.hi * r + base)) // THR1_DEN)
+    lo = (thr.lo * r + base) // THR1_DEN
+    hi = np.where(thr.hi == THR_NEVER_HI, THR_NEVER_HI, np.clip(hi, THR_NEVER_LO, THR_NEVER_HI))
+    lo = np.where(thr.lo == THR_NEVER_LO, THR_NEVER_LO, np.clip(lo, THR_NEVER_LO, THR_NEVER_HI))
+    return hi, lo
 
 
 def maxpool(x: np.ndarray) -> np.ndarray:
@@ -325,7 +378,13 @@ def maxpool(x: np.ndarray) -> np.ndarray:
 
 def threshold_bits(m: np.ndarray, thr: Thresholds) -> np.ndarray:
     """Threshold unit ``bit = ((m >= hi[c]) | (m <= lo[c])) ^ inv[c]`` on ``m`` ``(..., C, L)``."""
-    hi, lo, inv = thr.hi[:, None], thr.lo[:, None], thr.inv[:, None]
+    return compare_bits(m, thr.hi, thr.lo, thr.inv)
+
+
+def compare_bits(m: np.ndarray, hi: np.ndarray, lo: np.ndarray, inv: np.ndarray) -> np.ndarray:
+    """``((m >= hi) | (m <= lo)) ^ inv`` with per-channel ``hi``/``lo`` of shape ``(C,)`` or
+    ``(..., C)`` (block 1's per-window thresholds) against ``m`` ``(..., C, L)``."""
+    hi, lo, inv = (np.asarray(a)[..., None] for a in (hi, lo, inv))
     return (((m >= hi) | (m <= lo)) ^ (inv == 1)).astype(np.uint8)
 
 
@@ -401,26 +460,37 @@ def argmax_lowest(values: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- whole model
 
 
-def front_end(samples: np.ndarray) -> dict[str, np.ndarray]:
-    """Run the window normalization; returns samples, s1, s2, v, r, g, flat, d, z."""
-    x = clamp_samples(samples)
+def front_end(
+    samples: np.ndarray, low_rms: int = LOW_RMS, clip_max: int = CLIP_MAX
+) -> dict[str, np.ndarray]:
+    """The per-window constants: samples, s1, s2, k, v, r, pad and the flags flat, low, clip."""
+    x = check_samples(samples)
     s1, s2 = window_sums(x)
+    k = rail_count(x)
     v = variance_term(s1, s2)
-    flat = v == 0
     r = isqrt_array(v)
-    g = gain(r, flat)
-    d = deviations(x, s1)
-    z = normalize(d, g)
-    return {"samples": x, "s1": s1, "s2": s2, "v": v, "r": r, "g": g, "flat": flat, "d": d, "z": z}
+    flags = quality_flags(v, r, k, low_rms, clip_max)
+    return {
+        "samples": x,
+        "s1": s1,
+        "s2": s2,
+        "k": k,
+        "v": v,
+        "r": r,
+        "pad": pad_value(s1, r),
+    } | flags
 
 
-def trace_batch(params: IntegerParams, windows: np.ndarray) -> GoldenTrace:
+def trace_batch(
+    params: IntegerParams, windows: np.ndarray, low_rms: int = LOW_RMS, clip_max: int = CLIP_MAX
+) -> GoldenTrace:
     """Run the whole integer model on ``windows`` ``(n, 3600)``; every intermediate is kept."""
     shapes = layer_shapes(params.num_classes)
-    fe = front_end(windows)
-    acc1 = block1_conv(fe["z"], params.weights[0], shapes[0].stride)
+    fe = front_end(windows, low_rms, clip_max)
+    acc1 = block1_conv(fe["samples"], params.weights[0], fe["pad"], shapes[0].stride)
     m1 = maxpool(acc1)
-    bits1 = threshold_bits(m1, params.thresholds[0])
+    thr1_hi, thr1_lo = block1_thresholds(params.thresholds[0], params.weights[0], fe["s1"], fe["r"])
+    bits1 = compare_bits(m1, thr1_hi, thr1_lo, params.thresholds[0].inv)
     a = bits1
     ps, ms, bits = [], [], []
     for i, s in enumerate(shapes[1:], start=1):
@@ -437,6 +507,8 @@ def trace_batch(params: IntegerParams, windows: np.ndarray) -> GoldenTrace:
     sc = scores(params, s_pos, s_neg)
     return GoldenTrace(
         **fe,
+        thr1_hi=thr1_hi,
+        thr1_lo=thr1_lo,
         acc1=acc1,
         m1=m1,
         bits1=bits1,
@@ -451,27 +523,38 @@ def trace_batch(params: IntegerParams, windows: np.ndarray) -> GoldenTrace:
     )
 
 
-def run_window(params: IntegerParams, samples: np.ndarray | Sequence[int]) -> GoldenTrace:
-    """Run one window of 3600 raw samples; every intermediate, without a batch axis."""
+def run_window(
+    params: IntegerParams,
+    samples: np.ndarray | Sequence[int],
+    low_rms: int = LOW_RMS,
+    clip_max: int = CLIP_MAX,
+) -> GoldenTrace:
+    """Run one window of 3600 samples; every intermediate, without a batch axis."""
     x = np.asarray(samples)
     if x.ndim != 1:
         raise ValueError(f"run_window takes one window of shape ({N},), got {x.shape}")
-    return trace_batch(params, x[None, :]).squeeze()
+    return trace_batch(params, x[None, :], low_rms, clip_max).squeeze()
 
 
-def run_batch(params: IntegerParams, windows: np.ndarray, chunk: int = 128) -> BatchResult:
-    """Predictions, scores and flat flags of ``windows`` ``(n, 3600)``, ``chunk`` at a time."""
+def run_batch(
+    params: IntegerParams,
+    windows: np.ndarray,
+    chunk: int = 128,
+    low_rms: int = LOW_RMS,
+    clip_max: int = CLIP_MAX,
+) -> BatchResult:
+    """Predictions, scores and quality flags of ``windows`` ``(n, 3600)``, ``chunk`` at a time."""
     windows = np.asarray(windows)
     if windows.ndim != 2:
         raise ValueError(f"run_batch takes windows of shape (n, {N}), got {windows.shape}")
-    preds, scs, flats = [], [], []
+    parts: dict[str, list[np.ndarray]] = {k: [] for k in ("pred", "scores", "flat", "low", "clip")}
     for start in range(0, len(windows), chunk):
-        t = trace_batch(params, windows[start : start + chunk])
-        preds.append(t.pred)
-        scs.append(t.scores)
-        flats.append(t.flat)
-    if not preds:
+        t = trace_batch(params, windows[start : start + chunk], low_rms, clip_max)
+        for key, values in parts.items():
+            values.append(getattr(t, key))
+    if not parts["pred"]:
+        empty = np.zeros(0, bool)
         return BatchResult(
-            np.zeros(0, np.int64), np.zeros((0, params.num_classes), np.int64), np.zeros(0, bool)
+            np.zeros(0, np.int64), np.zeros((0, params.num_classes), np.int64), empty, empty, empty
         )
-    return BatchResult(np.concatenate(preds), np.concatenate(scs), np.concatenate(flats))
+    return BatchResult(**{key: np.concatenate(values) for key, values in parts.items()})

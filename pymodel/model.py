@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -161,29 +160,16 @@ def readout_scale(num_classes: int, readout: str) -> float:
     return 1.0 if readout == "sum" else 1.0 / layer_shapes(num_classes)[-1].pool_length
 
 
-def zscore_float(windows: torch.Tensor) -> torch.Tensor:
+def zscore(windows: torch.Tensor) -> torch.Tensor:
     """Textbook per-window z-score (population std); a flat window maps to all zeros.
 
-    ``windows`` has shape (batch, samples) of raw ADC integers; returns (batch, 1, samples) float.
-    Kept for comparison: the model is trained and evaluated on :func:`zscore`.
+    This is exactly what the IP computes: its front end folds the same normalization into block
+    1's per-window thresholds (docs/input_contract.md), rounding only ``sqrt`` and the pad value
+    (relative size about ``1/(3600*std)``). ``windows`` has shape (batch, samples) of integer ADC
+    samples (any gain and offset); returns (batch, 1, samples) float32.
     """
     x = windows.to(torch.float64)
     mean = x.mean(dim=1, keepdim=True)
     std = x.std(dim=1, keepdim=True, unbiased=False)
     z = torch.where(std > 0, (x - mean) / torch.where(std > 0, std, 1.0), torch.zeros_like(x))
     return z.to(torch.float32).unsqueeze(1)
-
-
-def zscore(windows: torch.Tensor) -> torch.Tensor:
-    """Per-window z-score exactly as the IP's integer front end computes it (Q8, z_q / 256).
-
-    The hardware normalizes with integer sums, an integer square root and a fixed-point
-    reciprocal (``pymodel.golden.front_end``); its z differs from the textbook value by at most
-    about one Q8 step. Training and evaluating the float model on these very values removes that
-    difference from the float-vs-hardware comparison. A flat window (variance 0) gives zeros.
-    ``windows`` has shape (batch, samples) of raw ADC integers; returns (batch, 1, samples).
-    """
-    from pymodel.golden import front_end  # the golden model imports this module's constants
-
-    z_q = front_end(windows.numpy().astype(np.int64))["z"]
-    return torch.from_numpy(z_q.astype(np.float32) / 256.0).unsqueeze(1)

@@ -8,7 +8,7 @@ file           width depth                word contents
 weights.mem    16    sum_l C_out * WPR_l  row ``c`` of layer ``l`` at ``WBASE_l + c*WPR_l + r/16``:
                                           bit ``r % 16`` = weight ``r = k*C_in + ci``, 1 = +1,
                                           unused high bits of the last word 0
-thresholds.mem 41    152 (blocks 1-5)     ``TBASE_l + c``: ``{inv, hi[19:0], lo[19:0]}``
+thresholds.mem 49    152 (blocks 1-5)     ``TBASE_l + c``: ``{inv, hi[23:0], lo[23:0]}``
 scores.mem     64    C                    ``c``: ``{C[31:0], B[15:0], A[15:0]}``
 ============== ===== ==================== =====================================================
 
@@ -155,7 +155,7 @@ def unpack_weights(words: Sequence[int], num_classes: int) -> tuple[np.ndarray, 
 
 
 def pack_threshold_word(inv: int, hi: int, lo: int) -> int:
-    """``{inv, hi[19:0], lo[19:0]}``: inv at bit 40, hi at bits 39:20, lo at bits 19:0."""
+    """``{inv, hi[23:0], lo[23:0]}``: inv at bit 48, hi at bits 47:24, lo at bits 23:0."""
     return (
         (to_field(inv, 1, False, "inv") << (2 * THR_W))
         | (to_field(hi, THR_W, True, "hi") << THR_W)

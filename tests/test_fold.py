@@ -89,12 +89,12 @@ def test_constant_and_degenerate_cases(g, a, b, expect):
     assert fold.fit_thresholds(g, a, b, B2) == expect
 
 
-def test_block1_q8_domain_and_sign_zero():
-    # block 1: v = m / 256; g = 1, a = 1, b = -1.5 -> m >= 384; at m = 384 f = 0 -> bit 1
-    assert fold.fit_thresholds(1.0, 1.0, -1.5, B1) == (384, THR_NEVER_LO, 0)
+def test_block1_q14_domain_and_sign_zero():
+    # block 1: v = m / 2^14; g = 1, a = 1, b = -1.5 -> m >= 24576; at m = 24576 f = 0 -> bit 1
+    assert fold.fit_thresholds(1.0, 1.0, -1.5, B1) == (24576, THR_NEVER_LO, 0)
     hi, lo, inv = fold.fit_thresholds(-2.0, -0.25, 1.0, B1)  # interval -2 <= v <= 0.5
-    assert (hi, lo, inv) == (129, -513, 1)
-    assert boundary_bits(hi, lo, inv, [-513, -512, 128, 129]) == [0, 1, 1, 0]
+    assert (hi, lo, inv) == (8193, -32769, 1)
+    assert boundary_bits(hi, lo, inv, [-32769, -32768, 8192, 8193]) == [0, 1, 1, 0]
 
 
 def test_random_parameters_fit_exactly_and_match_analytic():
@@ -193,6 +193,8 @@ def test_committed_checkpoint_agrees_with_float_model(name):
     x = real_windows()
     trace = golden.trace_batch(params, x)
     outs = float_block_bits(model, x)
+    # the float model sees the exact z-score, the IP rounds sqrt, the pad value and the Q14
+    # block-1 thresholds: about 1 bit in 10^4-10^5 differs (results/golden_agreement.json)
     for o, bits in zip(outs[:5], trace.layer_bits(), strict=True):
-        assert np.mean((o.numpy() >= 0).astype(np.uint8) == bits) >= 0.9999
+        assert np.mean((o.numpy() >= 0).astype(np.uint8) == bits) >= 0.999
     assert np.mean(outs[5].sum(2).numpy().argmax(1) == trace.pred) >= 0.98

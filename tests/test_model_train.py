@@ -19,7 +19,6 @@ from pymodel.model import (
     layer_shapes,
     readout_scale,
     zscore,
-    zscore_float,
 )
 from pymodel.train import load_checkpoint, parse_args, run, train_epoch
 
@@ -64,12 +63,15 @@ def test_forward_shapes_and_binary_weights_only_change_sign():
     assert torch.equal(before, model(x))
 
 
-def test_integer_zscore_is_close_to_the_textbook_one():
-    """The hardware's Q8 z-score is within about one Q8 step of the float z-score."""
+def test_zscore_is_the_textbook_one_and_ignores_gain_and_offset():
+    """The float model's input: per-window (x - mean) / std, flat windows all zeros."""
     rng = np.random.default_rng(0)
     windows = torch.from_numpy(rng.integers(800, 1300, size=(3, 3600)))
-    diff = (zscore(windows) - zscore_float(windows)).abs().max().item()
-    assert diff <= 1.5 / 256
+    z = zscore(windows)[:, 0].double()
+    assert torch.allclose(z.mean(1), torch.zeros(3, dtype=torch.float64), atol=1e-6)
+    assert torch.allclose(z.std(1, unbiased=False), torch.ones(3, dtype=torch.float64), atol=1e-6)
+    moved = zscore(windows * 8 - 16000)
+    assert torch.allclose(moved, zscore(windows), atol=1e-6)
     flat = torch.full((1, 3600), 1024, dtype=torch.int64)
     assert torch.count_nonzero(zscore(flat)) == 0
 

@@ -38,12 +38,14 @@ def test_weight_row_bit_order():
 
 
 def test_threshold_and_score_words():
-    assert packing.pack_threshold_word(1, -1, 0) == 0x1FFFFF00000
-    assert packing.pack_threshold_word(0, 30, golden.THR_NEVER_LO) == (30 << 20) | 0x80000
+    assert (
+        packing.pack_threshold_word(1, -1, 0) == 0x1_FFFFFF_000000
+    )  # {inv, hi, lo}, 24-bit fields
+    assert packing.pack_threshold_word(0, 30, golden.THR_NEVER_LO) == (30 << 24) | 0x800000
     for fields in [(1, -1, 0), (0, golden.THR_NEVER_HI, golden.THR_NEVER_LO), (1, -5, 7)]:
         assert packing.unpack_threshold_word(packing.pack_threshold_word(*fields)) == fields
     with pytest.raises(packing.PackingError, match="hi"):
-        packing.pack_threshold_word(0, 1 << 19, 0)
+        packing.pack_threshold_word(0, 1 << 23, 0)
     assert packing.pack_score_word(1, -1, -2) == 0xFFFFFFFE_FFFF_0001
     for fields in [(1, -1, -2), (-32768, 32767, 2**31 - 1), (0, 0, -(2**31))]:
         assert packing.unpack_score_word(packing.pack_score_word(*fields)) == fields
@@ -71,7 +73,11 @@ def test_export_files_and_manifest(exported):
     out = exported.out_dir
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["num_classes"] == 5 and manifest["score_shift"] == exported.params.shift
-    for key, width, depth in [("weights", 16, 1780), ("thresholds", 41, 152), ("scores", 64, 5)]:
+    for key, width, depth in [
+        ("weights", 16, 1780),
+        ("thresholds", packing.THR_WORD_W, 152),
+        ("scores", 64, 5),
+    ]:
         entry = manifest["files"][key]
         assert (entry["width"], entry["depth"], entry["hex_digits"]) == (
             width,
@@ -92,8 +98,8 @@ def test_export_files_and_manifest(exported):
 def test_storage_report():
     r5, r17 = export.storage_report(5), export.storage_report(17)
     assert r5["binary_weight_bytes"] == 3535 and r17["binary_weight_bytes"] == 4207
-    assert r5["rom_total_bits"] == 1780 * 16 + 152 * 41 + 5 * 64
-    assert r17["rom_total_bits"] == 2116 * 16 + 152 * 41 + 17 * 64
+    assert r5["rom_total_bits"] == 1780 * 16 + 152 * 49 + 5 * 64
+    assert r17["rom_total_bits"] == 2116 * 16 + 152 * 49 + 17 * 64
     assert r5["paper_kb"] == 3.76 and r17["paper_kb"] == 4.45
     assert "3535 B" in export.format_storage(r5)
 

@@ -6,11 +6,14 @@
 `define ECG_BNN_MODEL_NAME "bnn5_interpatient"
 `define ECG_BNN_NUM_CLASSES 5
 `define ECG_BNN_SCORE_SHIFT 20
-`define ECG_BNN_SAMPLE_W 12
 `define ECG_BNN_INPUT_W 16
-`define ECG_BNN_Z_W 16
-`define ECG_BNN_ACC1_W 18
-`define ECG_BNN_THR_W 20
+`define ECG_BNN_S1_W 28
+`define ECG_BNN_S2_W 42
+`define ECG_BNN_V_W 54
+`define ECG_BNN_R_W 27
+`define ECG_BNN_PAD_W 17
+`define ECG_BNN_ACC1_W 20
+`define ECG_BNN_THR_W 24
 `define ECG_BNN_COEF_W 16
 `define ECG_BNN_SCORE_W 32
 `define ECG_BNN_SUM_W 16
@@ -18,7 +21,7 @@
 `define ECG_BNN_WROM_DEPTH 1780
 `define ECG_BNN_WROM_FILE "weights.mem"
 `define ECG_BNN_WROM_PATH "rtl/mem/bnn5_interpatient/weights.mem"
-`define ECG_BNN_TROM_W 41
+`define ECG_BNN_TROM_W 49
 `define ECG_BNN_TROM_DEPTH 152
 `define ECG_BNN_TROM_FILE "thresholds.mem"
 `define ECG_BNN_TROM_PATH "rtl/mem/bnn5_interpatient/thresholds.mem"
