@@ -120,7 +120,7 @@ def edge_windows(n: int = 3600) -> np.ndarray:
     """Hand-made int16 windows of ``n`` samples (bad input): flat lines (also on a rail), a
     single spike in a flat line, alternating rails (the largest variance), random full-range
     samples, one sample off (the smallest non-zero variance), a step between the rails, and a
-    window with exactly CLIP_MAX + 1 = 37 samples on the rails."""
+    window with more than CLIP_MAX = 36 samples on the rails and one with exactly 36."""
     rng = np.random.default_rng(n)
     idx = np.arange(n)
     out = [
@@ -132,7 +132,8 @@ def edge_windows(n: int = 3600) -> np.ndarray:
         rng.integers(-32768, 32768, n),  # random full-range samples
         np.where(idx == 7, 1025, 1024),  # one sample off: the smallest variance
         np.where(idx < n // 2, -32768, 32767),  # a step between the rails
-        np.where(idx % (n // 37) == 0, 32767, rng.integers(-300, 300, n))[:n],  # ~37 on a rail
+        np.where(idx % (n // 37) == 0, 32767, rng.integers(-300, 300, n)),  # > 36 on a rail
+        np.where(idx < 36, -32768, idx % 50),  # exactly 36 on a rail: not clipped
     ]
     return np.stack(out).astype(np.int64)
 
@@ -150,32 +151,27 @@ def scaled_windows(x: np.ndarray) -> np.ndarray:
 def front_end_ref(x: np.ndarray, low_rms: int = 4, clip_max: int = 36) -> dict[str, np.ndarray]:
     """The front-end contract (docs/input_contract.md) for windows ``x`` (..., n) of any length.
 
-    S1, S2, K, V = n*S2 - S1^2, r = isqrt(V), P = floor((S1 + r)/n), flat = V == 0,
-    low = r < n*LOW_RMS, clip = K > CLIP_MAX; with n = 3600 and the default parameters the
-    result is checked against ``golden.front_end`` by the tests that use it.
+    For the IP's n = 3600 this is ``golden.front_end`` itself. Shorter windows (the small test
+    configurations) use golden's length-independent steps (``window_sums``, ``rail_count``,
+    ``isqrt_array``, ``flag_bits``) with golden's N-dependent formulas written for ``n``:
+    V = n*S2 - S1^2, P = floor((S1 + r)/n), low = r < n*LOW_RMS.
     """
-    import math
+    from pymodel import golden
 
     x = np.asarray(x, dtype=np.int64)
-    assert x.min() >= -32768 and x.max() <= 32767, "samples must be int16"
+    assert x.min() >= golden.RAIL_LO and x.max() <= golden.RAIL_HI, "samples must be int16"
     n = x.shape[-1]
-    s1, s2 = x.sum(axis=-1), (x * x).sum(axis=-1)
-    k = ((x == -32768) | (x == 32767)).sum(axis=-1)
-    v = np.array([n * int(a) - int(b) * int(b) for a, b in zip(s2.ravel(), s1.ravel())],
-                 dtype=object).reshape(s1.shape)  # fmt: skip
-    r = np.array([math.isqrt(int(t)) for t in v.ravel()], dtype=np.int64).reshape(s1.shape)
-    pad = (s1 + r) // n  # numpy floor division: exact floor for negative numerators
-    return {
-        "samples": x, "s1": s1, "s2": s2, "k": k, "v": v.astype(np.int64), "r": r, "pad": pad,
-        "flat": v == 0, "low": r < n * low_rms, "clip": k > clip_max,
-    }  # fmt: skip
-
-
-def flags_word(ref: dict[str, np.ndarray]) -> np.ndarray:
-    """The 3-bit flags {clipped, low, flat} of every window of a :func:`front_end_ref` result."""
-    return (ref["clip"].astype(np.int64) << 2) | (ref["low"].astype(np.int64) << 1) | ref[
-        "flat"
-    ].astype(np.int64)
+    if n == golden.N:
+        ref = golden.front_end(x, low_rms, clip_max)
+    else:
+        s1, s2 = golden.window_sums(x)
+        k = golden.rail_count(x)
+        v = n * s2 - s1 * s1
+        r = golden.isqrt_array(v)
+        ref = {"samples": x, "s1": s1, "s2": s2, "k": k, "v": v, "r": r, "pad": (s1 + r) // n,
+               "flat": v == 0, "low": r < n * low_rms, "clip": k > clip_max}  # fmt: skip
+    ref["flags"] = golden.flag_bits(ref["flat"], ref["low"], ref["clip"])
+    return ref
 
 
 # ----------------------------------------------------------------------------- both sides
@@ -461,7 +457,7 @@ if cocotb is not None:
     def check_windows(got: list, samples: np.ndarray, ref: dict[str, np.ndarray]) -> None:
         """Compare collected windows with the expected samples (n_windows, n) and constants."""
         assert len(got) == len(samples), f"{len(got)} windows, expected {len(samples)}"
-        flags = flags_word(ref)
+        flags = ref["flags"]
         for k, (xs, s1, r, pad, fl) in enumerate(got):
             bad = [i for i in range(len(xs)) if xs[i] != int(samples[k][i])]
             assert not bad, f"window {k}: {len(bad)} wrong samples, first x[{bad[0]}] = {xs[bad[0]]}"

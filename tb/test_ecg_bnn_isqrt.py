@@ -29,11 +29,9 @@ def operands(vw: int, count: int, seed: int) -> list[int]:
     rmax = golden.isqrt(top)
     for k in [2, 3, rmax, rmax - 1] + [rng.randrange(2, rmax) for _ in range(6)]:
         vals += [k * k, k * k - 1, k * k + 1]
-    if vw == 54:  # the largest V of a window: alternating int16 rails
-        n = 3600
-        x = [-32768, 32767] * (n // 2)
-        s1, s2 = sum(x), sum(v * v for v in x)
-        vals.append(n * s2 - s1 * s1)
+    if vw == golden.V_W:  # the largest V of a window: alternating int16 rails
+        rails = [golden.RAIL_LO, golden.RAIL_HI] * (golden.N // 2)
+        vals.append(int(golden.front_end(rails)["v"]))
     vals += [rng.getrandbits(rng.randrange(1, vw + 1)) for _ in range(count)]
     return [v for v in vals if 0 <= v <= top]
 
@@ -58,7 +56,7 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("vw", [54, 8])
+@pytest.mark.parametrize("vw", [54, 8])  # golden.V_W and a small width
 def test_isqrt(sim, vw):
     """Exact roots for the IP's 54-bit operand and a small width."""
     from pymodel import golden

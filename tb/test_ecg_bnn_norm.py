@@ -1,6 +1,6 @@
 """``ecg_bnn_norm``: the window constants ``r = isqrt(N*S2 - S1^2)``, ``P = floor((S1 + r)/N)``
 and the flags ``{clipped, low, flat}`` from the window sums, exact against the front-end contract
-(``front_end_ref``, docs/input_contract.md) at N = 3600 and for a shorter window (N = 1200) with
+(``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md) and for a shorter window (N = 1200) with
 other flag parameters.
 
 Sums come from real MIT-BIH windows and their gain/offset versions (x*8, x/16, +16000, -20000,
@@ -21,7 +21,6 @@ from ecg_bnn_tb_utils import (
     build_id,
     ecg_windows,
     edge_windows,
-    flags_word,
     front_end_ref,
     load_cfg,
     run_unit,
@@ -81,7 +80,7 @@ def test_norm(sim, n, low_rms, clip_max):
         wins.append(rng.integers(-2048, 2048, (4, n)))
     x = np.concatenate(wins)
     ref = front_end_ref(x, low_rms, clip_max)
-    flags = flags_word(ref)
+    flags = ref["flags"]
     assert ref["flat"].any() and ref["low"].any() and ref["clip"].any() and not ref["low"].all()
     assert (ref["pad"] < 0).any() and ref["v"].max() >= 1 << 50
     run_unit(

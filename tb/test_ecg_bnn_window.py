@@ -1,6 +1,6 @@
 """``ecg_bnn_window``: the window pass. Every window's N raw samples copied into the window
 buffer and its constants (S1, r, P, flags) exact against the front-end contract
-(``front_end_ref``, docs/input_contract.md): N = 3600 (whole windows) and N = 1200 with
+(``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md): N = 3600 (whole windows) and N = 1200 with
 overlapping windows (HOP = 300).
 
 The testbench plays the sample-input side: a count of completed windows (popped with
@@ -92,7 +92,7 @@ if cocotb is not None:
         cocotb.start_soon(window_queue(dut, count, []))
         cocotb.start_soon(ring(dut, mem, rng, cfg["busy"], frees))
         await collect_windows(dut, count, cfg["n"], rng, 20, got)
-        ref = {k: arr[k] for k in ("s1", "r", "pad", "flat", "low", "clip")}
+        ref = {k: arr[k] for k in ("s1", "r", "pad", "flags")}
         check_windows(got, arr["windows"], ref)
         assert len(frees) == count, "one win_free_o per window"
 
@@ -123,5 +123,5 @@ def test_window(sim, n, hop, ring):
         parameters={"N": n, "HOP": hop, "RING_DEPTH": ring, "XDEPTH": 4096 if n == 3600 else 2048},
         cfg={"n": n, "busy": 0.3},
         arrays={"ring": stream, "windows": windows, **{k: ref[k] for k in
-                ("s1", "r", "pad", "flat", "low", "clip")}},
+                ("s1", "r", "pad", "flags")}},
     )  # fmt: skip
