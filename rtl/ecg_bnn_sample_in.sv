@@ -67,6 +67,11 @@ module ecg_bnn_sample_in #(
   logic            completes;
 
   assign completes = (to_win_q == '0);
+
+  // occupancy change +accept - (free ? HOP : 0) as one addend: a function of two bits per bit,
+  // so the counter needs one adder, not an adder and a subtractor
+  logic [RAW:0] occ_delta;
+  assign occ_delta = win_free_i ? (accept ? (RAW+1)'(1 - HOP) : (RAW+1)'(-HOP)) : (RAW+1)'(accept);
   assign accept    = x_valid && (occ_q < (RAW+1)'(RING_DEPTH))
                   && !(completes && reserved_q == (QW+1)'(QDEPTH));
 
@@ -77,7 +82,7 @@ module ecg_bnn_sample_in #(
       to_win_q   <= 12'(N - 1);
       reserved_q <= '0;
     end else begin
-      occ_q <= occ_q + (RAW+1)'(accept) - (win_free_i ? (RAW+1)'(HOP) : '0);
+      occ_q <= occ_q + occ_delta;
       reserved_q <= reserved_q + (QW+1)'(accept && completes) - (QW+1)'(win_pop_i);
       if (accept) begin
         wr_ptr_q <= wr_ptr_q + 1'b1;

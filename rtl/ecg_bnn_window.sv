@@ -54,7 +54,7 @@ module ecg_bnn_window #(
   typedef enum logic [2:0] {ST_IDLE, ST_COPY, ST_START, ST_NORM, ST_READY} state_e;
   state_e state_q;
 
-  logic [RAW-1:0] base_q;     // ring address of the window's first sample
+  logic [RAW-1:0] rd_ptr_q;   // ring address of the next read
   logic [11:0]    rd_cnt_q;   // samples read so far
   logic           issue, norm_start, norm_busy, norm_done;
 
@@ -77,7 +77,7 @@ module ecg_bnn_window #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q  <= ST_IDLE;
-      base_q   <= '0;
+      rd_ptr_q <= '0;
       rd_cnt_q <= '0;
       p1_q     <= 1'b0;
       p2_q     <= 1'b0;
@@ -87,11 +87,16 @@ module ecg_bnn_window #(
       case (state_q)
         ST_IDLE:  if (win_valid_i) state_q <= ST_COPY;
         ST_COPY: begin
-          if (issue) rd_cnt_q <= rd_cnt_q + 12'd1;
+          if (issue) begin
+            rd_cnt_q <= rd_cnt_q + 12'd1;
+            rd_ptr_q <= rd_ptr_q + 1'b1;
+          end
           if (p2_q && last2_q) begin
             state_q  <= ST_START;
-            base_q   <= base_q + RAW'(HOP);
             rd_cnt_q <= '0;
+            // the next window starts HOP samples after this one's first: N - HOP back (for
+            // HOP = N the pointer is already there: no subtractor)
+            if (HOP != N) rd_ptr_q <= rd_ptr_q - RAW'(N - HOP);
           end
         end
         ST_START: state_q <= ST_NORM;
@@ -133,7 +138,7 @@ module ecg_bnn_window #(
   );
 
   assign ring_re_o    = issue;
-  assign ring_raddr_o = base_q + RAW'(rd_cnt_q);
+  assign ring_raddr_o = rd_ptr_q;
   assign xbuf_we_o    = p1_q;
   assign xbuf_waddr_o = idx1_q;
   assign xbuf_wdata_o = ring_rdata_i;
