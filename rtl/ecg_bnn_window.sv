@@ -156,10 +156,13 @@ module ecg_bnn_window #(
 `ifdef ECG_BNN_CHECKS
   logic           f_rst_q;
   logic [XAW:0]   f_widx_q;   // samples written for the current window
+  logic [RAW-1:0] f_base_q;   // ring address of window k's first sample: k*HOP
   always @(posedge clk_i) begin
     f_rst_q <= !rst_ni;
     if (!rst_ni || win_pop_o) f_widx_q <= '0;
     else if (xbuf_we_o)      f_widx_q <= f_widx_q + 1'b1;
+    if (!rst_ni)                f_base_q <= '0;
+    else if (p2_q && last2_q)  f_base_q <= f_base_q + RAW'(HOP);
   end
 `endif
   `ECG_BNN_ASSERT(WinPipeOnlyInCopy, state_q == ST_COPY || (!p1_q && !p2_q))
@@ -175,6 +178,8 @@ module ecg_bnn_window #(
   `ECG_BNN_ASSERT(WinWriteInOrder, !xbuf_we_o || ({1'b0, xbuf_waddr_o} == f_widx_q
                                                    && state_q == ST_COPY))
   `ECG_BNN_ASSERT(WinReadCount, rd_cnt_q <= 12'(N))
+  // the n-th read of window k is ring address k*HOP + n
+  `ECG_BNN_ASSERT(WinReadAddress, ring_raddr_o == f_base_q + RAW'(rd_cnt_q))
   `ECG_BNN_ASSERT(WinFullWindow, state_q == ST_IDLE || state_q == ST_COPY
                   || f_widx_q == (XAW+1)'(N))
   `ECG_BNN_ASSERT(WinNoWriteWhileReady, !(win_ready_o && xbuf_we_o))
