@@ -179,7 +179,7 @@ module ecg_bnn_window #(
                                                    && state_q == ST_COPY))
   `ECG_BNN_ASSERT(WinReadCount, rd_cnt_q <= 12'(N))
   // the n-th read of window k is ring address k*HOP + n
-  `ECG_BNN_ASSERT(WinReadAddress, ring_raddr_o == f_base_q + RAW'(rd_cnt_q))
+  `ECG_BNN_ASSERT(WinReadAddress, ring_raddr_o == RAW'(f_base_q + RAW'(rd_cnt_q)))  // mod RING_DEPTH
   `ECG_BNN_ASSERT(WinFullWindow, state_q == ST_IDLE || state_q == ST_COPY
                   || f_widx_q == (XAW+1)'(N))
   `ECG_BNN_ASSERT(WinNoWriteWhileReady, !(win_ready_o && xbuf_we_o))
