@@ -157,12 +157,16 @@ module ecg_bnn_window #(
   logic           f_rst_q;
   logic [XAW:0]   f_widx_q;   // samples written for the current window
   logic [RAW-1:0] f_base_q;   // ring address of window k's first sample: k*HOP
+  logic           f_held_q;   // the window was ready and not released in the last cycle
+  logic [74:0]    f_consts_q; // the window constants in the last cycle
   always @(posedge clk_i) begin
     f_rst_q <= !rst_ni;
     if (!rst_ni || win_pop_o) f_widx_q <= '0;
     else if (xbuf_we_o)      f_widx_q <= f_widx_q + 1'b1;
     if (!rst_ni)                f_base_q <= '0;
     else if (p2_q && last2_q)  f_base_q <= f_base_q + RAW'(HOP);
+    f_held_q   <= rst_ni && win_ready_o && !win_release_i;
+    f_consts_q <= {win_s1_o, win_r_o, win_pad_o, win_flags_o};
   end
 `endif
   `ECG_BNN_ASSERT(WinPipeOnlyInCopy, state_q == ST_COPY || (!p1_q && !p2_q))
@@ -183,6 +187,10 @@ module ecg_bnn_window #(
   `ECG_BNN_ASSERT(WinFullWindow, state_q == ST_IDLE || state_q == ST_COPY
                   || f_widx_q == (XAW+1)'(N))
   `ECG_BNN_ASSERT(WinNoWriteWhileReady, !(win_ready_o && xbuf_we_o))
+  // a ready window stays ready, its constants unchanged, until the engine releases it
+  `ECG_BNN_ASSERT(WinReadyHeld, !f_held_q || win_ready_o)
+  `ECG_BNN_ASSERT(WinConstHeld, !f_held_q
+                  || {win_s1_o, win_r_o, win_pad_o, win_flags_o} == f_consts_q)
   `ECG_BNN_COVER(WinReleased, win_ready_o && win_release_i)
   `ECG_BNN_COVER(WinCopyStalled, state_q == ST_COPY && ring_busy_i && rd_cnt_q != '0)
 
