@@ -2,6 +2,7 @@
 # Both create the Python environment (.venv) and install the simulators when missing.
 SHELL := /bin/bash
 SIM ?= verilator
+MODEL ?= bnn5_paper
 WAVES ?= 0
 PY := .venv/bin/python
 VENV_STAMP := .venv/.installed-stamp
@@ -11,12 +12,12 @@ export ECG_DATA_DIR
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 JOBS ?= 2
 
-.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench fpga formal readme clean
+.PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval sweep evaluate export bench invariance fpga formal readme clean
 
 help:
-	@echo "make sim   [SIM=icarus|verilator] [WAVES=1]  simulate the IP classifying real ECG"
+	@echo "make sim   [SIM=icarus|verilator] [WAVES=1] [MODEL=bnn5_paper|bnn5_interpatient|bnn17]  the IP classifies real ECG"
 	@echo "make test                                      run the whole test suite"
-	@echo "make lint | train | selection-bias | split-spread | crossval | sweep | evaluate | export | bench | fpga | readme | clean"
+	@echo "make lint | train | selection-bias | split-spread | crossval | sweep | evaluate | export | bench | invariance | fpga | readme | clean"
 
 $(VENV_STAMP): pyproject.toml
 	python3 -m venv .venv
@@ -36,13 +37,13 @@ $(FPGA_STAMP): $(VENV_STAMP)
 	touch $@
 
 sim: venv tools
-	$(PY) scripts/run_sim.py --sim $(SIM) $(if $(filter 1,$(WAVES)),--waves,)
+	$(PY) scripts/run_sim.py --sim $(SIM) --model $(MODEL) $(if $(filter 1,$(WAVES)),--waves,)
 
 test: venv tools lint
-	$(PY) -m pytest -n $(JOBS) tests tb
+	$(PY) -m pytest -n $(JOBS) tests studies/tests tb
 
 test-py: venv
-	$(PY) -m pytest -n $(JOBS) tests
+	$(PY) -m pytest -n $(JOBS) tests studies/tests
 
 test-tb: venv tools
 	$(PY) -m pytest -n $(JOBS) tb
@@ -50,8 +51,8 @@ test-tb: venv tools
 lint: lint-py lint-rtl
 
 lint-py: venv
-	.venv/bin/ruff check pymodel scripts tests tb fpga conftest.py
-	.venv/bin/ruff format --check pymodel scripts tests tb fpga conftest.py
+	.venv/bin/ruff check pymodel scripts studies tests tb fpga conftest.py
+	.venv/bin/ruff format --check pymodel scripts studies tests tb fpga conftest.py
 
 lint-rtl: tools
 	bash scripts/lint_rtl.sh
@@ -77,6 +78,31 @@ train: venv
 	$(PY) scripts/train.py --protocol interpatient --full-precision --epochs 30 --lr 0.005
 	$(PY) scripts/train.py --protocol ecg17 --full-precision --epochs 300 --lr 0.005 --augment --dropout 0.5
 
+evaluate: venv
+	$(PY) -m pymodel.evaluate
+
+export: venv
+	$(PY) scripts/export.py
+
+# held-out accuracy of every shipped model under ADC gains 1/16..16 and offsets +-16000
+invariance: venv
+	$(PY) scripts/bench_invariance.py
+
+bench: venv tools
+	$(PY) -m studies.bench_train
+	$(PY) scripts/bench_cycles.py
+	$(PY) scripts/bench_rtl.py --icarus-windows 2
+
+fpga: venv tools $(FPGA_STAMP)
+	$(PY) scripts/fpga_flow.py
+	$(PY) scripts/energy.py
+
+readme: venv
+	$(PY) scripts/update_readme.py
+
+# ---- Accuracy studies (studies/, see studies/README.md): not part of the IP; nothing in the
+# product imports them. Their figures go to results/ and docs/.
+
 # Rerun the BNN recipes with --track-test (held-out accuracy logged every epoch, never used to
 # select) and compare the checkpoint chosen on validation with the paper's best-test-epoch
 # reporting (results/selection_bias.json, then `make readme`). About 1 h on this 2-core CPU.
@@ -85,7 +111,7 @@ selection-bias: venv
 	$(PY) scripts/train.py --protocol paper --epochs 380 --lr 0.01 --augment --dropout 0.5 --seed 2 --track-test --out $(BIAS)/bnn5_paper.pt --run-dir $(BIAS)/bnn5_paper
 	$(PY) scripts/train.py --protocol ecg17 --epochs 400 --lr 0.01 --track-test --out $(BIAS)/bnn17_base.pt --run-dir $(BIAS)/bnn17_base
 	$(PY) scripts/train.py --protocol ecg17 --epochs 300 --lr 0.003 --augment --dropout 0.5 --track-test --init $(BIAS)/bnn17_base.pt --out $(BIAS)/bnn17.pt --run-dir $(BIAS)/bnn17
-	$(PY) scripts/selection_bias.py --run bnn5_paper=$(BIAS)/bnn5_paper.pt --run bnn17=$(BIAS)/bnn17.pt
+	$(PY) -m studies.selection_bias --run bnn5_paper=$(BIAS)/bnn5_paper.pt --run bnn17=$(BIAS)/bnn17.pt
 
 # Split-to-split spread: one recipe per protocol retrained on other random 80/20 splits drawn the
 # way the related SEU code draws them (unstratified, the split seed also seeds the weights), test
@@ -96,9 +122,9 @@ SPREAD_RUN := $(PY) scripts/train.py --unstratified --track-test --threads 1
 split-spread: venv
 	for s in $$(seq 1 9); do $(SPREAD_RUN) --protocol paper --split-seed $$s --seed $$s --epochs 80 --lr 0.01 --readout mean --no-clamp --out $(SPREAD)/paper_s$$s.pt --run-dir $(SPREAD)/paper_s$$s || exit 1; done
 	for s in $$(seq 1 12); do $(SPREAD_RUN) --protocol ecg17 --split-seed $$s --seed $$s --epochs 250 --lr 0.01 --augment --dropout 0.5 --readout mean --out $(SPREAD)/ecg17_s$$s.pt --run-dir $(SPREAD)/ecg17_s$$s || exit 1; done
-	$(PY) scripts/split_spread.py $(SPREAD)/paper_s*.pt $(SPREAD)/ecg17_s*.pt
+	$(PY) -m studies.split_spread $(SPREAD)/paper_s*.pt $(SPREAD)/ecg17_s*.pt
 
-# Cross-validated accuracy through the integer golden model (pymodel/crossval.py, issue 18): each
+# Cross-validated accuracy through the integer golden model (studies/crossval.py, issue 18): each
 # fold's checkpoint chosen on a validation slice of its training part, fold seed 0 and training
 # seed 0 fixed in advance. Training states under runs/crossval/<protocol>, fold results (committed)
 # under results/crossval/<protocol>, summaries in results/crossval.json, docs/crossval.md generated
@@ -106,15 +132,15 @@ split-spread: venv
 # evaluates the shipped DS1 model on DS2; ecg17 is the split-spread recipe shortened to 100 epochs
 # (10 folds in 47 min on one thread of this shared 2-core CPU); paper is the shipped recipe with seed 0 (5 folds x 380 epochs: hours on
 # this CPU, spread over sessions or run on a lent GPU with --device cuda).
-CV_RUN := $(PY) scripts/crossval.py --threads 1
+CV_RUN := $(PY) -m studies.crossval --threads 1
 crossval: venv
 	$(CV_RUN) --protocol interpatient --checkpoint weights/bnn5_interpatient.pt
 	$(CV_RUN) --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean
 	$(CV_RUN) --protocol paper --epochs 380 --lr 0.01 --augment --dropout 0.5
 
-# Seed / hyper-parameter sweeps (pymodel/sweep.py): all members train at once as one stacked
+# Seed / hyper-parameter sweeps (studies/sweep.py): all members train at once as one stacked
 # network; each keeps its best-validation epoch and the member best on validation can be written
-# as a checkpoint (scripts/sweep.py pick). Test accuracy is logged, never used to select. The
+# as a checkpoint (python -m studies.sweep pick). Test accuracy is logged, never used to select. The
 # committed figures (results/sweep.json) ran on a lent H200 (SWEEP_DEVICE=cuda), whose time budget
 # set the epoch counts below; one epoch of all members took 2.4 s for 32 paper
 # members (sharing the GPU with the ecg17 sweep; 1.55 s once alone), 1.2 s for 16 and 0.7 s for 64
@@ -129,34 +155,16 @@ SWEEP := runs/sweep
 FACTORIAL := --lrs 0.01,0.002 --schedule cosine,constant --clamps on,off --readouts sum,mean --augment
 MEAN_PAPER := --lrs 0.01 --clamps off --readouts mean --dropouts 0,0.5 --seeds 0-3
 sweep: venv
-	$(PY) scripts/sweep.py run --protocol paper --seeds 0-7 --lrs 0.01,0.005 --distill 0,0.5 --teacher weights/fp5_paper.pt --augment --epochs 144 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_a.pt
-	$(PY) scripts/sweep.py run --protocol paper --seeds 8-15 --lrs 0.01 --distill 0.5,0.8 --teacher weights/fp5_paper.pt --augment --epochs 302 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_b.pt
-	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-15 --lrs 0.01,0.003 --distill 0,0.5 --teacher weights/fp17.pt --augment --epochs 372 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17.pt
-	$(PY) scripts/sweep.py run --protocol paper --seeds 0-1 $(FACTORIAL) --epochs 120 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_f.pt
-	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-3 $(FACTORIAL) --epochs 300 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_f.pt
-	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-7 --lrs 0.02 --schedule constant --clamps on,off --readouts sum,mean --batch-size 512 --epochs 595 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_b512.pt
-	$(PY) scripts/sweep.py run --protocol ecg17 --seeds 0-23 --lrs 0.01 --clamps on,off --readouts mean --augment --epochs 373 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_mean.pt
-	$(PY) scripts/sweep.py run --protocol paper $(MEAN_PAPER) --augment --epochs 179 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_aug.pt
-	$(PY) scripts/sweep.py run --protocol paper $(MEAN_PAPER) --epochs 167 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_noaug.pt
-	$(PY) scripts/sweep.py summarize bnn5_paper_a=$(SWEEP)/bnn5_paper_a.pt bnn5_paper_b=$(SWEEP)/bnn5_paper_b.pt bnn17=$(SWEEP)/bnn17.pt bnn5_paper_f=$(SWEEP)/bnn5_paper_f.pt bnn17_f=$(SWEEP)/bnn17_f.pt bnn17_b512=$(SWEEP)/bnn17_b512.pt bnn17_mean=$(SWEEP)/bnn17_mean.pt bnn5_paper_aug=$(SWEEP)/bnn5_paper_aug.pt bnn5_paper_noaug=$(SWEEP)/bnn5_paper_noaug.pt
-
-evaluate: venv
-	$(PY) -m pymodel.evaluate
-
-export: venv
-	$(PY) scripts/export.py
-
-bench: venv tools
-	$(PY) scripts/bench_train.py
-	$(PY) scripts/bench_cycles.py
-	$(PY) scripts/bench_rtl.py --icarus-windows 2
-
-fpga: venv tools $(FPGA_STAMP)
-	$(PY) scripts/fpga_flow.py
-	$(PY) scripts/energy.py
-
-readme: venv
-	$(PY) scripts/update_readme.py
+	$(PY) -m studies.sweep run --protocol paper --seeds 0-7 --lrs 0.01,0.005 --distill 0,0.5 --teacher weights/fp5_paper.pt --augment --epochs 144 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_a.pt
+	$(PY) -m studies.sweep run --protocol paper --seeds 8-15 --lrs 0.01 --distill 0.5,0.8 --teacher weights/fp5_paper.pt --augment --epochs 302 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_b.pt
+	$(PY) -m studies.sweep run --protocol ecg17 --seeds 0-15 --lrs 0.01,0.003 --distill 0,0.5 --teacher weights/fp17.pt --augment --epochs 372 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17.pt
+	$(PY) -m studies.sweep run --protocol paper --seeds 0-1 $(FACTORIAL) --epochs 120 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_f.pt
+	$(PY) -m studies.sweep run --protocol ecg17 --seeds 0-3 $(FACTORIAL) --epochs 300 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_f.pt
+	$(PY) -m studies.sweep run --protocol ecg17 --seeds 0-7 --lrs 0.02 --schedule constant --clamps on,off --readouts sum,mean --batch-size 512 --epochs 595 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_b512.pt
+	$(PY) -m studies.sweep run --protocol ecg17 --seeds 0-23 --lrs 0.01 --clamps on,off --readouts mean --augment --epochs 373 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn17_mean.pt
+	$(PY) -m studies.sweep run --protocol paper $(MEAN_PAPER) --augment --epochs 179 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_aug.pt
+	$(PY) -m studies.sweep run --protocol paper $(MEAN_PAPER) --epochs 167 --device $(SWEEP_DEVICE) --out $(SWEEP)/bnn5_paper_noaug.pt
+	$(PY) -m studies.sweep summarize bnn5_paper_a=$(SWEEP)/bnn5_paper_a.pt bnn5_paper_b=$(SWEEP)/bnn5_paper_b.pt bnn17=$(SWEEP)/bnn17.pt bnn5_paper_f=$(SWEEP)/bnn5_paper_f.pt bnn17_f=$(SWEEP)/bnn17_f.pt bnn17_b512=$(SWEEP)/bnn17_b512.pt bnn17_mean=$(SWEEP)/bnn17_mean.pt bnn5_paper_aug=$(SWEEP)/bnn5_paper_aug.pt bnn5_paper_noaug=$(SWEEP)/bnn5_paper_noaug.pt
 
 clean:
 	rm -rf sim_build build runs fpga/build .pytest_cache

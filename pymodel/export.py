@@ -29,14 +29,12 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-
-import torch
+from typing import TYPE_CHECKING
 
 from pymodel import golden
-from pymodel.fold import fold_model
 from pymodel.golden import IntegerParams
 from pymodel.memfile import MemFileError, read_mem, sha256_file, write_mem
-from pymodel.model import EcgBnn, layer_shapes
+from pymodel.network import layer_shapes
 from pymodel.packing import (
     SCORE_WORD_W,
     THR_WORD_W,
@@ -45,6 +43,9 @@ from pymodel.packing import (
     pack_params,
     unpack_params,
 )
+
+if TYPE_CHECKING:  # torch is imported only where a checkpoint is read or a model folded
+    from pymodel.model import EcgBnn
 
 MANIFEST_FORMAT = "ecg_bnn_rom/1"
 MANIFEST = "manifest.json"
@@ -83,6 +84,10 @@ def repo_root() -> Path:
 
 def load_checkpoint_model(path: str | os.PathLike[str]) -> tuple[EcgBnn, dict]:
     """Load a deployable checkpoint (``state_dict``, ``num_classes``, ``binary``) in eval mode."""
+    import torch
+
+    from pymodel.model import EcgBnn
+
     ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "num_classes" not in ckpt:
         raise ExportError(f"{path}: not a checkpoint with 'state_dict' and 'num_classes'")
@@ -93,6 +98,8 @@ def load_checkpoint_model(path: str | os.PathLike[str]) -> tuple[EcgBnn, dict]:
 
 def state_dict_sha256(model: EcgBnn) -> str:
     """SHA-256 of a model's serialized ``state_dict`` (for models exported without a file)."""
+    import torch
+
     buf = io.BytesIO()
     torch.save(model.state_dict(), buf)
     return hashlib.sha256(buf.getvalue()).hexdigest()
@@ -307,9 +314,14 @@ def render_svh(manifest: dict) -> str:
 # ----------------------------------------------------------------------------- export / load
 
 
+def is_path(source: object) -> bool:
+    """True for a checkpoint path (``str`` or path-like), False for an in-memory model."""
+    return isinstance(source, (str, os.PathLike))
+
+
 def resolve_source(source: str | os.PathLike[str] | EcgBnn) -> tuple[EcgBnn, dict, dict]:
     """Model, checkpoint dict and manifest ``source`` entry for a path or an in-memory model."""
-    if isinstance(source, EcgBnn):
+    if not is_path(source):
         info = {"checkpoint": None, "sha256": None, "state_dict_sha256": state_dict_sha256(source)}
         return source.eval(), {}, info
     path = Path(source)
@@ -334,11 +346,25 @@ def export_model(
     Verifies the written directory round-trips: :func:`load_params` must give back exactly the
     folded integers.
     """
+    from pymodel.fold import fold_model  # reads the torch modules of the model
+
     model, ckpt, info = resolve_source(source)
     if name is None:
-        name = Path(source).stem if not isinstance(source, EcgBnn) else "model"
+        name = Path(source).stem if is_path(source) else "model"
     names = class_names or tuple(ckpt.get("class_names", ())) or ()
     params = fold_model(model, class_names=names, name=name)
+    return write_params(params, out_dir, info)
+
+
+def write_params(
+    params: IntegerParams, out_dir: str | os.PathLike[str], source: dict
+) -> ExportResult:
+    """Write ``params`` as ROM images, manifest and svh to ``out_dir``; no torch needed.
+
+    ``source`` is the manifest's ``source`` entry (checkpoint path and hashes, or ``None``
+    values). Verifies the written directory round-trips: :func:`load_params` must give back
+    exactly ``params``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     roms = pack_params(params)
@@ -352,7 +378,7 @@ def export_model(
             "hex_digits": -(-ROM_WIDTHS[key] // 4),
             "sha256": digest,
         }
-    manifest = build_manifest(params, files, info)
+    manifest = build_manifest(params, files, source)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     (out / SVH).write_text(render_svh(manifest))
     if not load_params(out).equal(params):
@@ -486,6 +512,7 @@ __all__ = [
     "ExportError",
     "ExportResult",
     "export_model",
+    "write_params",
     "load_params",
     "load_golden_from_mem",
     "load_checkpoint_model",

@@ -56,9 +56,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from pymodel.golden import (
     COEF_W,
@@ -70,7 +70,12 @@ from pymodel.golden import (
     IntegerParams,
     Thresholds,
 )
-from pymodel.model import KERNEL_SIZE, EcgBnn, LayerShape, layer_shapes
+from pymodel.network import KERNEL_SIZE, LayerShape, layer_shapes
+
+if TYPE_CHECKING:  # torch is imported at run time only by randomize_model
+    import torch
+
+    from pymodel.model import EcgBnn
 
 SCORE_SUM_MAX = 27 * KERNEL_SIZE * 64  # sum_j |y_j| over block 6's 27 pooled positions
 SHIFT_RANGE = range(62, -33, -1)
@@ -319,6 +324,8 @@ def randomize_model(
     ``calibration`` windows ``(n, 3600)`` (one train-mode pass with a cumulative average), so the
     thresholds land inside the range real data reaches. Returns the model in eval mode.
     """
+    import torch
+
     from pymodel.model import zscore
 
     gen = torch.Generator().manual_seed(seed)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pymodel.model import KERNEL_SIZE, PAD, POOL_SIZE, POOL_STRIDE, WINDOW_SAMPLES, layer_shapes
+from pymodel.network import KERNEL_SIZE, PAD, POOL_SIZE, POOL_STRIDE, WINDOW_SAMPLES, layer_shapes
 
 N = WINDOW_SAMPLES
 INPUT_W = 16

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pymodel.golden import COEF_W, SCORE_W, THR_W, IntegerParams, Thresholds
-from pymodel.model import KERNEL_SIZE, layer_shapes
+from pymodel.network import KERNEL_SIZE, layer_shapes
 
 WEIGHT_WORD_W = 16
 THR_WORD_W = 1 + 2 * THR_W

@@ -49,7 +49,7 @@ class TrainConfig:
     seed: int = 0
     split_seed: int = 0  # which random 80/20 split (0 = the shipped one)
     stratify: bool = True  # stratified split (False: the SEU code's plain random split)
-    folds: int = 0  # cross-validation (pymodel.crossval): test on fold `fold` of `folds`
+    folds: int = 0  # cross-validation (studies.crossval): test on fold `fold` of `folds`
     fold: int = 0
     max_steps: int = 0
     augment: bool = False
@@ -65,7 +65,7 @@ class TrainConfig:
     threads: int = 0
     device: str = "cpu"
     trained_on: str = ""
-    selected_from: str = ""  # a sweep's member and how it was chosen (pymodel.sweep)
+    selected_from: str = ""  # a sweep's member and how it was chosen (studies.sweep)
     history: list[dict[str, float]] = field(default_factory=list)
 
 
@@ -341,7 +341,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         val_acc = accuracy(scored, x_val, y_val)
         record = {"epoch": epoch + 1, "loss": loss, "train_acc": fit_acc, "val_acc": val_acc,
                   "seconds": seconds}  # fmt: skip
-        if cfg.track_test:  # logged for scripts/selection_bias.py; never used to select
+        if cfg.track_test:  # logged for studies/selection_bias.py; never used to select
             record["test_acc"] = accuracy(scored, x_test, y_test)
         cfg.history.append(record)
         score = val_acc if len(y_val) else fit_acc
@@ -372,7 +372,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
 
 
 def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
-    """The options of ``scripts/train.py`` (also the parent of ``scripts/crossval.py``'s)."""
+    """The options of ``scripts/train.py`` (also the parent of ``studies.crossval``'s)."""
     p = argparse.ArgumentParser(
         description="Train the ECG BNN (or its full-precision twin) on one protocol. The best "
         "checkpoint by validation accuracy (a slice of the training split) goes to --out.",
@@ -410,7 +410,7 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument(
         "--split-seed", type=int, default=TrainConfig.split_seed,
-        help="another random 80/20 split (0 = the shipped one; scripts/split_spread.py)",
+        help="another random 80/20 split (0 = the shipped one; studies/split_spread.py)",
     )  # fmt: skip
     p.add_argument(
         "--unstratified", action="store_true",
@@ -424,7 +424,7 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--track-test",
         action="store_true",
         help="also log held-out test accuracy every epoch (analysis of the paper's best-test-epoch "
-        "reporting, scripts/selection_bias.py); the checkpoint is still chosen on validation",
+        "reporting, studies/selection_bias.py); the checkpoint is still chosen on validation",
     )
     p.add_argument("--init", default="", help="start from this checkpoint's weights (fine-tune)")
     p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")

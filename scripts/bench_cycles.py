@@ -1,7 +1,7 @@
 """Cycles per window of ``ecg_bnn_top`` measured in simulation, against the ideal.
 
 For each parallelism setting (SIMD x PE) the stream testbench (``tb/ecg_bnn_tb_stream.sv``, via
-``pymodel.rtlsim``) classifies real MIT-BIH windows back to back and reports:
+``ecg_bnn_tools.rtlsim``) classifies real MIT-BIH windows back to back and reports:
 
 - the engine's busy cycles per layer (``layer_o`` / ``busy_o`` of ``ecg_bnn_engine``),
 - the latency: cycles from a window's last input sample to its result on ``m_axis``,
@@ -19,15 +19,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pymodel.rtlsim import (  # noqa: E402
+from ecg_bnn_tools.rtlsim import (
     REPO,
     SIMULATORS,
     TopConfig,

@@ -4,8 +4,8 @@ The 5-class "paper" test set (1548 windows, ``pymodel.datasets.load_split('paper
 ``bnn5_paper`` export, the 5-class "interpatient" DS2 set (3960 windows) with
 ``bnn5_interpatient`` and the 17-class test set (200 windows, ``load_split('ecg17')``) with the
 ``bnn17`` export are streamed through ``ecg_bnn_top`` in Verilator (the file-driven stream
-testbench of ``pymodel.rtlsim``; no Python per clock cycle), optionally a subset also in Icarus
-Verilog (``--icarus-windows``). Reports the agreement with the bit-exact golden model (class,
+testbench of ``ecg_bnn_tools.rtlsim``; no Python per clock cycle), optionally a subset also in
+Icarus Verilog (``--icarus-windows``). Reports the agreement with the bit-exact golden model (class,
 flat flag and every score; must be 100 %), the accuracy against the labels and the simulation
 throughput (windows/s per simulator), and writes ``results/rtl_benchmark.json``. Exits with
 status 1 on any disagreement.
@@ -26,9 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pymodel.rtlsim import (  # noqa: E402
+from ecg_bnn_tools.rtlsim import (
     REPO,
     TopConfig,
     classify,

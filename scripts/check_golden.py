@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -25,14 +24,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pymodel import golden  # noqa: E402
-from pymodel.datasets import load_split  # noqa: E402
-from pymodel.export import load_checkpoint_model, load_params, read_manifest  # noqa: E402
-from pymodel.fold import fold_model  # noqa: E402
-from pymodel.memfile import sha256_file  # noqa: E402
-from pymodel.model import EcgBnn, zscore  # noqa: E402
+from pymodel import golden
+from pymodel.datasets import load_split
+from pymodel.export import load_checkpoint_model, load_params, read_manifest
+from pymodel.fold import fold_model
+from pymodel.memfile import sha256_file
+from pymodel.model import EcgBnn, zscore
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_CHECKPOINTS = {

@@ -1,8 +1,9 @@
 """Time and energy per classification on the iCE40 UP5K (results/energy.json, results/energy.md).
 
-Cycles per window come from ``results/cycles.json`` when ``scripts/bench_cycles.py`` produced
-it, else from a Verilator simulation run here (``ecg_bnn_top``, one real MIT-BIH window streamed
-at one sample per cycle, cycles from the window's last sample to its result). The clock
+Cycles per window are the latency of ``results/cycles.json`` (``scripts/bench_cycles.py``, the one
+source of every cycle figure): cycles from a window's last sample to its result, measured with
+windows streamed back to back at one sample per cycle; a window arriving alone at 360 Hz finishes
+a little sooner, so the time and energy below are slight upper bounds. The clock
 frequencies are nextpnr's Fmax from ``results/fpga.json`` (``make fpga``) and fixed low-power
 clocks (6 and 12 MHz). At 360 samples/s one window is classified every HOP/360 s; the duty cycle
 is the busy time over that period.
@@ -28,114 +29,41 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
-
-try:  # the cocotb side only exists inside the simulator
-    import cocotb
-    from cocotb.clock import Clock
-    from cocotb.triggers import ClockCycles, ReadOnly, RisingEdge
-except ImportError:  # pragma: no cover
-    cocotb = None
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "results"
 WINDOW = 3600
 FS_HZ = 360.0
 
-# ----------------------------------------------------------------------------- cocotb side
 
-if cocotb is not None:
-
-    @cocotb.test()
-    async def measure_window_cycles(dut: Any) -> None:
-        """Stream one window at full rate; record cycles from its last sample to the result."""
-        cfg = json.loads(Path(os.environ["ECG_BNN_ENERGY_CFG"]).read_text())
-        samples = [int(s) for s in cfg["samples"]]
-        Clock(dut.clk_i, 10, unit="ns").start()
-        dut.rst_ni.value = 0
-        dut.s_axis_tvalid.value = 0
-        dut.s_axis_tdata.value = 0
-        dut.m_axis_tready.value = 1
-        await ClockCycles(dut.clk_i, 5)
-        dut.rst_ni.value = 1
-        await RisingEdge(dut.clk_i)
-        cycle = 0
-        first = last = None
-        i = 0
-        while True:
-            if i < len(samples):
-                dut.s_axis_tdata.value = samples[i] & 0xFFFF
-                dut.s_axis_tvalid.value = 1
-            else:
-                dut.s_axis_tvalid.value = 0
-            await ReadOnly()
-            if i < len(samples) and dut.s_axis_tready.value:
-                first = cycle if first is None else first
-                i += 1
-                if i == len(samples):
-                    last = cycle
-            done = bool(dut.m_axis_tvalid.value)
-            await RisingEdge(dut.clk_i)
-            cycle += 1
-            if done:
-                break
-            assert cycle < 50_000_000, "no result"
-        assert first is not None and last is not None
-        out = {"input_cycles": last - first + 1, "latency_cycles": cycle - 1 - last}
-        Path(cfg["out"]).write_text(json.dumps(out))
+class CyclesError(ValueError):
+    """``results/cycles.json`` does not hold the configuration, or has another layout."""
 
 
-# ----------------------------------------------------------------------------- host side
+def cycles_from_bench(path: Path, simd: int, pe: int, num_classes: int = 5) -> int:
+    """Latency cycles per window of (``simd``, ``pe``, ``num_classes``) in ``results/cycles.json``.
 
-
-def simulate_cycles(simd: int, pe: int, mem: Path) -> dict[str, int]:
-    """Cycles of one window of ``ecg_bnn_top`` (Verilator via the cocotb runner)."""
-    sys.path[:0] = [str(REPO / "tb"), str(REPO / "scripts"), str(REPO)]
-    from ecg_bnn_runner import SIM_BUILD, run_cocotb, sv_string
-    from fpga_flow import mitdb_windows
-
-    work = SIM_BUILD / f"energy_SIMD{simd}_PE{pe}"
-    work.mkdir(parents=True, exist_ok=True)
-    window = mitdb_windows("100", 1, start=5 * WINDOW)[0]
-    cfg = {"samples": [int(s) for s in window], "out": str(work / "cycles.json")}
-    (work / "cfg.json").write_text(json.dumps(cfg))
-    run_cocotb(
-        sim="verilator",
-        toplevel="ecg_bnn_top",
-        test_module="energy",
-        build_id=f"energy_SIMD{simd}_PE{pe}/verilator",
-        parameters={
-            "SIMD": simd,
-            "PE": pe,
-            "WEIGHTS_FILE": sv_string(mem / "weights.mem"),
-            "THRESHOLDS_FILE": sv_string(mem / "thresholds.mem"),
-            "SCORES_FILE": sv_string(mem / "scores.mem"),
-        },
-        extra_env={"ECG_BNN_ENERGY_CFG": str(work / "cfg.json")},
-    )
-    return json.loads((work / "cycles.json").read_text())
-
-
-def cycles_from_bench(path: Path, simd: int, pe: int) -> int | None:
-    """Latency cycles per window for (SIMD, PE) from ``results/cycles.json``, if it has them."""
-    if not path.exists():
-        return None
+    Reads the layout ``scripts/bench_cycles.py`` writes: a ``settings`` list of rows with
+    ``simd``, ``pe``, ``num_classes`` and ``latency_cycles``. Raises :class:`CyclesError` naming
+    the command that measures a missing configuration.
+    """
+    measure = f"python scripts/bench_cycles.py --configs {simd}x{pe} --classes {num_classes}"
+    if not path.is_file():
+        raise CyclesError(f"{path} missing: run `{measure}`")
     data = json.loads(path.read_text())
-    rows = data.get("configs") or data.get("results") or []
-    if isinstance(rows, dict):
-        rows = [{"name": k, **v} for k, v in rows.items() if isinstance(v, dict)]
-    for row in rows:
-        if (
-            int(row.get("SIMD", row.get("simd", -1))) == simd
-            and int(row.get("PE", row.get("pe", -1))) == pe
+    if not isinstance(data.get("settings"), list):
+        raise CyclesError(f"{path}: no 'settings' list (not written by scripts/bench_cycles.py)")
+    for row in data["settings"]:
+        if (row["simd"], row["pe"], row.get("num_classes", data.get("num_classes"))) == (
+            simd,
+            pe,
+            num_classes,
         ):
-            for key in ("latency_cycles", "cycles_per_window", "cycles"):
-                if key in row:
-                    return int(row[key])
-    return None
+            return int(row["latency_cycles"])
+    raise CyclesError(f"{path} has no SIMD={simd} PE={pe} C={num_classes}: run `{measure}`")
 
 
 def energy_rows(
@@ -202,7 +130,9 @@ def markdown(res: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--cycles", type=int, help="cycles per window (skip the measurement)")
+    ap.add_argument(
+        "--cycles", type=int, help="cycles per window (default: from results/cycles.json)"
+    )
     ap.add_argument("--hop", type=int, default=WINDOW, help="samples between windows (3600)")
     ap.add_argument("--i-static-ua", type=float, default=100.0, help="static core current, uA")
     ap.add_argument("--v-core", type=float, default=1.2, help="core supply, V")
@@ -224,25 +154,22 @@ def main(argv: list[str] | None = None) -> int:
     source = "--cycles"
     cycles = args.cycles
     if cycles is None:
-        cycles = cycles_from_bench(args.out / "cycles.json", simd, pe)
-        source = "results/cycles.json"
-    measured: dict[str, int] = {}
-    if cycles is None:
-        sys.path[:0] = [str(REPO / "scripts")]
-        from fpga_flow import rom_images
-
-        mem, _ = rom_images(None)
-        print(f"energy: simulating one window (SIMD={simd}, PE={pe}) with Verilator ...")
-        measured = simulate_cycles(simd, pe, mem)
-        cycles = measured["latency_cycles"]
-        source = "a Verilator simulation (last sample to result)"
+        classes = int(cfg["params"].get("NUM_CLASSES", 5))
+        try:
+            cycles = cycles_from_bench(args.out / "cycles.json", simd, pe, classes)
+        except CyclesError as exc:
+            print(f"energy: {exc}", file=sys.stderr)
+            return 2
+        source = (
+            "results/cycles.json: last sample to result with windows streamed back to back, "
+            "a slight upper bound for a window arriving alone"
+        )
     p_static_mw = args.i_static_ua * args.v_core / 1000.0
     res = {
         "format": "ecg_bnn_energy/1",
         "config": f"SIMD={simd}, PE={pe}",
         "cycles": cycles,
         "cycles_source": source,
-        "measured": measured,
         "logic_cells": lc,
         "fmax_mhz": fmax,
         "hop": args.hop,

@@ -6,12 +6,7 @@ Usage: ``python scripts/export.py [CHECKPOINT ...] [--out-root DIR] [--name NAME
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pymodel.export import main  # noqa: E402
+from pymodel.export import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

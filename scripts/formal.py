@@ -420,8 +420,7 @@ def main() -> int:
         "properties": property_rows(rtl_properties(), runs),
     }
     if args.mutations:
-        sys.path.insert(0, str(REPO / "scripts"))
-        import formal_mutate
+        import formal_mutate  # a sibling: scripts/ is on sys.path (run as a script, or pytest)
 
         report["mutations"] = formal_mutate.run_all(args.timeout)
         ok = ok and all(m["caught"] for m in report["mutations"])

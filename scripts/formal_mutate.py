@@ -21,8 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import formal  # noqa: E402
+import formal
 
 MUT = formal.BUILD / "mut"
 # BMC depth per proof: long enough to fill the queues (and the ring) of the wrapper tops

@@ -49,10 +49,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ecg_bnn_tools.filelist import BOARD_LIST, RTL_LIST, list_sources
+
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "ecg_bnn.core"
-RTL_LIST = REPO / "rtl" / "ecg_bnn.f"
-BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 BOARD_PCF = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.pcf"
 PNR_WRAP = REPO / "fpga" / "ecg_bnn_pnr_wrap.sv"
 ENGINE = REPO / "rtl" / "ecg_bnn_engine.sv"
@@ -78,20 +78,14 @@ def log(msg: str) -> None:
     print(f"[{time.monotonic() - _T0:6.0f} s] {msg}", flush=True)
 
 
-def read_list(path: Path) -> list[Path]:
-    """The ordered sources of a ``.f`` file (repo-relative paths; ``//`` and ``#`` comments)."""
-    lines = [ln.split("//")[0].strip() for ln in path.read_text().splitlines()]
-    return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
-
-
 def ip_sources() -> list[Path]:
     """The IP's sources in order, from ``rtl/ecg_bnn.f`` (the single source list)."""
-    return read_list(RTL_LIST)
+    return list_sources(RTL_LIST)
 
 
 def board_sources() -> list[Path]:
     """The board top's sources: the IP's, then ``fpga/up5k/ecg_bnn_board_up5k.f``."""
-    return ip_sources() + read_list(BOARD_LIST)
+    return ip_sources() + list_sources(BOARD_LIST)
 
 
 def parallelism_range(engine: Path = ENGINE) -> tuple[list[int], list[int]]:
@@ -209,7 +203,7 @@ def rom_images(mem_dir: Path | None) -> tuple[Path, str]:
     out = BUILD / "mem_random5"
     if not all((out / f).exists() for f in MEM_FILES):
         log(f"{PAPER_MEM.relative_to(REPO)} not found: exporting a randomized calibrated model")
-        from pymodel.rtlsim import export_random_model
+        from ecg_bnn_tools.rtlsim import export_random_model
 
         export_random_model(5, out, seed=1)
     return out.resolve(), _describe_mem(out)

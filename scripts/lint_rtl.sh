@@ -8,6 +8,10 @@ set -u
 cd "$(dirname "$0")/.."
 
 LIST=rtl/ecg_bnn.f
+# The tools read the .f lists themselves (-f, -c); module and file names come from the one reader
+# of .f lists (scripts/ecg_bnn_tools/filelist.py), so comments in a list cannot become "modules".
+PYTHON=${PYTHON:-$([ -x .venv/bin/python ] && echo .venv/bin/python || echo python3)}
+filelist() { "$PYTHON" -m ecg_bnn_tools.filelist "$@"; }
 # --quiet-stats: Verilator 5.048 prints a statistics report even with --lint-only
 VERILATOR=${VERILATOR:-verilator}
 VLINT=(--lint-only --quiet-stats -Wall -Irtl)  # rtl/: the assertion macros (ecg_bnn_assert.svh)
@@ -33,7 +37,7 @@ for tool in "$VERILATOR" "$IVERILOG"; do
   command -v "$tool" >/dev/null || { echo "lint_rtl: $tool not found (make tools)"; exit 2; }
 done
 
-modules=$(sed -e 's#.*/##' -e 's#\.sv$##' "$LIST")
+modules=$(filelist --modules "$LIST") || { echo "lint_rtl: cannot read $LIST (make venv)"; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -68,8 +72,9 @@ done
 
 # FPGA board example and the place-and-route pin wrapper (fpga/), after the IP's sources
 BOARD_LIST=fpga/up5k/ecg_bnn_board_up5k.f
-board_files=$(cat "$BOARD_LIST")
-for m in $(sed -e 's#.*/##' -e 's#\.sv$##' "$BOARD_LIST") ecg_bnn_pnr_wrap; do
+board_files=$(filelist "$BOARD_LIST") || { echo "lint_rtl: cannot read $BOARD_LIST"; exit 2; }
+board_modules=$(filelist --modules "$BOARD_LIST") || exit 2
+for m in $board_modules ecg_bnn_pnr_wrap; do
   # shellcheck disable=SC2086
   run "verilator $m" "$VERILATOR" "${VLINT[@]}" --top-module "$m" -f "$LIST" $board_files \
     fpga/ecg_bnn_pnr_wrap.sv

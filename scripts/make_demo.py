@@ -6,15 +6,11 @@ Picks up to ``--per-class`` held-out test windows of each class (never training 
 """
 
 import argparse
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from pymodel.datasets import load_split  # noqa: E402
-from pymodel.demo import demo_path  # noqa: E402
+from pymodel.datasets import load_split
+from pymodel.demo import demo_path
 
 DEMO_PROTOCOL = {"mitdb": "paper", "ecg17": "ecg17"}
 

@@ -1,12 +1,14 @@
 """Simulate the ECG-BNN IP classifying real ECG windows and check it against the golden model.
 
 The project's main job (``make sim SIM=icarus|verilator WAVES=1``). Streams the shipped demo
-windows (``demo/mitdb_demo.npz``, 20 raw MIT-BIH windows) - or, with ``--windows N``, N held-out
-test windows of the model's protocol - through ``ecg_bnn_top`` in Verilator or Icarus Verilog
-with the committed ROM images (``rtl/mem/bnn5_paper/`` by default), prints each window's true
-label, RTL class and golden-model class as the results arrive, then the agreement with the
-golden model and the accuracy. Exits with status 1 when any RTL result (class, flat flag or any
-score) differs from the golden model.
+windows (``demo/mitdb_demo.npz``: 20 raw MIT-BIH windows, 4 of each class; ``ecg17_demo.npz``
+for a 17-class model) - or, with ``--windows N``, N held-out test windows of the model's
+protocol - through ``ecg_bnn_top`` in Verilator or Icarus Verilog with the committed ROM images
+(``rtl/mem/bnn5_paper/`` by default), prints each window's true label, RTL class and
+golden-model class as the results arrive, then the agreement with the golden model, the results
+per class and, beside them, the model's accuracy on its whole held-out test set (from
+``results/``). Exits with status 1 when any RTL result (class, flat flag or any score) differs
+from the golden model.
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pymodel.rtlsim import (  # noqa: E402
+from ecg_bnn_tools.rtlsim import (
     REPO,
     SIMULATORS,
     TopConfig,
@@ -30,7 +30,7 @@ from pymodel.rtlsim import (  # noqa: E402
     model_dir,
 )
 
-DEMO = REPO / "demo" / "mitdb_demo.npz"
+EVALUATION = REPO / "results" / "evaluation.json"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -132,17 +132,91 @@ def load_windows(
         ids = [split.test_ids[i] for i in idx]
         desc = f"{n} of {len(split.x_test)} held-out '{proto}' test windows"
         return split.x_test[idx], split.y_test[idx], ids, split.class_names, desc
-    if not DEMO.is_file():
-        raise SystemExit(f"run_sim: demo data {DEMO} missing")
-    demo = np.load(DEMO)
-    names = tuple(str(c) for c in demo["class_names"])
-    if len(names) != num_classes:
+    from pymodel.demo import demo_for, demo_path, load_demo
+
+    name = demo_for(num_classes) if num_classes in (5, 17) else "mitdb"
+    demo = load_demo(name)
+    if len(demo.class_names) != num_classes:
         raise SystemExit(
-            f"run_sim: the demo windows have {len(names)} classes, the model {num_classes}; "
-            "use --windows N for held-out windows of the model's own protocol"
+            f"run_sim: the demo windows have {len(demo.class_names)} classes, the model "
+            f"{num_classes}; use --windows N for held-out windows of the model's own protocol"
         )
-    ids = [str(i) for i in demo["ids"]]
-    return demo["windows"], demo["labels"], ids, names, f"{len(ids)} demo windows ({DEMO.name})"
+    per_class = np.bincount(demo.labels, minlength=num_classes)
+    each = f", {per_class[0]} of each class" if len(set(per_class.tolist())) == 1 else ""
+    desc = f"{len(demo.ids)} demo windows ({demo_path(name).name}{each})"
+    return demo.windows, demo.labels, list(demo.ids), demo.class_names, desc
+
+
+def held_out(mem_dir: Path) -> tuple[str, dict] | None:
+    """(protocol, ``results/evaluation.json`` entry) of the model's checkpoint, if evaluated there.
+
+    The entry is the committed evaluation of the same checkpoint the ROM images were exported
+    from (``manifest.json`` ``source.checkpoint``) on the protocol's whole held-out test set.
+    """
+    if not EVALUATION.is_file():
+        return None
+    source = json.loads((mem_dir / "manifest.json").read_text()).get("source") or {}
+    for proto, entry in json.loads(EVALUATION.read_text()).items():
+        bnn = entry.get("bnn") or {}
+        if source.get("checkpoint") and bnn.get("checkpoint") == source["checkpoint"]:
+            return proto, bnn
+    return None
+
+
+def class_report(
+    labels: np.ndarray, pred: np.ndarray, names: tuple[str, ...], reference: dict | None
+) -> list[str]:
+    """Per-class lines: windows, correct RTL results and, if known, the held-out sensitivity."""
+    head = f"{'class':>10}  {'windows':>7}  {'correct':>7}"
+    if reference:
+        head += "   held-out test set: sensitivity, of windows"
+    lines = [head]
+    for c, name in enumerate(names):
+        mask = labels == c
+        if not mask.any():
+            continue
+        line = f"{name:>10}  {int(mask.sum()):>7}  {int((pred[mask] == c).sum()):>7}"
+        ref = (reference or {}).get("per_class", {}).get(name)
+        if ref:
+            line += f"   {ref['sensitivity'] * 100:5.1f} % of {ref['support']}"
+        lines.append(line)
+    return lines
+
+
+def summary(
+    labels: np.ndarray,
+    pred: np.ndarray,
+    names: tuple[str, ...],
+    desc: str,
+    mem_dir: Path,
+    golden_equal: bool = True,
+) -> list[str]:
+    """What the RTL's accuracy on these windows means, beside the model's held-out figure."""
+    labels, pred = np.asarray(labels), np.asarray(pred)
+    ref = held_out(mem_dir)
+    same = "identical to the golden model's" if golden_equal else "NOT the golden model's"
+    lines = [f"RTL results ({same}) per class on the {desc}:"]
+    lines += class_report(labels, pred, names, ref[1] if ref else None)
+    lines.append(f"accuracy on these {len(labels)} windows: {np.mean(labels == pred) * 100:.2f} %")
+    if ref is None:
+        lines.append("held-out test set: no figure in results/evaluation.json for this model")
+        return lines
+    proto, bnn = ref
+    lines.append(
+        f"accuracy on the whole held-out '{proto}' test set: {bnn['accuracy'] * 100:.2f} % of "
+        f"{bnn['test_windows']} windows ({bnn['checkpoint']}, results/evaluation.json)"
+    )
+    per_class = bnn.get("per_class", {})
+    if "demo" in desc and per_class:
+        top = max(per_class, key=lambda n: per_class[n]["support"])
+        share = per_class[top]["support"] / sum(v["support"] for v in per_class.values()) * 100
+        hard = [n for n, v in per_class.items() if v["sensitivity"] < 0.9 * bnn["accuracy"]]
+        lines.append(
+            f"why they differ: the demo takes the same number of windows from every class, so "
+            f"the classes the network finds hard ({', '.join(hard)}) count as much as {top}; "
+            f"the test set keeps the data's own mix ({top} is {share:.0f} % of it)."
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -212,16 +286,20 @@ def main(argv: list[str] | None = None) -> int:
         bar.close()
     n = len(windows)
     agree = cmp.agreement
-    acc = cmp.accuracy(labels)
-    gold_pred = np.asarray([o.golden_class for o in cmp.outcomes])
-    gold_acc = float(np.mean(gold_pred == np.asarray(labels)))
+    rtl_pred = np.asarray([o.rtl_class for o in cmp.outcomes])
     lat = [x for run in cmp.runs for x in run.latencies()[:1]]
     print()
     print(f"agreement with the golden model: {agree * 100:.2f} % ({n - len(cmp.mismatches)}/{n})")
-    print(f"accuracy (RTL): {acc * 100:.2f} %   (golden model: {gold_acc * 100:.2f} %)")
+    print("\n".join(summary(labels, rtl_pred, names, desc, mem_dir, not cmp.mismatches)))
     print(
         f"simulation: {cmp.sim_wall_s:.1f} s wall, {n / cmp.sim_wall_s:.2f} windows/s"
-        + (f", first window {lat[0]} cycles from its last sample to its result" if lat else "")
+        + (
+            f"; first window {lat[0]:,} cycles from its last sample to its result (the next "
+            "windows streaming in behind it at one sample per cycle slow its front end a little; "
+            "the benchmark figure is in results/cycles.json)"
+            if lat
+            else ""
+        )
     )
     if waves is not None:
         print(f"waveform: {waves}")

@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
+from ecg_bnn_tools.filelist import RTL_LIST, list_sources
+
 REPO = Path(__file__).resolve().parents[1]
 TB_DIR = REPO / "tb"
 SIM_BUILD = REPO / "sim_build"
-SOURCE_LIST = REPO / "rtl" / "ecg_bnn.f"
+SOURCE_LIST = RTL_LIST
 SIMULATORS = ("icarus", "verilator")
-
-if str(TB_DIR) not in sys.path:
-    sys.path.insert(0, str(TB_DIR))
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
 
 
 def rtl_sources(source_list: Path = SOURCE_LIST) -> list[Path]:
-    """The ordered RTL sources named in ``rtl/ecg_bnn.f`` (paths relative to the repo root)."""
-    lines = [ln.split("//")[0].strip() for ln in source_list.read_text().splitlines()]
-    return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
+    """The ordered RTL sources named in ``rtl/ecg_bnn.f`` (absolute paths)."""
+    return list_sources(source_list)
 
 
 def sv_string(value: str | os.PathLike[str]) -> str:
@@ -109,7 +104,7 @@ def run_cocotb(
             testcase="|".join(rf"(^|\.){t}$" for t in filters) or None,  # name or module.name
             waves=waves,
             force_compile=stale,
-            python_search=[str(TB_DIR), str(REPO)],
+            python_search=[str(TB_DIR)],  # the test modules; pymodel etc. are installed
         )
     finally:
         if sim_env is not None:

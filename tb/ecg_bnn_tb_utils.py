@@ -86,13 +86,14 @@ def run_unit(
 def random_model(num_classes: int):
     """(params, mem_dir) of the randomized calibrated model shared with the top-level test.
 
-    ``pymodel.rtlsim.export_random_model`` (random weights, BN statistics measured on the shipped
-    demo windows, so every threshold case occurs) into the fixed ``sim_build/models/random<C>``
-    (exported once under a lock; a fixed ROM path lets simulator builds be reused).
+    ``ecg_bnn_tools.rtlsim.export_random_model`` (random weights, BN statistics measured on the
+    shipped demo windows, so every threshold case occurs) into the fixed
+    ``sim_build/models/random<C>`` (exported once under a lock; a fixed ROM path lets simulator
+    builds be reused).
     """
     from ecg_bnn_runner import SIM_BUILD
 
-    from pymodel.rtlsim import export_random_model
+    from ecg_bnn_tools.rtlsim import export_random_model
 
     seed = {5: 1, 17: 2}[num_classes]
     mem_dir = SIM_BUILD / "models" / f"random{num_classes}"

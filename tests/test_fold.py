@@ -194,7 +194,9 @@ def test_committed_checkpoint_agrees_with_float_model(name):
     trace = golden.trace_batch(params, x)
     outs = float_block_bits(model, x)
     # the float model sees the exact z-score, the IP rounds sqrt, the pad value and the Q14
-    # block-1 thresholds: about 1 bit in 10^4-10^5 differs (results/golden_agreement.json)
-    for o, bits in zip(outs[:5], trace.layer_bits(), strict=True):
-        assert np.mean((o.numpy() >= 0).astype(np.uint8) == bits) >= 0.999
+    # block-1 thresholds: block 1 differs in about 1 bit of 10^5, and a flipped bit spreads
+    # through the later blocks (held-out figures: results/golden_agreement.json)
+    for layer, (o, bits) in enumerate(zip(outs[:5], trace.layer_bits(), strict=True)):
+        agree = np.mean((o.numpy() >= 0).astype(np.uint8) == bits)
+        assert agree >= (0.9995 if layer == 0 else 0.995), f"block {layer + 1}: {agree}"
     assert np.mean(outs[5].sum(2).numpy().argmax(1) == trace.pred) >= 0.98

@@ -11,18 +11,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "scripts"))
 VENV_BIN = REPO / ".venv" / "bin"
 if VENV_BIN.is_dir():  # the pinned tools first, as the Makefile does
     os.environ["PATH"] = f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
 
-import formal_mutate  # noqa: E402  (imports scripts/formal.py as formal_mutate.formal)
+import formal_mutate  # noqa: E402  (scripts/ is on pytest's pythonpath; it imports scripts/formal.py)
 
 formal = formal_mutate.formal
 

@@ -183,13 +183,34 @@ def test_energy_rows():
     assert r["energy_per_window_uj"] == pytest.approx(r["p_active_mw"] * 100.0)
 
 
-def test_cycles_from_bench(tmp_path):
+def test_cycles_from_bench_reads_the_committed_file(tmp_path):
+    """energy.py takes its cycles from results/cycles.json as scripts/bench_cycles.py writes it."""
     energy = load_script("energy")
-    path = tmp_path / "cycles.json"
-    assert energy.cycles_from_bench(path, 16, 1) is None
-    path.write_text(json.dumps({"configs": [{"SIMD": 16, "PE": 1, "latency_cycles": 1234}]}))
-    assert energy.cycles_from_bench(path, 16, 1) == 1234
-    assert energy.cycles_from_bench(path, 8, 1) is None
+    committed = REPO / "results" / "cycles.json"
+    rows = json.loads(committed.read_text())["settings"]
+    for row in rows:
+        got = energy.cycles_from_bench(committed, row["simd"], row["pe"], row["num_classes"])
+        assert got == row["latency_cycles"]
+    with pytest.raises(energy.CyclesError, match="--configs 3x1"):
+        energy.cycles_from_bench(committed, 3, 1)
+    with pytest.raises(energy.CyclesError, match="missing"):
+        energy.cycles_from_bench(tmp_path / "cycles.json", 16, 1)
+    (tmp_path / "cycles.json").write_text(json.dumps({"configs": []}))
+    with pytest.raises(energy.CyclesError, match="settings"):
+        energy.cycles_from_bench(tmp_path / "cycles.json", 16, 1)
+
+
+def test_committed_energy_uses_the_committed_latency():
+    """One latency figure: results/energy.json's cycles are results/cycles.json's latency for
+    the configuration placed in results/fpga.json (and the energy table is rendered from it)."""
+    energy = load_script("energy")
+    res = json.loads((REPO / "results" / "energy.json").read_text())
+    fpga = json.loads((REPO / "results" / "fpga.json").read_text())
+    p = fpga["configs"]["default"]["params"]
+    cycles = REPO / "results" / "cycles.json"
+    assert res["cycles"] == energy.cycles_from_bench(cycles, p["SIMD"], p["PE"], p["NUM_CLASSES"])
+    assert res["config"] == f"SIMD={p['SIMD']}, PE={p['PE']}"
+    assert (REPO / "results" / "energy.md").read_text() == energy.markdown(res)
 
 
 def test_committed_results_render():

@@ -74,11 +74,10 @@ def test_lint_target(workspace):
 def test_sim_target(workspace):
     """One real MIT-BIH window through the IP in Icarus: the golden model's class and scores."""
     need("iverilog", "vvp")
-    import numpy as np
-
+    from ecg_bnn_tools.rtlsim import decode_result
     from pymodel import golden
+    from pymodel.demo import load_demo
     from pymodel.export import load_params
-    from pymodel.rtlsim import decode_result
 
     res = fusesoc(workspace, "run", "--target=sim", "ecg_bnn")
     results = [ln.split() for ln in res.stdout.splitlines() if ln.startswith("RESULT ")]
@@ -87,8 +86,8 @@ def test_sim_target(workspace):
     hex_file = REPO / "fpga" / "sim" / "mitdb_200_145.hex"
     samples = [int(ln, 16) for ln in hex_file.read_text().split()]
     samples = [s - 0x10000 if s & 0x8000 else s for s in samples]
-    window = np.load(REPO / "demo" / "mitdb_demo.npz")
-    assert samples == window["windows"][list(window["ids"]).index("200:145")].tolist()
+    demo = load_demo("mitdb")
+    assert samples == demo.windows[demo.ids.index("200:145")].tolist()
     trace = golden.run_window(load_params(REPO / "rtl" / "mem" / "bnn5_paper"), samples)
     assert (cls, flat, scores) == (int(trace.pred), int(trace.flat), trace.scores.tolist())
     assert cls == 2  # V, the window's label

@@ -14,17 +14,13 @@ from typing import Any
 import yaml
 from script_loader import load_file, load_script
 
+from ecg_bnn_tools.filelist import read_file_list as f_list
+
 REPO = Path(__file__).resolve().parents[1]
 LIST = REPO / "rtl" / "ecg_bnn.f"
 CORE = REPO / "ecg_bnn.core"
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 INTEGRATION = REPO / "docs" / "integration.md"
-
-
-def f_list(path: Path) -> list[str]:
-    """Repo-relative paths of a ``.f`` file, in order."""
-    lines = [ln.split("//")[0].strip() for ln in path.read_text().splitlines()]
-    return [ln for ln in lines if ln and not ln.startswith("#")]
 
 
 def core() -> dict[str, Any]:
@@ -140,3 +136,14 @@ def test_integration_doc_lists_the_sources_in_order():
     block = block[block.index("```\n") + 4 :]
     block = block[: block.index("```")]
     assert block.split() == f_list(LIST)
+
+
+def test_file_list_reader_skips_comments_and_blank_lines(tmp_path):
+    """The one .f reader (ecg_bnn_tools.filelist): order kept, // and # comments skipped."""
+    from ecg_bnn_tools.filelist import list_sources, main
+
+    path = tmp_path / "x.f"
+    path.write_text("# header\nrtl/a.sv  // first\n\n   // only a comment\nrtl/b.sv\n")
+    assert f_list(path) == ["rtl/a.sv", "rtl/b.sv"]
+    assert [p.relative_to(REPO).as_posix() for p in list_sources(path)] == f_list(path)
+    assert main(["--modules", str(path)]) == 0

@@ -20,6 +20,16 @@ def test_readme_tables_match_the_results_files():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_readme_reads_like_a_datasheet():
+    """At most 12 KB, the two commands, the interface and the input contract; no study prose."""
+    readme = (REPO / "README.md").read_text()
+    assert len(readme.encode()) <= 12 * 1024
+    for needed in ("make sim", "make test", "## Interface of `ecg_bnn_top`", "Input contract"):
+        assert needed in readme
+    for study in ("readme:selection", "readme:sweep", "readme:split", "this 2-core", "lent H"):
+        assert study not in readme
+
+
 def test_split_table_states_small_chances_as_one_in_n():
     """The split-spread column reads "1 in N" splits; zero chance and no paper figure differ."""
     readme = load_script("update_readme")

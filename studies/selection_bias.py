@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-import torch  # noqa: E402
+import torch
 
 REPO = Path(__file__).resolve().parent.parent
 LAST_FRACTION = 0.1  # "last epochs" = the final 10 % of the run

@@ -1,4 +1,4 @@
-"""Cross-validation (pymodel/crossval.py): fold rules, resumption and the results format.
+"""Cross-validation (studies/crossval.py): fold rules, resumption and the results format.
 
 All but the last tests run on synthetic windows in seconds (the 17-class loader is replaced by a
 small random set); the tests on the real data skip when ECG_DATA_DIR holds no database.
@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 import torch
 
-from pymodel import crossval as cv_mod
 from pymodel import datasets as ds
 from pymodel import train as train_mod
 from pymodel.train import VAL_SPLIT_SEED, TrainConfig
+from studies import crossval as cv_mod
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SUMMARY_KEYS = {"folds", "fold_acc", "mean", "sd", "macro_f1"}
 
 
@@ -217,7 +217,7 @@ def test_ema_averages_weights_and_leaves_the_trajectory_alone(fake_ecg17, tmp_pa
 
 def test_cli_help_and_rejected_options():
     out = subprocess.run(
-        [sys.executable, "scripts/crossval.py", "--help"], cwd=REPO, check=True,
+        [sys.executable, "-m", "studies.crossval", "--help"], cwd=REPO, check=True,
         capture_output=True, text=True,
     ).stdout  # fmt: skip
     assert "golden model" in out and "validation slice" in out and "resumes" in out

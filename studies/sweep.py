@@ -12,7 +12,7 @@ the optimizer step against single models).
 Selection uses the validation slice only (the same slice as ``pymodel.train``): each member keeps
 its best-validation epoch, and the member with the highest validation accuracy (ties: lower
 validation loss) is written as the deployable checkpoint. Held-out test accuracy is logged for the
-analysis of ``scripts/selection_bias.py`` style reporting and never used to choose.
+analysis of ``studies/selection_bias.py`` style reporting and never used to choose.
 """
 
 from __future__ import annotations
@@ -605,7 +605,7 @@ def epochs_within(budget_s: float, epochs: int, trial: Callable[[], float]) -> i
 
 
 def run_cli(a: argparse.Namespace) -> None:
-    """``scripts/sweep.py run``: train the grid and save the sweep result."""
+    """``python -m studies.sweep run``: train the grid and save the sweep result."""
     device = torch.device(a.device)
     torch.backends.cudnn.benchmark = True  # fixed shapes: let cuDNN time its grouped convolutions
     split = load_split_npz(a.split) if a.split else load_split(a.protocol, a.data_dir)
@@ -651,7 +651,7 @@ def run_cli(a: argparse.Namespace) -> None:
 
 
 def pick_cli(a: argparse.Namespace) -> None:
-    """``scripts/sweep.py pick``: write the member chosen on validation as a checkpoint."""
+    """``python -m studies.sweep pick``: write the member chosen on validation as a checkpoint."""
     result = torch.load(a.sweep, map_location="cpu", weights_only=False)
     chosen = select_member(result)
     member = MemberConfig(**result["members"][chosen])
@@ -806,7 +806,7 @@ def plot_sweeps(summaries: dict[str, dict], path: Path) -> None:
 
 
 def summarize_cli(a: argparse.Namespace) -> None:
-    """``scripts/sweep.py summarize``: figures of sweep results to JSON, a plot and stdout."""
+    """``python -m studies.sweep summarize``: sweep figures to JSON, a plot and stdout."""
     summaries: dict[str, dict] = {}
     for item in a.sweeps:
         name, _, path = item.partition("=")
@@ -835,8 +835,8 @@ def summarize_cli(a: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of ``scripts/sweep.py``."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    """Entry point of ``python -m studies.sweep``."""
+    p = argparse.ArgumentParser(prog="python -m studies.sweep", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="train a grid of members at once (one stacked network)")
     r.add_argument("--protocol", choices=PROTOCOLS, default="paper")

@@ -19,19 +19,15 @@ import argparse
 import json
 import math
 import statistics
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+import numpy as np
+import scipy.special
+import torch
 
-import numpy as np  # noqa: E402
-import scipy.special  # noqa: E402
-import torch  # noqa: E402
-from selection_bias import selection_figures  # noqa: E402
-
-from pymodel.datasets import load_split  # noqa: E402
-from pymodel.evaluate import PAPER_ACCURACY  # noqa: E402
+from pymodel.datasets import load_split
+from pymodel.evaluate import PAPER_ACCURACY
+from studies.selection_bias import selection_figures
 
 REPO = Path(__file__).resolve().parent.parent
 DRAWS = 100  # seeds the SEU script's loop would try (its `for i in range(100)`)

@@ -10,17 +10,14 @@ several times faster than on this CPU).
 """
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import torch
 
-import torch  # noqa: E402
-
-from pymodel.datasets import PROTOCOLS, load_split  # noqa: E402
-from pymodel.model import EcgBnn  # noqa: E402
-from pymodel.train import (  # noqa: E402
+from pymodel.datasets import PROTOCOLS, load_split
+from pymodel.model import EcgBnn
+from pymodel.train import (
     TrainConfig,
     accuracy,
     default_name,

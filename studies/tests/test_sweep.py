@@ -18,7 +18,8 @@ from pymodel.datasets import (
     save_split_npz,
 )
 from pymodel.model import EcgBnn, readout_scale
-from pymodel.sweep import (
+from pymodel.train import load_checkpoint, seed_everything
+from studies.sweep import (
     BestTracker,
     MemberConfig,
     StackedAdam,
@@ -34,7 +35,6 @@ from pymodel.sweep import (
     sweep_summary,
     train_step,
 )
-from pymodel.train import load_checkpoint, seed_everything
 
 CONFIGS = [MemberConfig(seed=3, lr=0.01, dropout=0.0), MemberConfig(seed=4, lr=0.002, dropout=0.0)]
 
