@@ -1,6 +1,6 @@
 // sample_in_tb: formal wrapper of ecg_bnn_sample_in (its properties are in the RTL) with a short
 // window so that whole windows fit in a cover trace: reset in the first cycle; the stream, the
-// queue pops and the ring frees are free inputs (constrained by the module's assumptions).
+// window pops and the ring frees are free inputs (constrained by the module's assumptions).
 `default_nettype none
 
 module sample_in_tb #(
@@ -20,13 +20,11 @@ module sample_in_tb #(
   wire                  s_ready_o, ring_we_o, win_valid_o;
   wire [RAW-1:0]        ring_waddr_o;
   wire [15:0]           ring_wdata_o;
-  wire signed [23:0]    win_s1_o;
-  wire [33:0]           win_s2_o;
 
   ecg_bnn_sample_in #(.N(N), .HOP(HOP), .RING_DEPTH(RING_DEPTH), .QDEPTH(QDEPTH)) dut (
     .clk_i, .rst_ni, .s_data_i, .s_valid_i, .s_ready_o,
     .ring_we_o, .ring_waddr_o, .ring_wdata_o,
-    .win_valid_o, .win_s1_o, .win_s2_o, .win_pop_i, .win_free_i
+    .win_valid_o, .win_pop_i, .win_free_i
   );
 
   reg f_past_valid = 1'b0;

@@ -1,25 +1,30 @@
 // stub_norm: formal stand-in for ecg_bnn_norm (same module name and ports) with a
 // nondeterministic latency: after start_i it stays busy for any number of cycles, then pulses
-// done_o once with a free gain and flat flag. Used by frontend.sby, whose short window (N = 4)
-// the real unit rejects (its G width needs N >= 1090).
+// done_o once with free window constants. Used by frontend.sby, whose short window (N = 4) makes
+// the real unit's arithmetic irrelevant to the control being proven.
 `default_nettype none
 
 module ecg_bnn_norm #(
-  parameter int N = 3600
+  parameter int N        = 3600,
+  parameter int LOW_RMS  = 4,
+  parameter int CLIP_MAX = 36
 ) (
   input  wire               clk_i,
   input  wire               rst_ni,
   input  wire               start_i,
-  input  wire signed [23:0] s1_i,
-  input  wire [33:0]        s2_i,
+  input  wire signed [27:0] s1_i,
+  input  wire [41:0]        s2_i,
+  input  wire [11:0]        k_i,
   output reg                busy_o,
   output reg                done_o,
-  output reg  [26:0]        g_o,
-  output reg                flat_o
+  output reg  [26:0]        r_o,
+  output reg  signed [16:0] pad_o,
+  output reg  [2:0]         flags_o
 );
   (* anyseq *) wire        f_finish;
-  (* anyseq *) wire [26:0] f_g;
-  (* anyseq *) wire        f_flat;
+  (* anyseq *) wire [26:0] f_r;
+  (* anyseq *) wire [16:0] f_pad;
+  (* anyseq *) wire [2:0]  f_flags;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -28,17 +33,18 @@ module ecg_bnn_norm #(
     end else begin
       done_o <= 1'b0;
       if (busy_o && f_finish) begin
-        busy_o <= 1'b0;
-        done_o <= 1'b1;
-        g_o    <= f_g;
-        flat_o <= f_flat;
+        busy_o  <= 1'b0;
+        done_o  <= 1'b1;
+        r_o     <= f_r;
+        pad_o   <= f_pad;
+        flags_o <= f_flags;
       end else if (!busy_o && start_i) begin
         busy_o <= 1'b1;
       end
     end
   end
 
-  wire unused = ^{N, s1_i, s2_i};
+  wire unused = ^{N, LOW_RMS, CLIP_MAX, s1_i, s2_i, k_i};
 endmodule
 
 `default_nettype wire

@@ -4,10 +4,10 @@ rtl/ecg_bnn_spram.sv
 rtl/ecg_bnn_skid.sv
 rtl/ecg_bnn_seqmul.sv
 rtl/ecg_bnn_isqrt.sv
-rtl/ecg_bnn_recip.sv
+rtl/ecg_bnn_seqdiv.sv
 rtl/ecg_bnn_norm.sv
 rtl/ecg_bnn_sample_in.sv
-rtl/ecg_bnn_zscore.sv
+rtl/ecg_bnn_window.sv
 rtl/ecg_bnn_frontend.sv
 rtl/ecg_bnn_xnor_pe.sv
 rtl/ecg_bnn_conv1_pe.sv

@@ -6,7 +6,7 @@
 `include "ecg_bnn_assert.svh"
 
 module ecg_bnn_isqrt #(
-  parameter int VW = 46  // operand width (even); result has VW/2 bits
+  parameter int VW = 54  // operand width (even); result has VW/2 bits
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,

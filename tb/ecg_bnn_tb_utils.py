@@ -11,8 +11,8 @@ Two halves, like every test module here:
 - cocotb side: clock and reset, signed/unsigned conversion, cocotbext-axi sources and sinks on
   the modules' valid/ready ports (random idle cycles and back-pressure), a stall-stability
   monitor, a beat driver/collector for pipelined units (valid only, no ready: no AXI-Stream),
-  the start/busy/done protocol of the sequential arithmetic units, the z-buffer side of the front
-  end, and waiting for a one-cycle pulse without a Python coroutine per cycle.
+  the start/busy/done protocol of the sequential arithmetic units, the window-buffer side of the
+  front end, and waiting for a one-cycle pulse without a Python coroutine per cycle.
 """
 
 from __future__ import annotations
@@ -118,37 +118,61 @@ def ecg_stream(first: int, samples: int) -> np.ndarray:
 
 
 def edge_windows(n: int = 3600) -> np.ndarray:
-    """Hand-made windows of ``n`` samples: flat lines (also clamped), saturated, near-flat."""
+    """Hand-made int16 windows of ``n`` samples (bad input): flat lines (also on a rail), a
+    single spike in a flat line, alternating rails (the largest variance), random full-range
+    samples, one sample off (the smallest non-zero variance), a step between the rails, and a
+    window with more than CLIP_MAX = 36 samples on the rails and one with exactly 36."""
     rng = np.random.default_rng(n)
+    idx = np.arange(n)
     out = [
         np.full(n, 1024),  # flat at the MIT-BIH baseline
-        np.full(n, -3000),  # flat after the clamp
-        np.tile([-2048, 2047], n // 2),  # the largest variance
-        np.tile([-30000, 30000], n // 2),  # the same after the clamp
-        rng.integers(-32768, 32768, n),  # mostly saturated
-        np.where(np.arange(n) == 7, 1025, 1024),  # one sample off: the smallest variance
-        np.where(np.arange(n) < n // 2, -2048, 2047),  # a step between the clamps
+        np.full(n, 32767),  # flat on the upper rail
+        np.full(n, -32768),  # flat on the lower rail
+        np.where(idx == n // 3, 32767, -5),  # a single spike in a flat line
+        np.tile([-32768, 32767], n // 2),  # alternating rails: the largest variance
+        rng.integers(-32768, 32768, n),  # random full-range samples
+        np.where(idx == 7, 1025, 1024),  # one sample off: the smallest variance
+        np.where(idx < n // 2, -32768, 32767),  # a step between the rails
+        np.where(idx % (n // 37) == 0, 32767, rng.integers(-300, 300, n)),  # > 36 on a rail
+        np.where(idx < 36, -32768, idx % 50),  # exactly 36 on a rail: not clipped
     ]
     return np.stack(out).astype(np.int64)
 
 
-def front_end_ref(x: np.ndarray) -> dict[str, np.ndarray]:
-    """The front-end contract for windows of any length ``n`` (``golden.front_end`` has n = 3600).
+def scaled_windows(x: np.ndarray) -> np.ndarray:
+    """Gain and offset versions of real windows ``x`` (every value inside int16): x*8, x/16,
+    x + 16000, x - 20000, and x*16 saturated to the int16 rails (a clipping AFE)."""
+    x = x.astype(np.int64) - np.round(x.mean(axis=-1, keepdims=True)).astype(np.int64)
+    out = [x * 8, x // 16, x + 16000, x - 20000, np.clip(x * 16, -32768, 32767)]
+    for v in out:
+        assert v.min() >= -32768 and v.max() <= 32767
+    return np.concatenate(out)
 
-    Same formulas: clamp, S1, S2, V = n*S2 - S1^2, r = isqrt(V), G = floor(2^32/r) (0 if flat),
-    z = ((n*x - S1)*G + 2^23) >> 24.
+
+def front_end_ref(x: np.ndarray, low_rms: int = 4, clip_max: int = 36) -> dict[str, np.ndarray]:
+    """The front-end contract (docs/input_contract.md) for windows ``x`` (..., n) of any length.
+
+    For the IP's n = 3600 this is ``golden.front_end`` itself. Shorter windows (the small test
+    configurations) use golden's length-independent steps (``window_sums``, ``rail_count``,
+    ``isqrt_array``, ``flag_bits``) with golden's N-dependent formulas written for ``n``:
+    V = n*S2 - S1^2, P = floor((S1 + r)/n), low = r < n*LOW_RMS.
     """
     from pymodel import golden
 
+    x = np.asarray(x, dtype=np.int64)
+    assert x.min() >= golden.RAIL_LO and x.max() <= golden.RAIL_HI, "samples must be int16"
     n = x.shape[-1]
-    x = np.clip(x.astype(np.int64), golden.SAMPLE_MIN, golden.SAMPLE_MAX)
-    s1, s2 = x.sum(axis=-1), (x * x).sum(axis=-1)
-    v = n * s2 - s1 * s1
-    flat = v == 0
-    r = golden.isqrt_array(v)
-    g = golden.gain(r, flat)
-    z = golden.normalize(n * x - s1[..., None], g)
-    return {"samples": x, "s1": s1, "s2": s2, "v": v, "r": r, "g": g, "flat": flat, "z": z}
+    if n == golden.N:
+        ref = golden.front_end(x, low_rms, clip_max)
+    else:
+        s1, s2 = golden.window_sums(x)
+        k = golden.rail_count(x)
+        v = n * s2 - s1 * s1
+        r = golden.isqrt_array(v)
+        ref = {"samples": x, "s1": s1, "s2": s2, "k": k, "v": v, "r": r, "pad": (s1 + r) // n,
+               "flat": v == 0, "low": r < n * low_rms, "clip": k > clip_max}  # fmt: skip
+    ref["flags"] = golden.flag_bits(ref["flat"], ref["low"], ref["clip"])
+    return ref
 
 
 # ----------------------------------------------------------------------------- both sides
@@ -297,7 +321,7 @@ if cocotb is not None:
         rng: random.Random,
         glitch: Mapping[str, int] | None = None,
     ) -> int:
-        """One operation of a start/busy/done unit (seqmul, isqrt, recip, norm); returns ``out``.
+        """One operation of a start/busy/done unit (seqmul, isqrt, seqdiv, norm); returns ``out``.
 
         Pulses ``start_i`` with ``inputs``; one cycle later drives ``glitch`` (other operands) and
         raises ``start_i`` again for a cycle to check the unit latches its operands and ignores
@@ -395,39 +419,48 @@ if cocotb is not None:
         await FallingEdge(dut.clk_i)
         return got
 
-    async def z_windows(dut, count: int, n: int, rng: random.Random, hold: int, out: list) -> None:
-        """The engine side of the z buffer: collect every window, then release it.
+    async def collect_windows(
+        dut, count: int, n: int, rng: random.Random, hold: int, out: list
+    ) -> None:
+        """The engine side of the window buffer: collect every window, then release it.
 
-        Records the z buffer writes (``zbuf_we_o``) of a window until ``zready_o``; checks each
-        of the ``n`` addresses was written, appends ``(z list, zflat_o)`` to ``out``, keeps the
-        buffer up to ``hold`` random cycles (no write may happen meanwhile) and pulses
-        ``zrelease_i``.
+        Records the window buffer writes (``xbuf_we_o``) until ``win_ready_o``; checks each of
+        the ``n`` addresses was written and no signal is X, appends ``(samples, S1, r, P, flags)``
+        to ``out``, keeps the buffer up to ``hold`` random cycles (no write may happen and the
+        constants must hold meanwhile) and pulses ``win_release_i``.
         """
-        z: list[int | None] = [None] * n
+        xs: list[int | None] = [None] * n
+        consts = ("win_s1_o", "win_r_o", "win_pad_o", "win_flags_o")
         while len(out) < count:
             await ReadOnly()
-            if int(dut.zbuf_we_o.value):
-                z[int(dut.zbuf_waddr_o.value)] = to_signed(int(dut.zbuf_wdata_o.value), 16)
-            if int(dut.zready_o.value):
-                missing = [i for i, v in enumerate(z) if v is None]
-                assert not missing, f"window {len(out)}: z {missing[:5]}... never written"
-                out.append((z, int(dut.zflat_o.value)))
+            if int(dut.xbuf_we_o.value):
+                xs[int(dut.xbuf_waddr_o.value)] = to_signed(int(dut.xbuf_wdata_o.value), 16)
+            if int(dut.win_ready_o.value):
+                missing = [i for i, v in enumerate(xs) if v is None]
+                assert not missing, f"window {len(out)}: samples {missing[:5]}... never written"
+                vals = [getattr(dut, c).value for c in consts]
+                assert all(v.is_resolvable for v in vals), f"window {len(out)}: X in {vals}"
+                s1, r, pad, flags = (int(v) for v in vals)
+                out.append((xs, to_signed(s1, 28), r, to_signed(pad, 17), flags))
                 for _ in range(rng.randrange(hold + 1)):
                     await RisingEdge(dut.clk_i)
                     await ReadOnly()
-                    assert int(dut.zready_o.value) == 1 and int(dut.zbuf_we_o.value) == 0
+                    assert int(dut.win_ready_o.value) == 1 and int(dut.xbuf_we_o.value) == 0
+                    assert [int(getattr(dut, c).value) for c in consts] == [s1, r, pad, flags]
                 await RisingEdge(dut.clk_i)
-                dut.zrelease_i.value = 1
+                dut.win_release_i.value = 1
                 await RisingEdge(dut.clk_i)
-                dut.zrelease_i.value = 0
-                z = [None] * n
+                dut.win_release_i.value = 0
+                xs = [None] * n
                 continue
             await RisingEdge(dut.clk_i)
 
-    def check_z_windows(got: list, z: np.ndarray, flat: np.ndarray) -> None:
-        """Compare collected windows with the expected z (n_windows, n) and flat flags."""
-        assert len(got) == len(z), f"{len(got)} windows, expected {len(z)}"
-        for k, (zw, fl) in enumerate(got):
-            bad = [i for i in range(len(zw)) if zw[i] != int(z[k][i])]
-            assert not bad, f"window {k}: {len(bad)} wrong z, first z[{bad[0]}] = {zw[bad[0]]}"
-            assert fl == int(flat[k]), f"window {k}: flat {fl}, expected {flat[k]}"
+    def check_windows(got: list, samples: np.ndarray, ref: dict[str, np.ndarray]) -> None:
+        """Compare collected windows with the expected samples (n_windows, n) and constants."""
+        assert len(got) == len(samples), f"{len(got)} windows, expected {len(samples)}"
+        flags = ref["flags"]
+        for k, (xs, s1, r, pad, fl) in enumerate(got):
+            bad = [i for i in range(len(xs)) if xs[i] != int(samples[k][i])]
+            assert not bad, f"window {k}: {len(bad)} wrong samples, first x[{bad[0]}] = {xs[bad[0]]}"
+            exp = (int(ref["s1"][k]), int(ref["r"][k]), int(ref["pad"][k]), int(flags[k]))
+            assert (s1, r, pad, fl) == exp, f"window {k}: (S1, r, P, flags) {(s1, r, pad, fl)} != {exp}"

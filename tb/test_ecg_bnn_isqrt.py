@@ -1,7 +1,7 @@
 """``ecg_bnn_isqrt``: floor square root, exact against ``pymodel.golden.isqrt`` (math.isqrt).
 
 Edge cases: 0, 1, every perfect square ``k^2`` and ``k^2 - 1`` around random ``k``, the largest
-operand ``2^VW - 1``, the front end's largest ``V`` (alternating +-2048 samples); random operands
+operand ``2^VW - 1``, the front end's largest ``V`` (alternating int16 rails); random operands
 of every bit length; a start pulse while busy (ignored) and a reset in the middle of an operation.
 """
 
@@ -29,10 +29,9 @@ def operands(vw: int, count: int, seed: int) -> list[int]:
     rmax = golden.isqrt(top)
     for k in [2, 3, rmax, rmax - 1] + [rng.randrange(2, rmax) for _ in range(6)]:
         vals += [k * k, k * k - 1, k * k + 1]
-    if vw == golden.V_W:  # the largest V of a window: alternating -2048 / +2048 (clamped 2047)
-        x = [-2048, 2047] * (golden.N // 2)
-        s1, s2 = sum(x), sum(v * v for v in x)
-        vals.append(golden.N * s2 - s1 * s1)
+    if vw == golden.V_W:  # the largest V of a window: alternating int16 rails
+        rails = [golden.RAIL_LO, golden.RAIL_HI] * (golden.N // 2)
+        vals.append(int(golden.front_end(rails)["v"]))
     vals += [rng.getrandbits(rng.randrange(1, vw + 1)) for _ in range(count)]
     return [v for v in vals if 0 <= v <= top]
 
@@ -57,9 +56,9 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("vw", [46, 8])
+@pytest.mark.parametrize("vw", [54, 8])  # golden.V_W and a small width
 def test_isqrt(sim, vw):
-    """Exact roots for the IP's 46-bit operand and a small width."""
+    """Exact roots for the IP's 54-bit operand and a small width."""
     from pymodel import golden
 
     v = operands(vw, 150, vw)
