@@ -47,38 +47,11 @@ module ecg_bnn_engine #(
 );
 
   // ------------------------------------------------------------------ network table
-  function automatic int lay_cin(input int l);
-    case (l)
-      1: lay_cin = 1;   2: lay_cin = 8;   3: lay_cin = 16;
-      4: lay_cin = 32;  5: lay_cin = 32;  default: lay_cin = 64;
-    endcase
-  endfunction
-  function automatic int lay_cout(input int l);
-    case (l)
-      1: lay_cout = 8;   2: lay_cout = 16;  3: lay_cout = 32;
-      4: lay_cout = 32;  5: lay_cout = 64;  default: lay_cout = NUM_CLASSES;
-    endcase
-  endfunction
-  function automatic int lay_lout(input int l);  // pooled output length
-    case (l)
-      1: lay_lout = 898; 2: lay_lout = 448; 3: lay_lout = 223;
-      4: lay_lout = 111; 5: lay_lout = 55;  default: lay_lout = 27;
-    endcase
-  endfunction
+  // lay_cin/lay_cout/lay_lout/lay_wbase/lay_tbase, NET_N, NET_PAD, NET_ACT_BITS: generated from
+  // pymodel/network.py (python -m pymodel.network_svh), so the shape is written down once
+`include "ecg_bnn_network.svh"
   function automatic int lay_wpr(input int l);   // 16-bit ROM words per weight row
     lay_wpr = (7 * lay_cin(l) + 15) / 16;
-  endfunction
-  function automatic int lay_wbase(input int l);  // sum of C_out*WPR of the earlier layers
-    case (l)
-      1: lay_wbase = 0;   2: lay_wbase = 8;   3: lay_wbase = 72;
-      4: lay_wbase = 296; 5: lay_wbase = 744; default: lay_wbase = 1640;
-    endcase
-  endfunction
-  function automatic int lay_tbase(input int l);  // sum of C_out of the earlier layers
-    case (l)
-      1: lay_tbase = 0;   2: lay_tbase = 8;   3: lay_tbase = 24;
-      4: lay_tbase = 56;  5: lay_tbase = 88;  default: lay_tbase = 152;
-    endcase
   endfunction
   function automatic int lay_nch(input int l);   // SIMD chunks per weight row
     lay_nch = (7 * lay_cin(l) + SIMD - 1) / SIMD;
@@ -92,7 +65,7 @@ module ecg_bnn_engine #(
   localparam int RPW        = AW / 16;                    // ROM words per row-buffer entry
   localparam int RB_DEPTH   = 1 << $clog2((7 * 64 + AW - 1) / AW);
   localparam int RBA        = $clog2(RB_DEPTH);
-  localparam int ACT_BITS   = 7456;                       // largest padded map: (223+10)*32
+  localparam int ACT_BITS   = NET_ACT_BITS;               // largest padded map
   localparam int HALF_WORDS = 1 << $clog2((ACT_BITS + AW - 1) / AW);
   localparam int WI         = $clog2(HALF_WORDS) + 1;     // activation word index (with half)
   localparam int WROM_DEPTH = lay_wbase(6) + NUM_CLASSES * lay_wpr(6);
@@ -115,10 +88,10 @@ module ecg_bnn_engine #(
       $fatal(1, "ecg_bnn_engine: PE must be 1, 2, 4 or 8 to divide every hidden layer's channels (got %0d)", PE);
     if (NUM_CLASSES < 2 || NUM_CLASSES > 255)
       $fatal(1, "ecg_bnn_engine: NUM_CLASSES must lie in [2, 255] (got %0d)", NUM_CLASSES);
-    if (N != 3600) $fatal(1, "ecg_bnn_engine: the layer table is for N = 3600");
+    if (N != NET_N) $fatal(1, "ecg_bnn_engine: the layer table is for N = %0d", NET_N);
     if (XDEPTH < N) $fatal(1, "ecg_bnn_engine: XDEPTH must hold a whole window (>= N)");
     for (int l = 1; l < 6; l++) begin
-      if ((lay_lout(l) + 10) * lay_cout(l) > ACT_BITS) $fatal(1, "ecg_bnn_engine: ACT_BITS too small");
+      if ((lay_lout(l) + 2 * NET_PAD) * lay_cout(l) > ACT_BITS) $fatal(1, "ecg_bnn_engine: ACT_BITS too small");
       if (lay_wbase(l + 1) != lay_wbase(l) + lay_cout(l) * lay_wpr(l)) $fatal(1, "ecg_bnn_engine: bad WBASE table");
       if (lay_tbase(l + 1) != lay_tbase(l) + lay_cout(l)) $fatal(1, "ecg_bnn_engine: bad TBASE table");
     end

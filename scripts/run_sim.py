@@ -256,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         mark = "yes" if out.match else "NO"
         bar.write(
             f"{ids[i]:>16}  {names[int(labels[i])]:>6}  {names[res.cls]:>6}  "
-            f"{names[out.golden_class]:>6}  {mark}" + (f"  flags {res.flat:03b}" if res.flat else "")
+            f"{names[out.golden_class]:>6}  {mark}"
+            + (f"  flags {res.flat:03b}" if res.flat else "")
         )
         rows.append(
             {

@@ -7,6 +7,7 @@ module against it. Simulator and RTL parameters come from the pytest test's para
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -19,6 +20,9 @@ from ecg_bnn_tools.filelist import RTL_LIST, list_sources
 REPO = Path(__file__).resolve().parents[1]
 TB_DIR = REPO / "tb"
 SIM_BUILD = REPO / "sim_build"
+# headers the sources include from rtl/ (assertion macros, the generated layer table): a change
+# must rebuild the models like a change of a source
+INCLUDES = sorted((REPO / "rtl").glob("*.svh"))
 SOURCE_LIST = RTL_LIST
 SIMULATORS = ("icarus", "verilator")
 
@@ -81,6 +85,7 @@ def run_cocotb(
     stamp = build_dir / "ecg_bnn_build.json"
     wanted = json.dumps(
         {"sources": sources, "parameters": {k: str(v) for k, v in (parameters or {}).items()},
+         "includes": [hashlib.sha256(h.read_bytes()).hexdigest() for h in INCLUDES],
          "args": args, "toplevel": toplevel, "waves": waves}, sort_keys=True,
     )  # fmt: skip
     stale = not stamp.is_file() or stamp.read_text() != wanted
@@ -91,7 +96,7 @@ def run_cocotb(
         results = run(
             simulator=sim,
             verilog_sources=sources,
-            includes=[str(REPO / "rtl")],  # rtl/ecg_bnn_assert.svh
+            includes=[str(REPO / "rtl")],  # INCLUDES
             toplevel=toplevel,
             module=test_module,
             sim_build=str(build_dir),

@@ -461,6 +461,10 @@ if cocotb is not None:
         flags = ref["flags"]
         for k, (xs, s1, r, pad, fl) in enumerate(got):
             bad = [i for i in range(len(xs)) if xs[i] != int(samples[k][i])]
-            assert not bad, f"window {k}: {len(bad)} wrong samples, first x[{bad[0]}] = {xs[bad[0]]}"
+            assert not bad, (
+                f"window {k}: {len(bad)} wrong samples, first x[{bad[0]}] = {xs[bad[0]]}"
+            )
             exp = (int(ref["s1"][k]), int(ref["r"][k]), int(ref["pad"][k]), int(flags[k]))
-            assert (s1, r, pad, fl) == exp, f"window {k}: (S1, r, P, flags) {(s1, r, pad, fl)} != {exp}"
+            assert (s1, r, pad, fl) == exp, (
+                f"window {k}: (S1, r, P, flags) {(s1, r, pad, fl)} != {exp}"
+            )

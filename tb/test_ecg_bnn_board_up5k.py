@@ -89,7 +89,9 @@ if cocotb is not None:
         dut._log.info("class %d flags %#x scores %s", cls, flags, scores)
         assert scores == [int(s) for s in cfg["scores"]], f"scores {scores} != {cfg['scores']}"
         assert cls == int(cfg["pred"]), f"class {cls} != golden {cfg['pred']}"
-        assert flags == int(cfg["flags"]), f"flags {flags:#x}, expected {cfg['flags']:#x} (no errors)"
+        assert flags == int(cfg["flags"]), (
+            f"flags {flags:#x}, expected {cfg['flags']:#x} (no errors)"
+        )
         leds = int(dut.led_o.value)
         want = 0x1F if cls >= 5 else 1 << cls
         assert leds == want, f"led_o {leds:#07b} != {want:#07b}"

@@ -73,7 +73,9 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("x_w", "acc_w", "pad"), [(17, 20, -65536), (17, 20, 65535), (12, 15, 2047)])
+@pytest.mark.parametrize(
+    ("x_w", "acc_w", "pad"), [(17, 20, -65536), (17, 20, 65535), (12, 15, 2047)]
+)
 def test_conv1_pe(sim, x_w, acc_w, pad):
     """The IP's 17-bit taps (int16 samples, P at both ends of its range) with a 20-bit sum, and
     a narrow 12/15-bit variant."""

@@ -31,6 +31,8 @@ from ecg_bnn_tb_utils import (
     to_unsigned,
 )
 
+from pymodel.network import PAD, layer_shapes
+
 try:  # the cocotb side only exists inside a simulator
     import cocotb
     from cocotb.triggers import ClockCycles, Edge, First, ReadOnly, RisingEdge, Timer
@@ -38,7 +40,7 @@ try:  # the cocotb side only exists inside a simulator
 except ImportError:  # pragma: no cover
     cocotb = None
 
-ACT_BITS = 7456  # the engine's largest padded map
+ACT_BITS = max((s.pool_length + 2 * PAD) * s.out_channels for s in layer_shapes(5)[:-1])
 LAYER_TIMEOUT = 400_000  # cycles per layer (SIMD 8, PE 1 needs about 200k for block 3)
 
 
@@ -231,8 +233,6 @@ def window_samples(spec) -> tuple[str, np.ndarray]:
 def test_engine(sim, ncls, simd, pe, reset_mid, specs):
     """Real windows at several gains and offsets and bad windows: per-layer bits and the result."""
     from ecg_bnn_runner import sv_string
-
-    from pymodel.model import layer_shapes
 
     from pymodel import golden
 

@@ -1,6 +1,7 @@
 """``ecg_bnn_frontend``: sample input, sample ring and window pass together; every window's raw
 samples in the window buffer and its constants (S1, r, P, flags) exact against the front-end
-contract (``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md) at N = 3600, and for overlapping N = 1200
+contract (``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md) at N = 3600,
+and for overlapping N = 1200
 windows (HOP = 600, one queue entry, a small ring).
 
 Samples stream in through the valid/ready input (cocotbext-axi source) with random idle cycles;

@@ -1,6 +1,7 @@
 """``ecg_bnn_norm``: the window constants ``r = isqrt(N*S2 - S1^2)``, ``P = floor((S1 + r)/N)``
 and the flags ``{clipped, low, flat}`` from the window sums, exact against the front-end contract
-(``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md) and for a shorter window (N = 1200) with
+(``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md) and for a shorter
+window (N = 1200) with
 other flag parameters.
 
 Sums come from real MIT-BIH windows and their gain/offset versions (x*8, x/16, +16000, -20000,

@@ -65,7 +65,9 @@ if cocotb is not None:
                     pop_at = cycle + rng.randrange(delay + 1)
                 if cycle >= pop_at:
                     k = len(got)  # window k ends with sample k*HOP + N - 1
-                    assert writes >= k * hop + cfg["n"], f"window {k} popped before complete ({writes} written)"
+                    assert writes >= k * hop + cfg["n"], (
+                        f"window {k} popped before complete ({writes} written)"
+                    )
                     got.append(k)
                     pop, pop_at = 1, None
                     pending_free += 1

@@ -1,6 +1,7 @@
 """``ecg_bnn_window``: the window pass. Every window's N raw samples copied into the window
 buffer and its constants (S1, r, P, flags) exact against the front-end contract
-(``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md): N = 3600 (whole windows) and N = 1200 with
+(``front_end_ref``: ``golden.front_end`` at N = 3600, docs/input_contract.md): N = 3600 (whole
+windows) and N = 1200 with
 overlapping windows (HOP = 300).
 
 The testbench plays the sample-input side: a count of completed windows (popped with
@@ -105,7 +106,9 @@ def test_window(sim, n, hop, ring):
     if n == 3600:
         real = ecg_windows([6, 9])
         edges = edge_windows(n)
-        stream = np.concatenate([real, scaled_windows(real[:1])[[0, 1, 2, 4]], edges[[0, 2, 3, 4, 5]]])
+        stream = np.concatenate(
+            [real, scaled_windows(real[:1])[[0, 1, 2, 4]], edges[[0, 2, 3, 4, 5]]]
+        )
         stream = stream.reshape(-1)
     else:  # flat start, then random full-range samples with a burst on a rail
         stream = np.concatenate([np.full(n, 500), rng.integers(-32768, 32768, 3 * hop)])

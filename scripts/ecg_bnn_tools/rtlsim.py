@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the golden model (and torch) only load where results are co
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCE_LIST = RTL_LIST
-INCLUDE_DIR = REPO / "rtl"  # rtl/ecg_bnn_assert.svh, the assertion macros the sources include
+INCLUDE_DIR = REPO / "rtl"  # the headers the sources include: assertion macros, layer table
 STREAM_TB = REPO / "tb" / "ecg_bnn_tb_stream.sv"
 BUILD_ROOT = REPO / "sim_build" / "stream"
 SIMULATORS = ("verilator", "icarus")
@@ -198,7 +198,7 @@ def rtl_sources() -> list[Path]:
 def build_key(sim: str, params: dict[str, str], waves: bool) -> str:
     """Hash of simulator, parameters, waveform option and the sources' contents."""
     h = hashlib.sha256(f"{sim}|{sorted(params.items())}|{waves}".encode())
-    for src in [*rtl_sources(), INCLUDE_DIR / "ecg_bnn_assert.svh"]:
+    for src in [*rtl_sources(), *sorted(INCLUDE_DIR.glob("*.svh"))]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]
 
