@@ -99,7 +99,7 @@ def measure(sim: str, cfg: TopConfig, mem_dir: Path, windows: np.ndarray) -> dic
         "engine_cycles": sum(layers),
         "ideal_cycles": ideal_total,
         "engine_ratio": round(sum(layers) / ideal_total, 4),
-        "front_end_cycles": run.zready_cycles[0] - run.window_cycles[0],
+        "front_end_cycles": run.win_ready_cycles[0] - run.window_cycles[0],
         "latency_cycles": latency,
         "latency_ratio": round(latency / ideal_total, 4),
         "interval_cycles": int(intervals.max()) if len(intervals) else None,

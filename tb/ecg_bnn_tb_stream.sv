@@ -12,7 +12,8 @@
 //   +waves=FILE     dump a waveform (FST with verilator --trace-fst or vvp -fst)
 // Output lines on stdout (flushed), cycles counted from the end of reset:
 //   WINDOW k c       the last sample of window k was accepted at cycle c
-//   ZREADY c f       the front end finished a window's z values at cycle c (flat flag f)
+//   WIN_READY c f    the front end finished a window (samples and constants) at cycle c
+//                    (input flags f = {clipped, low, flat})
 //   LAYERS k c1..c6  busy cycles of the engine per layer for its k-th window
 //   RESULT k c HEX   result k taken from m_axis at cycle c, tdata in hex
 //   DONE c | TIMEOUT c
@@ -26,6 +27,8 @@ module ecg_bnn_tb_stream #(
   parameter int HOP             = 3600,
   parameter int QDEPTH          = 2,
   parameter int RING_DEPTH      = 16384,
+  parameter int LOW_RMS         = 4,
+  parameter int CLIP_MAX        = 36,
   parameter     WEIGHTS_FILE    = "",
   parameter     THRESHOLDS_FILE = "",
   parameter     SCORES_FILE     = ""
@@ -46,7 +49,8 @@ module ecg_bnn_tb_stream #(
 
   ecg_bnn_top #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .HOP(HOP), .QDEPTH(QDEPTH),
-    .RING_DEPTH(RING_DEPTH), .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
+    .RING_DEPTH(RING_DEPTH), .LOW_RMS(LOW_RMS), .CLIP_MAX(CLIP_MAX),
+    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
     .SCORES_FILE(SCORES_FILE)
   ) dut (
     .clk_i(clk), .rst_ni(rst_n),
@@ -104,7 +108,7 @@ module ecg_bnn_tb_stream #(
   longint cycle = 0;
   integer accepted = 0, nres = 0, nlay = 0, nz = 0;
   integer lay_cnt [1:6];
-  logic   busy_d = 1'b0, zready_d = 1'b0;
+  logic   busy_d = 1'b0, win_ready_d = 1'b0;
 
   initial for (int l = 1; l <= 6; l++) lay_cnt[l] = 0;
 
@@ -145,9 +149,9 @@ module ecg_bnn_tb_stream #(
         for (int l = 1; l <= 6; l++) lay_cnt[l] = 0;
         nlay = nlay + 1;
       end
-      zready_d <= dut.zready;
-      if (dut.zready && !zready_d) begin
-        $display("ZREADY %0d %0d", cycle, dut.zflat);
+      win_ready_d <= dut.win_ready;
+      if (dut.win_ready && !win_ready_d) begin
+        $display("WIN_READY %0d %0d", cycle, dut.win_flags);
         nz = nz + 1;
       end
       if (nres == want) begin

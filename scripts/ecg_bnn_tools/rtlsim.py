@@ -101,7 +101,7 @@ class StreamRun:
 
     results: list[TopResult] = field(default_factory=list)
     window_cycles: list[int] = field(default_factory=list)  # last sample of window k accepted
-    zready_cycles: list[int] = field(default_factory=list)  # z values of a window complete
+    win_ready_cycles: list[int] = field(default_factory=list)  # a window's constants ready
     layer_cycles: list[list[int]] = field(default_factory=list)  # engine busy cycles per layer
     end_cycle: int = 0
     timed_out: bool = False
@@ -268,8 +268,8 @@ def parse_line(line: str, run: StreamRun, num_classes: int) -> TopResult | None:
         return res
     if tag == "WINDOW":
         run.window_cycles.append(int(parts[2]))
-    elif tag == "ZREADY":
-        run.zready_cycles.append(int(parts[1]))
+    elif tag == "WIN_READY":
+        run.win_ready_cycles.append(int(parts[1]))
     elif tag == "LAYERS":
         run.layer_cycles.append([int(p) for p in parts[2:8]])
     elif tag in ("DONE", "TIMEOUT"):
