@@ -40,7 +40,7 @@ sim: venv tools
 	$(PY) scripts/run_sim.py --sim $(SIM) --model $(MODEL) $(if $(filter 1,$(WAVES)),--waves,)
 
 test: venv tools lint
-	$(PY) -m pytest -n $(JOBS) tests studies/tests tb
+	$(PY) -m pytest -n $(JOBS) --durations=15 tests studies/tests tb
 
 test-py: venv
 	$(PY) -m pytest -n $(JOBS) tests studies/tests
