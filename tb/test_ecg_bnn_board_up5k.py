@@ -17,6 +17,8 @@ import numpy as np
 import pytest
 from ecg_bnn_tb_utils import ecg_windows, random_model
 
+from ecg_bnn_tools.filelist import list_sources
+
 try:  # the cocotb side only exists inside a simulator
     import cocotb
     from cocotb.clock import Clock
@@ -103,8 +105,7 @@ if cocotb is not None:
 
 def board_sources() -> list[Path]:
     """The board top's own sources (``fpga/up5k/ecg_bnn_board_up5k.f``), after the IP's."""
-    lines = [ln.split("//")[0].strip() for ln in BOARD_LIST.read_text().splitlines()]
-    return [REPO / ln for ln in lines if ln and not ln.startswith("#")]
+    return list_sources(BOARD_LIST)
 
 
 @pytest.mark.parametrize("sim", ["verilator", "icarus"])

@@ -47,7 +47,7 @@ try:  # the cocotb side only exists inside a simulator
 except ImportError:  # pragma: no cover
     cocotb = None
 
-from pymodel.rtlsim import decode_result
+from ecg_bnn_tools.rtlsim import decode_result
 
 CLK_NS = 10
 WINDOW = 3600
@@ -456,8 +456,8 @@ def run_case(case: Case) -> None:
     """Build (or reuse) the simulator model of ``case`` and run its cocotb scenario."""
     from ecg_bnn_runner import SIM_BUILD, sv_string
 
+    from ecg_bnn_tools.rtlsim import file_lock, stream_windows
     from pymodel import golden
-    from pymodel.rtlsim import file_lock, stream_windows
 
     params, mem_dir = model_params(case.model)
     samples = stimulus_samples(case)
@@ -579,7 +579,7 @@ def test_stream_testbench() -> None:
     """
     from ecg_bnn_runner import simulator_available
 
-    from pymodel.rtlsim import TopConfig, classify, ideal_cycles
+    from ecg_bnn_tools.rtlsim import TopConfig, classify, ideal_cycles
 
     if not simulator_available("verilator"):
         pytest.skip("verilator is not installed")
@@ -603,8 +603,8 @@ def test_stream_testbench() -> None:
 
 
 def test_rtlsim_helpers() -> None:
-    """Result decoding, stream <-> windows and the ideal cycle model of ``pymodel.rtlsim``."""
-    from pymodel.rtlsim import decode_result, ideal_cycles, stream_samples, stream_windows
+    """Result decoding, stream <-> windows and the ideal cycle model of ``ecg_bnn_tools.rtlsim``."""
+    from ecg_bnn_tools.rtlsim import decode_result, ideal_cycles, stream_samples, stream_windows
 
     value = 3 | (0b101 << 8) | ((-5 & 0xFFFFFFFF) << 16) | (7 << 48)
     assert decode_result(value, 2) == (3, 0b101, [-5, 7])  # flags {clipped, low, flat}
