@@ -15,6 +15,8 @@ module ecg_bnn_pnr_wrap #(
   parameter int HOP             = 3600,
   parameter int QDEPTH          = 2,
   parameter int RING_DEPTH      = 16384,
+  parameter int LOW_RMS         = 4,
+  parameter int CLIP_MAX        = 36,
   parameter     WEIGHTS_FILE    = "",
   parameter     THRESHOLDS_FILE = "",
   parameter     SCORES_FILE     = ""
@@ -40,7 +42,8 @@ module ecg_bnn_pnr_wrap #(
 
   ecg_bnn_top #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .HOP(HOP), .QDEPTH(QDEPTH),
-    .RING_DEPTH(RING_DEPTH), .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
+    .RING_DEPTH(RING_DEPTH), .LOW_RMS(LOW_RMS), .CLIP_MAX(CLIP_MAX),
+    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
     .SCORES_FILE(SCORES_FILE)
   ) u_top (
     .clk_i, .rst_ni,
