@@ -1,7 +1,8 @@
 // stub_norm: formal stand-in for ecg_bnn_norm (same module name and ports) with a
 // nondeterministic latency: after start_i it stays busy for any number of cycles, then pulses
-// done_o once with free window constants. Used by frontend.sby, whose short window (N = 4) makes
-// the real unit's arithmetic irrelevant to the control being proven.
+// done_o once with free window constants, held until the next start. Used by frontend.sby (short
+// window, N = 4) and top.sby, where the real unit's arithmetic is irrelevant to the control being
+// proven (norm.sby proves the unit itself).
 `default_nettype none
 
 module ecg_bnn_norm #(

@@ -189,6 +189,8 @@ module ecg_bnn_window #(
   `ECG_BNN_ASSERT(WinNoWriteWhileReady, !(win_ready_o && xbuf_we_o))
   // a ready window stays ready, its constants unchanged, until the engine releases it
   `ECG_BNN_ASSERT(WinReadyHeld, !f_held_q || win_ready_o)
+  // norm runs only while the pass waits for it, so it cannot overwrite a ready window's constants
+  `ECG_BNN_ASSERT(WinNormOnlyInNorm, !norm_busy || state_q == ST_NORM)
   `ECG_BNN_ASSERT(WinConstHeld, !f_held_q
                   || {win_s1_o, win_r_o, win_pad_o, win_flags_o} == f_consts_q)
   `ECG_BNN_COVER(WinReleased, win_ready_o && win_release_i)
