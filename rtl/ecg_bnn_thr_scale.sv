@@ -64,6 +64,10 @@ module ecg_bnn_thr_scale #(
   logic                    inv_q;
   logic signed [THR_W-1:0] hi_q, lo_q, hi_out_q, lo_out_q;
   logic signed [3:0]       ws_q;
+  // r and ws shift out MSB first, so a step's digit comes from a flip-flop, not from a
+  // step-indexed multiplexer (that select was the IP's critical path)
+  logic [26:0]             r_sh_q;
+  logic [3:0]              ws_sh_q;
 
   // ws = 2*popcount(w) - 7 in [-7, 7]
   logic [2:0] popcount;
@@ -79,8 +83,8 @@ module ecg_bnn_thr_scale #(
   logic signed [THR_W-1:0] thr_sel;
   logic signed [AW-1:0]    s1_digit;
   assign thr_sel  = lo_pass_q ? lo_q : hi_q;
-  assign r_bit    = r_i[step_q[4:0]];
-  assign ws_bit   = ws_q[step_q[1:0]];
+  assign r_bit    = r_sh_q[26];
+  assign ws_bit   = ws_sh_q[3];
   assign ws_neg   = (step_q[1:0] == 2'd3);  // the sign bit of ws weighs -8
   assign s1_digit = AW'(s1_i) <<< WS_SHIFT;
   always_comb begin
@@ -148,15 +152,19 @@ module ecg_bnn_thr_scale #(
           lo_pass_q <= 1'b0;
           step_q    <= 6'd26;
           acc_q     <= ACC_INIT;
+          r_sh_q    <= r_i;
         end
       end
       ST_MUL: begin
-        acc_q <= add_sum;
+        acc_q   <= add_sum;
+        r_sh_q  <= r_sh_q << 1;
+        ws_sh_q <= ws_q;
         if (step_q == 6'd0) step_q <= 6'd3;
         else                step_q <= step_q - 6'd1;
       end
       ST_WS: begin
-        acc_q <= add_sum;
+        acc_q   <= add_sum;
+        ws_sh_q <= ws_sh_q << 1;
         if (step_q != 6'd0) step_q <= step_q - 6'd1;
       end
       ST_LAST: begin
@@ -175,6 +183,7 @@ module ecg_bnn_thr_scale #(
         lo_pass_q <= 1'b1;
         step_q    <= 6'd26;
         acc_q     <= ACC_INIT;
+        r_sh_q    <= r_i;
       end
       default: ;
     endcase
