@@ -39,14 +39,17 @@ $(FPGA_STAMP): $(VENV_STAMP)
 sim: venv tools
 	$(PY) scripts/run_sim.py --sim $(SIM) --model $(MODEL) $(if $(filter 1,$(WAVES)),--waves,)
 
+# the Verilator builds share one sccache server (ecg_bnn_tools.objcache); it is stopped afterwards
+STOP_OBJCACHE := $(PY) -c 'from ecg_bnn_tools.objcache import stop_server; stop_server()'
+
 test: venv tools lint
-	$(PY) -m pytest -n $(JOBS) --durations=15 tests studies/tests tb
+	$(PY) -m pytest -n $(JOBS) --durations=15 tests studies/tests tb; status=$$?; $(STOP_OBJCACHE); exit $$status
 
 test-py: venv
 	$(PY) -m pytest -n $(JOBS) tests studies/tests
 
 test-tb: venv tools
-	$(PY) -m pytest -n $(JOBS) tb
+	$(PY) -m pytest -n $(JOBS) tb; status=$$?; $(STOP_OBJCACHE); exit $$status
 
 lint: lint-py lint-rtl
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ecg_bnn_tools.filelist import RTL_LIST, list_sources
+from ecg_bnn_tools.objcache import objcache_env
 
 REPO = Path(__file__).resolve().parents[1]
 TB_DIR = REPO / "tb"
@@ -78,6 +79,7 @@ def run_cocotb(
         args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", *verilator_args]
         # cocotb_tools.runner's setting for Verilator, which these testbenches were written for
         env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
+        env.update(objcache_env())  # the C++ runtime is compiled once, not per build
     sources = [str(p) for p in [*rtl_sources(), *extra_sources]]
     # cocotb-test rebuilds an Icarus model only when a source is newer than it; a change of
     # parameters (ROM file paths included) or build arguments must rebuild too, else a stale

@@ -409,8 +409,6 @@ def stimulus_samples(case: Case) -> np.ndarray:
         return saturated_windows()[1]
     if name == "scaled":
         return scaled_windows().reshape(-1)
-    if name == "scaled1":
-        return scaled_windows()[1]
     if name == "bad":
         return bad_windows().reshape(-1)
     if name == "bad2":  # one rail, then a spike in a flat line
@@ -515,10 +513,10 @@ def run_case(case: Case) -> None:
 ICA, VER = "icarus", "verilator"
 CASES = [
     # Icarus: the essential cases, 1-2 windows each
-    Case(ICA, stimulus="real1"),
-    Case(ICA, simd=64, pe=4, stimulus="saturated1", idle=0.2, stall=0.3),
+    # (a trained model on a real window, other parallelism under back-pressure, bad input in
+    # 4-state logic); the other stimuli run on Verilator, many times faster
     Case(ICA, model="bnn5_paper", stimulus="real1"),
-    Case(ICA, stimulus="scaled1"),
+    Case(ICA, simd=64, pe=4, stimulus="saturated1", idle=0.2, stall=0.3),
     Case(ICA, stimulus="bad2"),
     # Verilator: default configuration, real windows, stimulus variation
     Case(VER, stimulus="real3"),
@@ -600,6 +598,20 @@ def test_stream_testbench() -> None:
     assert ideal < first < 1.25 * ideal, f"latency {first} cycles"
     interval = run.results[1].cycle - run.results[0].cycle
     assert sum(run.layer_cycles[1]) <= interval <= 1.25 * ideal, f"interval {interval} cycles"
+
+
+def test_stream_testbench_icarus_build() -> None:
+    """The same testbench elaborates in Icarus (``make sim SIM=icarus``; FuseSoC's ``sim``
+    target's default tool). Simulating a window there takes about a minute, so the suite only
+    builds it; the Verilator run above checks the results."""
+    from ecg_bnn_runner import simulator_available
+
+    from ecg_bnn_tools.rtlsim import TopConfig, build
+
+    if not simulator_available("icarus"):
+        pytest.skip("icarus is not installed")
+    _, mem_dir = model_params("random5")
+    assert build("icarus", TopConfig(), mem_dir).is_file()
 
 
 def test_rtlsim_helpers() -> None:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecg_bnn_tools.filelist import RTL_LIST, list_sources
+from ecg_bnn_tools.objcache import objcache_env
 from pymodel.network import KERNEL_SIZE, WINDOW_SAMPLES, layer_shapes
 
 if TYPE_CHECKING:  # the golden model (and torch) only load where results are compared
@@ -243,7 +244,8 @@ def build(
             cmd = ["iverilog", "-g2012", "-I", str(INCLUDE_DIR), "-s", "ecg_bnn_tb_stream"]
             cmd += ["-o", str(tmp / exe_name)]
             cmd += [f"-Pecg_bnn_tb_stream.{k}={v}" for k, v in params.items()] + srcs
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+        env = {**os.environ, **objcache_env()} if sim == "verilator" else None
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
         if proc.returncode != 0 or not (tmp / exe_name).exists():
             shutil.rmtree(tmp, ignore_errors=True)
             raise RuntimeError(f"{sim} build failed:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
