@@ -150,12 +150,17 @@ def test_file_list_reader_skips_comments_and_blank_lines(tmp_path):
     assert main(["--modules", str(path)]) == 0
 
 
-def test_objcache_skips_precompiled_headers():
-    """Only calls without a precompiled header go through sccache (ecg_bnn_tools.objcache)."""
+def test_objcache_caches_only_the_verilator_runtime(tmp_path):
+    """Only Verilator's runtime sources go through sccache (ecg_bnn_tools.objcache): not the
+    precompiled header, the model objects, or cocotb's verilator.cpp (it includes Vtop.h)."""
     from ecg_bnn_tools.objcache import cacheable
 
-    runtime = ["c++", "-Os", "-c", "-o", "verilated.o", "/v/include/verilated.cpp"]
+    include = tmp_path / "verilator" / "include"
+    include.mkdir(parents=True)
+    (include / "verilated.mk").write_text("")
+    runtime = ["c++", "-Os", "-c", "-o", "verilated.o", str(include / "verilated.cpp")]
     pch = ["c++", "-Os", "-x", "c++-header", "Vtop__pch.h", "-o", "Vtop__pch.h.fast.gch"]
     model = ["c++", "-Os", "-include", "Vtop__pch.h.fast", "-c", "Vtop___024root__0.cpp"]
+    cocotb_main = ["c++", "-Os", "-I.", "-c", "-o", "verilator.o", "/c/share/verilator.cpp"]
     assert cacheable(runtime)
-    assert not cacheable(pch) and not cacheable(model)
+    assert not any(cacheable(c) for c in (pch, model, cocotb_main))

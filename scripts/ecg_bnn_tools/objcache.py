@@ -7,11 +7,14 @@ suite makes some 50 such builds. Verilator's makefile runs every compiler call t
 ``$(OBJCACHE)``; :func:`objcache_env` points it at this module, which hands the call to sccache,
 so each runtime object is compiled once and served from the cache after that.
 
-Calls that use a precompiled header (Verilator's ``Vtop__pch.h.*.gch`` and the model objects
-compiled with ``-include Vtop__pch.h.fast``) run the compiler directly: sccache cannot
-preprocess them (the header exists only as ``.gch``) and its key would miss the header's
-design-specific contents, so two models of identical C++ text but different headers (one module
-with other parameters) could share an object. Without sccache installed, nothing is cached.
+Only the runtime goes through the cache: a source beside Verilator's ``verilated.mk``, which
+no design changes. Everything else is compiled directly: the model objects use a precompiled
+header that sccache cannot preprocess (it exists only as ``.gch``), and cocotb's
+``verilator.cpp`` includes the design's ``Vtop.h`` from the build directory, which sccache's
+preprocessor cache mode keys by the first build's absolute path, so another model's object was
+served (measured: Verilator engine and window tests crashed). The preprocessor cache mode is off
+as well (``SCCACHE_DIRECT``): every key is the preprocessed text. Without sccache installed,
+nothing is cached.
 """
 
 from __future__ import annotations
@@ -42,12 +45,16 @@ def objcache_env() -> dict[str, str]:
     return {
         "OBJCACHE": f"{sys.executable} -m ecg_bnn_tools.objcache",
         "SCCACHE_IDLE_TIMEOUT": str(IDLE_TIMEOUT_S),
+        "SCCACHE_DIRECT": "false",
     }
 
 
 def cacheable(compile_cmd: Sequence[str]) -> bool:
-    """False for a compiler call that makes or uses a precompiled header."""
-    return "-include" not in compile_cmd and not any(a.endswith(".gch") for a in compile_cmd)
+    """True for a compiler call that compiles a source of Verilator's runtime, and nothing else."""
+    if "-include" in compile_cmd or any(a.endswith(".gch") for a in compile_cmd):
+        return False
+    sources = [Path(a) for a in compile_cmd if a.endswith(".cpp")]
+    return len(sources) == 1 and (sources[0].parent / "verilated.mk").is_file()
 
 
 def stop_server() -> None:
