@@ -130,8 +130,9 @@ split-spread: venv
 # under results/crossval/<protocol>, summaries in results/crossval.json, docs/crossval.md generated
 # from it. Resumable: rerunning skips finished folds and continues an interrupted one. interpatient
 # evaluates the shipped DS1 model on DS2; ecg17 is the split-spread recipe shortened to 100 epochs
-# (10 folds in 47 min on one thread of this shared 2-core CPU); paper is the shipped recipe with seed 0 (5 folds x 380 epochs: hours on
-# this CPU, spread over sessions or run on a lent GPU with --device cuda).
+# (10 folds in 31 min, 1.8 s per epoch, on one thread of this shared 2-core CPU); paper is the
+# shipped recipe with seed 0 (5 folds x 380 epochs: hours on this CPU, spread over sessions or run
+# on a lent GPU with --device cuda).
 CV_RUN := $(PY) -m studies.crossval --threads 1
 crossval: venv
 	$(CV_RUN) --protocol interpatient --checkpoint weights/bnn5_interpatient.pt
