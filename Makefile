@@ -141,7 +141,8 @@ crossval: venv
 
 # Training changes measured on the same folds as the headline (results/crossval_candidates.json,
 # docs/crossval_candidates.md with the paired comparison): distillation from the recipe's float
-# twin, trained per fold on that fold's training part (teacher and BNN each about 35 min here).
+# twin, trained per fold on that fold's training part (58 min wall here: 25 min of teacher epochs,
+# 31 min of BNN epochs).
 crossval-candidates: venv
 	$(CV_RUN) --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --teacher-epochs 100 --distill 0.5 --temperature 2 --name ecg17_distill --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 
