@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
@@ -58,6 +59,9 @@ class TrainConfig:
     track_test: bool = False
     fit_eval: bool = True  # measure accuracy on all training windows every epoch (logging only)
     ema: float = 0.0  # decay per step of an exponential moving average of the weights (0: off)
+    distill: float = 0.0  # weight of the distillation term from `teacher` (0: cross entropy only)
+    temperature: float = 2.0  # softmax temperature of the distillation term
+    teacher: str = ""  # full-precision checkpoint whose soft targets the distillation term uses
     init: str = ""
     out: str = ""
     run_dir: str = ""
@@ -128,6 +132,47 @@ def random_shift(x: torch.Tensor) -> torch.Tensor:
     return x.gather(2, index.unsqueeze(1))
 
 
+def distillation_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    teacher_logits: torch.Tensor | None,
+    distill: float = 0.0,
+    temperature: float = 2.0,
+) -> torch.Tensor:
+    """Cross entropy blended with knowledge distillation (Hinton et al. 2015).
+
+    ``(1 - distill) * CE(logits, labels) + distill * T^2 * KL(softmax(teacher / T) ||
+    softmax(logits / T))``, averaged over the batch; the ``T^2`` keeps the term's gradients on
+    the scale of the cross entropy's. Without a teacher (or ``distill == 0``) it is the plain
+    cross entropy. Both logits are as the loss sees them (readout scale applied).
+    """
+    ce = F.cross_entropy(logits, labels)
+    if teacher_logits is None or distill == 0.0:
+        return ce
+    t = temperature
+    kd = F.kl_div(
+        F.log_softmax(logits / t, dim=1),
+        F.log_softmax(teacher_logits / t, dim=1),
+        reduction="batchmean",
+        log_target=True,
+    )
+    return (1.0 - distill) * ce + distill * t * t * kd
+
+
+@torch.no_grad()
+def teacher_logits(checkpoint: str | Path, x: torch.Tensor, batch: int = 256) -> torch.Tensor:
+    """Class scores of a (full-precision) teacher checkpoint on z-scored windows ``x``.
+
+    Scaled by the readout the teacher was trained with (:func:`pymodel.model.readout_scale`),
+    i.e. the logits its own training loss saw; computed once, in eval mode, on the unshifted
+    windows (the label, and so the soft target, of a window does not depend on a rotation).
+    """
+    model, ckpt = load_checkpoint(checkpoint)
+    scale = readout_scale(ckpt["num_classes"], ckpt["config"].get("readout", "sum"))
+    out = [model(x[i : i + batch].cpu()) for i in range(0, len(x), batch)]
+    return (torch.cat(out) * scale).to(x.device)
+
+
 def train_epoch(
     model: EcgBnn,
     optimizer: torch.optim.Optimizer,
@@ -140,15 +185,19 @@ def train_epoch(
     scale: float = 1.0,
     clamp: bool = True,
     on_step: Callable[[], None] | None = None,
+    soft: torch.Tensor | None = None,
+    distill: float = 0.0,
+    temperature: float = 2.0,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
     ``scale`` multiplies the class scores inside the loss (:func:`pymodel.model.readout_scale`);
     ``clamp`` keeps latent binary weights in [-1, 1] after each step; ``on_step`` runs after
-    every step (the weight average, :class:`EmaWeights`).
+    every step (the weight average, :class:`EmaWeights`). ``soft`` (one row of teacher logits per
+    training window, :func:`teacher_logits`) adds a distillation term of weight ``distill``
+    (:func:`distillation_loss`).
     """
     model.train()
-    loss_fn = nn.CrossEntropyLoss()
     order = torch.randperm(len(y), device=y.device)
     steps = range(0, len(y), batch_size)
     if max_steps:
@@ -158,7 +207,8 @@ def train_epoch(
         idx = order[start : start + batch_size]
         optimizer.zero_grad()
         batch = random_shift(x[idx]) if augment else x[idx]
-        loss = loss_fn(model(batch) * scale, y[idx])
+        target = soft[idx] if soft is not None else None
+        loss = distillation_loss(model(batch) * scale, y[idx], target, distill, temperature)
         loss.backward()
         optimizer.step()
         if clamp:
@@ -279,6 +329,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         torch.set_num_threads(cfg.threads)
     if not cfg.fit_eval and cfg.val_fraction <= 0:
         raise ValueError("fit_eval=False needs a validation slice to choose the checkpoint")
+    if not 0.0 <= cfg.distill <= 1.0 or (cfg.distill > 0) != bool(cfg.teacher):
+        raise ValueError("distillation needs both a teacher and a weight 0 < distill <= 1")
     seed_everything(cfg.seed)
     device = torch.device(cfg.device)
     split = load_split(
@@ -286,6 +338,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     )
     x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction)
     x_fit, y_fit = x_fit.to(device), y_fit.to(device)
+    soft = teacher_logits(cfg.teacher, x_fit) if cfg.teacher else None
     model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
     earlier_history: list[dict] = []
     if cfg.init:  # fine-tune: start from a checkpoint's weights with a fresh schedule
@@ -332,6 +385,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             readout_scale(split.num_classes, cfg.readout),
             cfg.clamp,
             (lambda: ema.update(model)) if ema else None,
+            soft,
+            cfg.distill,
+            cfg.temperature,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -403,6 +459,19 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="validate, choose and deploy an exponential moving average of the weights with "
         "this decay per step (e.g. 0.99; 0 = off)",
     )  # fmt: skip
+    p.add_argument(
+        "--teacher", default="",
+        help="full-precision checkpoint trained on the same training windows: its soft targets "
+        "(logits / --temperature) join the loss with weight --distill",
+    )  # fmt: skip
+    p.add_argument(
+        "--distill", type=float, default=TrainConfig.distill,
+        help="weight of the distillation term (0-1; the cross entropy gets 1 - distill)",
+    )  # fmt: skip
+    p.add_argument(
+        "--temperature", type=float, default=TrainConfig.temperature,
+        help="softmax temperature of the distillation term",
+    )  # fmt: skip
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
     p.add_argument(
         "--seed", type=int, default=TrainConfig.seed,
@@ -445,6 +514,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
         dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp, ema=a.ema,
+        distill=a.distill, temperature=a.temperature, teacher=a.teacher,
         val_fraction=a.val_fraction, seed=a.seed, split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment,
         track_test=a.track_test, init=a.init,

@@ -17,7 +17,12 @@ training state (``fold<f>/last.pt``) and its chosen checkpoint (``fold<f>.pt``);
 its result (``fold<f>.json``: test ids, true and golden-predicted classes, timings) goes to the
 fold results folder (``results/crossval/<name>``, small, committed, so finished folds survive the
 machine). A rerun skips folds with a result and resumes an interrupted fold from its last epoch;
-``recipe.json`` beside the fold results pins the recipe, so one run never mixes two. The summary
+``recipe.json`` beside the fold results pins the recipe, so one run never mixes two.
+
+Distillation (``teacher_epochs``): each fold first trains the recipe's full-precision twin on the
+same training part (``fold<f>_teacher.pt``, chosen on the same validation slice), then the BNN
+with a distillation term from it (:func:`pymodel.train.distillation_loss`); the teacher's test
+accuracy is reported beside the BNN's and chooses nothing. The summary
 (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the per-class Se / PPV / F1
 pooled over folds, timings and the recipe) is written under the run's name into a results JSON,
 and :func:`render_markdown` turns that file into a table.
@@ -49,7 +54,7 @@ DEFAULT_FOLDS = {"ecg17": 10, "paper": 5, "interpatient": 1}
 FOLD_SEED = 0  # fixed in advance, never searched
 # TrainConfig fields that are not part of a recipe (where and how fast it runs, its outputs).
 RUNTIME_FIELDS = ("out", "run_dir", "data_dir", "threads", "device", "trained_on",
-                  "selected_from", "history", "fold", "fit_eval")  # fmt: skip
+                  "selected_from", "history", "fold", "fit_eval", "teacher")  # fmt: skip
 
 
 @dataclass
@@ -61,6 +66,12 @@ class CrossvalRun:
     run_root: Path
     checkpoint: str = ""  # interpatient only: evaluate this checkpoint instead of training
     results_dir: Path | None = None  # fold results and recipe.json (default: run_root)
+    teacher_epochs: int = 0  # distillation: epochs of the float teacher trained in each fold
+
+    @property
+    def distilled(self) -> bool:
+        """Whether each fold first trains a float teacher that the BNN distills from."""
+        return self.teacher_epochs > 0
 
     @property
     def fold_dir(self) -> Path:
@@ -90,8 +101,32 @@ def fold_config(cv: CrossvalRun, fold: int) -> TrainConfig:
         fold=fold,
         out=str(cv.run_root / f"fold{fold}.pt"),
         run_dir=str(cv.run_root / f"fold{fold}"),
+        teacher=str(cv.run_root / f"fold{fold}_teacher.pt") if cv.distilled else "",
         history=[],
     )
+
+
+def teacher_config(cv: CrossvalRun, fold: int) -> TrainConfig:
+    """The float teacher of one fold: the recipe in full precision, ``teacher_epochs`` long.
+
+    It trains on the same training part and validation slice as the BNN of the fold (the test
+    part stays unseen), its checkpoint chosen on that validation slice.
+    """
+    return replace(
+        fold_config(cv, fold),
+        binary=False,
+        epochs=cv.teacher_epochs,
+        ema=0.0,
+        distill=0.0,
+        teacher="",
+        out=str(cv.run_root / f"fold{fold}_teacher.pt"),
+        run_dir=str(cv.run_root / f"fold{fold}_teacher"),
+    )
+
+
+def pinned_recipe(cv: CrossvalRun) -> dict:
+    """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher's length."""
+    return recipe(cv.train) | {"checkpoint": cv.checkpoint, "teacher_epochs": cv.teacher_epochs}
 
 
 def fold_split(cfg: TrainConfig) -> DatasetSplit:
@@ -118,8 +153,8 @@ def pin_recipe(cv: CrossvalRun) -> None:
     """Write ``recipe.json`` into the run root, or check that the one there matches."""
     cv.fold_dir.mkdir(parents=True, exist_ok=True)
     path = cv.fold_dir / "recipe.json"
-    defaults = recipe(TrainConfig()) | {"checkpoint": ""}
-    mine = recipe(cv.train) | {"checkpoint": cv.checkpoint}
+    defaults = recipe(TrainConfig()) | {"checkpoint": "", "teacher_epochs": 0}
+    mine = pinned_recipe(cv)
     if path.is_file():
         # Options added after the folds were pinned took their defaults then.
         theirs = defaults | json.loads(path.read_text())
@@ -157,11 +192,28 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         ckpt_cfg = torch.load(checkpoint, map_location="cpu", weights_only=False)["config"]
         history, trained_on = ckpt_cfg.get("history", []), ckpt_cfg.get("trained_on", "")
     else:
+        teacher = None
+        if cv.distilled:
+            tcfg = teacher_config(cv, fold)
+            train_run(tcfg, resume=True)
+            teacher = torch.load(tcfg.out, map_location="cpu", weights_only=False)["config"]
         train_run(cfg, resume=True)
         checkpoint = cfg.out
         ckpt_cfg = torch.load(checkpoint, map_location="cpu", weights_only=False)["config"]
         history, trained_on = ckpt_cfg["history"], ckpt_cfg["trained_on"]
     split = fold_split(cfg)
+    teacher_result = {}
+    if cv.distilled:  # reported only: nothing is chosen on the test part
+        teacher_pred = predict(load_checkpoint(cfg.teacher)[0], split.x_test)
+        t_hist = teacher["history"]
+        t_val = [h["val_acc"] for h in t_hist]
+        teacher_result = {
+            "teacher_float_accuracy": float(np.mean(teacher_pred == split.y_test)),
+            "teacher_chosen_epoch": t_hist[max(range(len(t_val)), key=lambda i: (t_val[i], i))][
+                "epoch"
+            ],
+            "teacher_epoch_seconds_total": float(sum(h["seconds"] for h in t_hist)),
+        }
     pred = golden_predict(checkpoint, split.x_test)
     float_pred = predict(load_checkpoint(checkpoint)[0], split.x_test)
     val = [h["val_acc"] for h in history if not math.isnan(h.get("val_acc", math.nan))]
@@ -186,6 +238,7 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         "test_ids": list(split.test_ids),
         "y_true": split.y_test.tolist(),
         "y_pred": pred.tolist(),
+        **teacher_result,
     }
     write_json(result_path, result)
     return result
@@ -213,13 +266,20 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
     acc = [r["accuracy"] for r in results]
     f1 = [m["f1"] for m in per_class.values() if m["support"]]
     spe = [r["seconds_per_epoch"] for r in results if r["seconds_per_epoch"] is not None]
-    train_seconds = sum(r["epoch_seconds_total"] for r in results)
-    trained = recipe(cv.train)
+    train_seconds = sum(r["epoch_seconds_total"] + r.get("teacher_epoch_seconds_total", 0.0)
+                        for r in results)  # fmt: skip
+    trained = recipe(cv.train) | ({"teacher_epochs": cv.teacher_epochs} if cv.distilled else {})
     if cv.checkpoint:  # the recipe the evaluated checkpoint was trained with
         config = torch.load(cv.checkpoint, map_location="cpu", weights_only=False)["config"]
         # An older checkpoint predates some options: they took today's defaults then.
         trained = recipe(TrainConfig()) | {
             k: v for k, v in config.items() if k not in RUNTIME_FIELDS
+        }
+    teacher = {}
+    if cv.distilled:
+        teacher = {
+            "teacher_float_fold_acc": [percent(r["teacher_float_accuracy"]) for r in results],
+            "teacher_chosen_epochs": [r["teacher_chosen_epoch"] for r in results],
         }
     return {
         "folds": len(results),
@@ -253,6 +313,7 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
         "train_hours": round(train_seconds / 3600.0, 3),
         "wall_hours": round(sum(r["wall_seconds"] for r in results) / 3600.0, 3),
         "trained_on": sorted({r["trained_on"] for r in results if r["trained_on"]}),
+        **teacher,
     }
 
 
@@ -284,6 +345,11 @@ def recipe_text(entry: dict) -> str:
         parts.append("no clamp")
     if r.get("ema"):
         parts.append(f"EMA of the weights, decay {r['ema']:g} per step")
+    if r.get("distill"):
+        parts.append(
+            f"distilled (weight {r['distill']:g}, temperature {r['temperature']:g}) from a "
+            f"float twin trained {r['teacher_epochs']} epochs on the fold's training part"
+        )
     if r.get("weight_decay"):
         parts.append(f"weight decay {r['weight_decay']:g}")
     parts.append(f"val slice {r['val_fraction']:g}, seed {r['seed']}")
@@ -382,6 +448,14 @@ def render_markdown(
                 f"Fold seed {e['fold_seed']}; chosen epochs "
                 + ", ".join(str(c) for c in e["chosen_epochs"]) + "."
             )  # fmt: skip
+        if e.get("teacher_float_fold_acc"):
+            teacher = e["teacher_float_fold_acc"]
+            lines.append(
+                "Float teacher (PyTorch) on the test folds, reported only (%): "
+                + ", ".join(fmt(a) for a in teacher)
+                + f"; mean {fmt(statistics.fmean(teacher))}; chosen epochs "
+                + ", ".join(str(c) for c in e["teacher_chosen_epochs"]) + "."
+            )  # fmt: skip
         if e.get("majority_class_acc") is not None:
             majority = fmt(e["majority_class_acc"])
             lines.append(f"Always answering the most common class: {majority} %.")
@@ -427,8 +501,13 @@ Training options are those of scripts/train.py (--epochs, --lr, --augment, --dro
 --seed, --threads ...) and define the recipe, identical for every fold. --split-seed is the fold
 assignment seed (default 0, fixed in advance). Rerunning the same command resumes: finished folds
 are skipped, an interrupted fold continues from its last epoch. Example (the committed ecg17 run):
-  python -m studies.crossval --protocol ecg17 --epochs 150 --lr 0.01 --augment --dropout 0.5 \\
+  python -m studies.crossval --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 \\
       --readout mean --threads 1
+The same recipe distilled from a float twin trained per fold (a candidate, its own results file):
+  python -m studies.crossval --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 \\
+      --readout mean --threads 1 --teacher-epochs 100 --distill 0.5 --temperature 2 \\
+      --name ecg17_distill --results results/crossval_candidates.json \\
+      --docs docs/crossval_candidates.md
 Inter-patient DS1 -> DS2 of a shipped checkpoint, no training:
   python -m studies.crossval --protocol interpatient --checkpoint weights/bnn5_interpatient.pt
 """
@@ -455,6 +534,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     )  # fmt: skip
     p.add_argument("--only-fold", type=int, action="append", help="run only this fold (repeat)")
     p.add_argument(
+        "--teacher-epochs", type=int, default=0,
+        help="distillation: each fold first trains the recipe's float twin this many epochs on "
+        "its training part (checkpoint chosen on its validation slice), and the BNN distills from "
+        "it with --distill and --temperature (0 = no teacher)",
+    )  # fmt: skip
+    p.add_argument(
         "--checkpoint", default="", help="interpatient: evaluate this checkpoint, no training"
     )
     p.add_argument(
@@ -474,11 +559,14 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     )
     a = p.parse_args(argv)
     for flag, value in (("--init", a.init), ("--out", a.out), ("--run-dir", a.run_dir),
+                        ("--teacher", a.teacher),
                         ("--unstratified", a.unstratified), ("--track-test", a.track_test),
                         ("--full-precision", a.full_precision)):  # fmt: skip
         if value:
             p.error(f"{flag} does not apply to cross-validation")
     cfg = replace(config_from_args(a), fit_eval=False)  # logging only: the time goes to epochs
+    if (a.teacher_epochs > 0) != (a.distill > 0):
+        p.error("distillation needs both --teacher-epochs and --distill above 0")
     folds = a.folds or DEFAULT_FOLDS[a.protocol]
     if a.protocol == "interpatient":
         if folds != 1:
@@ -493,7 +581,9 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     name = a.name or a.protocol
     run_root = Path(a.run_root or repo_root() / "runs" / "crossval" / name)
     fold_dir = Path(a.fold_results or repo_root() / "results" / "crossval" / name)
-    return CrossvalRun(name, cfg, run_root, a.checkpoint, fold_dir), a
+    if a.teacher_epochs and a.checkpoint:
+        p.error("--teacher-epochs trains; --checkpoint evaluates without training")
+    return CrossvalRun(name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs), a
 
 
 def render_page(results_path: Path, data: dict, baseline_path: Path) -> str:

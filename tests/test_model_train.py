@@ -19,7 +19,7 @@ from pymodel.model import (
     readout_scale,
     zscore,
 )
-from pymodel.train import load_checkpoint, parse_args, train_epoch
+from pymodel.train import distillation_loss, load_checkpoint, parse_args, train_epoch
 
 REPO = Path(__file__).resolve().parents[1]
 # Floors a committed model must stay above (well below the shipped figures, far above chance):
@@ -218,3 +218,22 @@ def test_train_epoch_readout_and_clamp_options():
         train_epoch(model, optimizer, x, y, 8, 1, "t", scale=1 / 27, clamp=clamp)
         peak = max(float(b.conv.weight.detach().abs().max()) for b in model.blocks)
         assert (peak <= 1.0) == clamp
+
+
+def test_distillation_loss_blends_cross_entropy_and_the_teacher():
+    """--distill: (1 - a) CE + a T^2 KL(teacher_T || student_T); a teacher agreeing adds 0."""
+    torch.manual_seed(0)
+    logits, teacher = torch.randn(6, 5), torch.randn(6, 5)
+    labels = torch.arange(6) % 5
+    ce = torch.nn.functional.cross_entropy(logits, labels)
+    assert torch.equal(distillation_loss(logits, labels, None, 0.5), ce)
+    assert torch.equal(distillation_loss(logits, labels, teacher, 0.0), ce)
+    assert float(distillation_loss(logits, labels, logits, 1.0, 3.0)) == pytest.approx(0, abs=1e-6)
+    p_t, p_s = (torch.softmax(v / 2, dim=1) for v in (teacher, logits))
+    kl = (p_t * (p_t.log() - p_s.log())).sum(1).mean()
+    want = 0.25 * ce + 0.75 * 4 * kl
+    assert float(distillation_loss(logits, labels, teacher, 0.75, 2.0)) == pytest.approx(
+        float(want), rel=1e-5
+    )
+    cfg, _ = parse_args(["--teacher", "t.pt", "--distill", "0.5", "--temperature", "3"])
+    assert (cfg.teacher, cfg.distill, cfg.temperature) == ("t.pt", 0.5, 3.0)

@@ -10,6 +10,7 @@ import json
 import statistics
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -213,6 +214,46 @@ def test_ema_averages_weights_and_leaves_the_trajectory_alone(fake_ecg17, tmp_pa
     assert not torch.equal(latent, states[0.9]["model"]["blocks.2.conv.weight"])
     entry = {"recipe": cv_mod.recipe(TrainConfig(ema=0.99)), "checkpoint": None}
     assert "EMA of the weights, decay 0.99 per step" in cv_mod.recipe_text(entry)
+
+
+def test_distillation_trains_a_float_teacher_per_fold_and_reports_it(
+    fake_ecg17, tmp_path: Path, monkeypatch
+):
+    base = tiny_run(tmp_path / "run")
+    cfg = replace(base.train, distill=0.5, temperature=2.0)
+    run = replace(base, train=cfg, teacher_epochs=1)
+    soft_seen = []
+    real_epoch = train_mod.train_epoch
+
+    def spy(*args, **kwargs):
+        soft_seen.append(args[11] is not None)  # soft: the teacher's logits per window
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "train_epoch", spy)
+    results = cv_mod.run_crossval(run, only=[0])
+    assert soft_seen == [False, True]  # the teacher first (no teacher of its own), then the BNN
+    teacher, _ = train_mod.load_checkpoint(run.run_root / "fold0_teacher.pt")
+    student, ckpt = train_mod.load_checkpoint(run.run_root / "fold0.pt")
+    assert not teacher.binary and student.binary
+    assert ckpt["config"]["teacher"].endswith("fold0_teacher.pt")
+    r = results[0]
+    assert r["golden_float_agreement"] == 1.0  # the distilled BNN folds into the hardware
+    assert 0.0 <= r["teacher_float_accuracy"] <= 1.0 and r["teacher_chosen_epoch"] == 1
+    assert json.loads((run.fold_dir / "recipe.json").read_text())["teacher_epochs"] == 1
+    results = cv_mod.run_crossval(run)
+    entry = cv_mod.summarize(run, results)
+    assert len(entry["teacher_float_fold_acc"]) == 3 and entry["recipe"]["teacher_epochs"] == 1
+    assert "distilled (weight 0.5, temperature 2) from a float twin trained 1 epochs" in (
+        cv_mod.recipe_text(entry)
+    )
+    assert "Float teacher (PyTorch) on the test folds" in cv_mod.render_markdown({"d": entry})
+    with pytest.raises(ValueError, match="another recipe .*teacher_epochs"):
+        cv_mod.run_crossval(replace(run, teacher_epochs=2))
+    a, _ = cv_mod.parse_args(["--protocol", "ecg17", "--teacher-epochs", "5", "--distill", "0.5"])
+    assert a.teacher_epochs == 5 and a.train.distill == 0.5
+    for bad in (["--teacher-epochs", "5"], ["--distill", "0.5"], ["--teacher", "t.pt"]):
+        with pytest.raises(SystemExit):
+            cv_mod.parse_args(["--protocol", "ecg17", *bad])
 
 
 def test_cli_help_and_rejected_options():
