@@ -18,5 +18,7 @@ rtl/ecg_bnn_thr_scale.sv
 rtl/ecg_bnn_score_acc.sv
 rtl/ecg_bnn_actbuf.sv
 rtl/ecg_bnn_result.sv
+rtl/ecg_bnn_engine_lane.sv
+rtl/ecg_bnn_engine_ctrl.sv
 rtl/ecg_bnn_engine.sv
 rtl/ecg_bnn_top.sv
