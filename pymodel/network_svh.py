@@ -36,7 +36,8 @@ def render_svh() -> str:
     lines = [
         "// ecg_bnn_network.svh: the network's layer table, generated from pymodel/network.py by",
         "// `python -m pymodel.network_svh`; do not edit (tests/test_network_svh.py checks it).",
-        "// Included inside ecg_bnn_engine; NUM_CLASSES is the engine's parameter.",
+        "// Included inside ecg_bnn_engine (memory sizes) and ecg_bnn_engine_ctrl (loop bounds);",
+        "// NUM_CLASSES is their parameter.",
         f"localparam int NET_N        = {WINDOW_SAMPLES};  // samples per window",
         f"localparam int NET_PAD      = {PAD};  // pad positions on each side of every map",
         f"localparam int NET_ACT_BITS = {act_bits};  // largest padded bit map (blocks 1-5)",

@@ -2,6 +2,7 @@ rtl/ecg_bnn_ram_sdp.sv
 rtl/ecg_bnn_rom.sv
 rtl/ecg_bnn_spram.sv
 rtl/ecg_bnn_skid.sv
+rtl/ecg_bnn_seqctl.sv
 rtl/ecg_bnn_seqmul.sv
 rtl/ecg_bnn_isqrt.sv
 rtl/ecg_bnn_seqdiv.sv
@@ -17,5 +18,7 @@ rtl/ecg_bnn_thr_scale.sv
 rtl/ecg_bnn_score_acc.sv
 rtl/ecg_bnn_actbuf.sv
 rtl/ecg_bnn_result.sv
+rtl/ecg_bnn_engine_lane.sv
+rtl/ecg_bnn_engine_ctrl.sv
 rtl/ecg_bnn_engine.sv
 rtl/ecg_bnn_top.sv

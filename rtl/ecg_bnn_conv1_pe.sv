@@ -3,12 +3,16 @@
 //   acc1 = sum_k (w[k] ? +tap[k] : -tap[k])      (signed, ACC_W bits; registered)
 // tap k is input position 2t-5+k: a signed 16-bit sample or, outside the window, the window's
 // pad value P (signed 17 bits, supplied by the tap line); |acc1| <= 7 * 2^16 < 2^19.
+// LATENCY states the one register stage for the pipeline that instantiates the PE
+// (ecg_bnn_engine sums its stages' latencies into its drain); Conv1Latency checks it.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_conv1_pe #(
-  parameter int X_W   = 17,
-  parameter int ACC_W = 20
+  parameter int X_W     = 17,
+  parameter int ACC_W   = 20,
+  parameter int LATENCY = 1   // cycles from valid_i to out_valid_o (must be 1)
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -21,6 +25,7 @@ module ecg_bnn_conv1_pe #(
 
   initial begin
     if (ACC_W < X_W + 3) $fatal(1, "ecg_bnn_conv1_pe: ACC_W must hold 7 taps (>= X_W + 3)");
+    if (LATENCY != 1) $fatal(1, "ecg_bnn_conv1_pe: the sum is registered once: LATENCY must be 1 (got %0d)", LATENCY);
   end
 
   // -tap = ~tap + 1: add the taps or their complements in a balanced tree (three adder levels
@@ -56,6 +61,14 @@ module ecg_bnn_conv1_pe #(
   end
 
   assign out_valid_o = v_q;
+
+  // ---------------------------------------------------------------- properties
+  // a sum comes exactly LATENCY cycles after its taps, and only then
+`ifdef ECG_BNN_CHECKS
+  logic [LATENCY-1:0] f_valid_q;  // bit i: taps were taken i+1 cycles ago
+  always @(posedge clk_i) f_valid_q <= rst_ni ? LATENCY'({f_valid_q, valid_i}) : '0;
+`endif
+  `ECG_BNN_ASSERT(Conv1Latency, out_valid_o == f_valid_q[LATENCY-1])
 
 endmodule
 

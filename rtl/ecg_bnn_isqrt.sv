@@ -1,6 +1,6 @@
 // ecg_bnn_isqrt: restoring (digit-by-digit) integer square root, r = floor(sqrt(v)), one result
 // bit per cycle: VW/2 cycles. Datapath: a VW-bit operand shift register, a VW/2+2-bit remainder
-// and one subtractor of the same width.
+// and one subtractor of the same width; the start/busy/done handshake is ecg_bnn_seqctl's.
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"
@@ -26,14 +26,13 @@ module ecg_bnn_isqrt #(
   localparam int CW   = $clog2(RW + 1);
 
   logic [VW-1:0]   v_q;
-  // The remainder is below 2^(RW+1) at every step and its top two bits are zero whenever it is
-  // shifted again, so those bits are never read back.
-  /* verilator lint_off UNUSEDSIGNAL */
+  // The remainder never exceeds twice the root found so far (IsqrtRemainderBound), so it is below
+  // 2^(RW+1), and its top two bits are zero whenever it is shifted again (IsqrtRemainderTop):
+  // the datapath never reads those bits back.
   logic [REMW-1:0] rem_q;
-  /* verilator lint_on UNUSEDSIGNAL */
   logic [RW-1:0]   root_q;
-  logic [CW-1:0]   cnt_q;
-  logic            busy_q, done_q;
+  logic            busy, last, done;
+  logic [CW-1:0]   left;
 
   logic [REMW-1:0] rem_sh, trial, diff;
   logic            ge;
@@ -42,49 +41,38 @@ module ecg_bnn_isqrt #(
   assign diff   = rem_sh - trial;
   assign ge     = rem_sh >= trial;
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      busy_q <= 1'b0;
-      done_q <= 1'b0;
-      cnt_q  <= '0;
-    end else begin
-      done_q <= 1'b0;
-      if (busy_q) begin
-        cnt_q <= cnt_q - CW'(1);
-        if (cnt_q == CW'(1)) begin
-          busy_q <= 1'b0;
-          done_q <= 1'b1;
-        end
-      end else if (start_i) begin
-        busy_q <= 1'b1;
-        cnt_q  <= CW'(RW);
-      end
-    end
-  end
+  // RW steps, one root bit each
+  ecg_bnn_seqctl #(.STEPS(RW)) u_ctl (
+    .clk_i, .rst_ni, .start_i, .busy_o(busy), .last_o(last), .left_o(left),
+    .done_o(done)
+  );
 
   always_ff @(posedge clk_i) begin
-    if (busy_q) begin
+    if (busy) begin
       v_q    <= {v_q[VW-3:0], 2'b00};
       rem_q  <= ge ? diff : rem_sh;
       root_q <= {root_q[RW-2:0], ge};
-    end else if (start_i) begin
+    end else if (start_i) begin  // a start taken while idle: latch the operands
       v_q    <= v_i;
       rem_q  <= '0;
       root_q <= '0;
     end
   end
 
-  assign busy_o = busy_q;
-  assign done_o = done_q;
+  assign busy_o = busy;
+  assign done_o = done;
   assign r_o    = root_q;
 
+  logic unused;
+  assign unused = ^{last};
+
   // ---------------------------------------------------------------- properties
-`ifdef ECG_BNN_CHECKS
-  logic f_rst_q;
-  always @(posedge clk_i) f_rst_q <= !rst_ni;
-`endif
-  `ECG_BNN_ASSERT(IsqrtIdleAfterReset, !f_rst_q || (!busy_q && !done_q))
-  `ECG_BNN_COVER(IsqrtDone, done_q)
+  // While busy, with `left` steps to go, the root has RW - left bits (the rest still to come) and
+  // the remainder v - root^2 of the bits seen so far is at most 2*root (restoring square root).
+  `ECG_BNN_ASSERT(IsqrtRootWidth, !busy || (root_q >> (CW'(RW) - left)) == '0)
+  `ECG_BNN_ASSERT(IsqrtRemainderBound, !busy || rem_q <= {1'b0, root_q, 1'b0})
+  `ECG_BNN_ASSERT(IsqrtRemainderTop, !busy || rem_q[REMW-1:REMW-2] == 2'b00)
+  `ECG_BNN_COVER(IsqrtDone, done)
 
 endmodule
 

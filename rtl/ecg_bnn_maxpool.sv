@@ -2,11 +2,15 @@
 // of one channel: out[j] = max x[2j .. 2j+6]. Keeps the last three pair maxima
 // u[i] = max(x[2i], x[2i+1]) and the pending even value; out[j] = max(u[j], u[j+1], u[j+2],
 // x[2j+6]) is emitted (registered) when x[2j+6] arrives. clear_i starts a new channel.
+// LATENCY states that one register stage for the pipeline that instantiates the pool
+// (ecg_bnn_engine sums its stages' latencies into its drain); PoolLatency checks it.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_maxpool #(
-  parameter int W = 18  // signed value width
+  parameter int W       = 18,  // signed value width
+  parameter int LATENCY = 1    // cycles from the input that completes a window to out_valid_o (must be 1)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -16,6 +20,10 @@ module ecg_bnn_maxpool #(
   output logic                out_valid_o,
   output logic signed [W-1:0] out_o
 );
+
+  initial begin
+    if (LATENCY != 1) $fatal(1, "ecg_bnn_maxpool: the output is registered once: LATENCY must be 1 (got %0d)", LATENCY);
+  end
 
   logic                odd_q;     // the next input has an odd index
   logic [1:0]          npair_q;   // completed pairs, saturating at 3
@@ -55,6 +63,14 @@ module ecg_bnn_maxpool #(
   end
 
   assign out_valid_o = v_q;
+
+  // ---------------------------------------------------------------- properties
+  // an output comes LATENCY cycles after an input (the one that completes its window), never later
+`ifdef ECG_BNN_CHECKS
+  logic [LATENCY-1:0] f_valid_q;  // bit i: an input was taken i+1 cycles ago
+  always @(posedge clk_i) f_valid_q <= rst_ni ? LATENCY'({f_valid_q, valid_i}) : '0;
+`endif
+  `ECG_BNN_ASSERT(PoolLatency, !out_valid_o || f_valid_q[LATENCY-1])
 
 endmodule
 

@@ -1,6 +1,7 @@
 // ecg_bnn_network.svh: the network's layer table, generated from pymodel/network.py by
 // `python -m pymodel.network_svh`; do not edit (tests/test_network_svh.py checks it).
-// Included inside ecg_bnn_engine; NUM_CLASSES is the engine's parameter.
+// Included inside ecg_bnn_engine (memory sizes) and ecg_bnn_engine_ctrl (loop bounds);
+// NUM_CLASSES is their parameter.
 localparam int NET_N        = 3600;  // samples per window
 localparam int NET_PAD      = 5;  // pad positions on each side of every map
 localparam int NET_ACT_BITS = 7456;  // largest padded bit map (blocks 1-5)

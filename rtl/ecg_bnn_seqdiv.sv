@@ -4,8 +4,8 @@
 // floor((a >>> t) / d)); a negative numerator is divided as ~a >= 0 and the quotient inverted
 // (floor(a/d) = ~floor(~a/d)), so the datapath is an unsigned restoring divider: a remainder as
 // wide as the odd divisor, one constant subtractor, and one register that holds the numerator
-// bits still to come and the quotient bits already found. Same start/busy/done handshake as
-// ecg_bnn_seqmul and ecg_bnn_isqrt (operands latched at start_i).
+// bits still to come and the quotient bits already found. The start/busy/done handshake is
+// ecg_bnn_seqctl's, as in ecg_bnn_seqmul and ecg_bnn_isqrt (operands latched at a taken start).
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"
@@ -54,8 +54,8 @@ module ecg_bnn_seqdiv #(
   logic          neg_q;
   logic [MW-1:0] nq_q;    // numerator bits still to come (top) and quotient bits found (bottom)
   logic [RW-1:0] rem_q;
-  logic [CW-1:0] cnt_q;
-  logic          busy_q, done_q;
+  logic          busy, last, done;
+  logic [CW-1:0] left;
 
   logic [RW-1:0] rem_sh, diff;
   logic          ge;
@@ -63,40 +63,26 @@ module ecg_bnn_seqdiv #(
   assign diff   = rem_sh - RW'(DO);
   assign ge     = rem_sh >= RW'(DO);
 
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      busy_q <= 1'b0;
-      done_q <= 1'b0;
-      cnt_q  <= '0;
-    end else begin
-      done_q <= 1'b0;
-      if (busy_q) begin
-        cnt_q <= cnt_q - CW'(1);
-        if (cnt_q == CW'(1)) begin
-          busy_q <= 1'b0;
-          done_q <= 1'b1;
-        end
-      end else if (start_i) begin
-        busy_q <= 1'b1;
-        cnt_q  <= CW'(MW);
-      end
-    end
-  end
+  // MW steps, one quotient bit each
+  ecg_bnn_seqctl #(.STEPS(MW)) u_ctl (
+    .clk_i, .rst_ni, .start_i, .busy_o(busy), .last_o(last), .left_o(left),
+    .done_o(done)
+  );
 
   // quotient bits enter already inverted for a negative numerator
   always_ff @(posedge clk_i) begin
-    if (busy_q) begin
+    if (busy) begin
       rem_q <= ge ? diff : rem_sh;
       nq_q  <= {nq_q[MW-2:0], ge ^ neg_q};
-    end else if (start_i) begin
+    end else if (start_i) begin  // a start taken while idle: latch the operands
       neg_q <= a_i[NW-1];
       rem_q <= '0;
       nq_q  <= mag;
     end
   end
 
-  assign busy_o = busy_q;
-  assign done_o = done_q;
+  assign busy_o = busy;
+  assign done_o = done;
   // bits above MW are the sign (the quotient of a non-negative MW-bit magnitude fits MW bits)
   if (QW > MW) begin : g_wide
     assign q_o = {neg_q, nq_q};
@@ -106,19 +92,13 @@ module ecg_bnn_seqdiv #(
 
   // the top quotient bits only repeat the sign where the caller's range is smaller
   logic unused;
-  assign unused = ^{nq_q, a_i[TZ > 0 ? TZ-1 : 0]};
+  assign unused = ^{nq_q, a_i[TZ > 0 ? TZ-1 : 0], last, left};
 
   // ---------------------------------------------------------------- properties
-`ifdef ECG_BNN_CHECKS
-  logic f_rst_q;
-  always @(posedge clk_i) f_rst_q <= !rst_ni;
-`endif
-  `ECG_BNN_ASSERT(DivIdleAfterReset, !f_rst_q || (!busy_q && !done_q))
   // restoring division: the remainder stays below the divisor
-  `ECG_BNN_ASSERT(DivRemainderBound, !busy_q || rem_q < RW'(DO))
-  `ECG_BNN_ASSERT(DivCountBound, cnt_q <= CW'(MW) && (busy_q || cnt_q == '0))
-  `ECG_BNN_COVER(DivDone, done_q)
-  `ECG_BNN_COVER(DivNegative, done_q && neg_q)
+  `ECG_BNN_ASSERT(DivRemainderBound, !busy || rem_q < RW'(DO))
+  `ECG_BNN_COVER(DivDone, done)
+  `ECG_BNN_COVER(DivNegative, done && neg_q)
 
 endmodule
 

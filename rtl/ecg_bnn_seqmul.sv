@@ -1,6 +1,7 @@
 // ecg_bnn_seqmul: sequential signed x signed multiplier, one multiplier bit per cycle
 // (shift-and-add, the multiplier's sign bit is subtracted). WB cycles per product; about
-// WA+WB flip-flops and one WA+1-bit adder, no DSP block.
+// WA+WB flip-flops and one WA+1-bit adder, no DSP block. The start/busy/done handshake is
+// ecg_bnn_seqctl's (operands latched at a taken start).
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"
@@ -28,55 +29,36 @@ module ecg_bnn_seqmul #(
   logic signed [WA-1:0] a_q;
   logic signed [WA:0]   hi_q;
   logic [WB-1:0]        lo_q;
-  logic [CW-1:0]        cnt_q;
-  logic                 busy_q, done_q;
+  logic                 busy, last, done;
+  logic [CW-1:0]        left;
+
+  // WB steps, one multiplier bit each; the last (the sign bit, weight -2^(WB-1)) subtracts
+  ecg_bnn_seqctl #(.STEPS(WB)) u_ctl (
+    .clk_i, .rst_ni, .start_i, .busy_o(busy), .last_o(last), .left_o(left),
+    .done_o(done)
+  );
 
   logic signed [WA:0] addend, sum;
   assign addend = lo_q[0] ? {a_q[WA-1], a_q} : '0;
-  assign sum    = (cnt_q == CW'(1)) ? hi_q - addend : hi_q + addend;
+  assign sum    = last ? hi_q - addend : hi_q + addend;
 
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      busy_q <= 1'b0;
-      done_q <= 1'b0;
-      cnt_q  <= '0;
-    end else begin
-      done_q <= 1'b0;
-      if (busy_q) begin
-        cnt_q <= cnt_q - CW'(1);
-        if (cnt_q == CW'(1)) begin
-          busy_q <= 1'b0;
-          done_q <= 1'b1;
-        end
-      end else if (start_i) begin
-        busy_q <= 1'b1;
-        cnt_q  <= CW'(WB);
-      end
-    end
-  end
-
-  always_ff @(posedge clk_i) begin
-    if (busy_q) begin
+    if (busy) begin
       hi_q <= {sum[WA], sum[WA:1]};
       lo_q <= {sum[0], lo_q[WB-1:1]};
-    end else if (start_i) begin
+    end else if (start_i) begin  // a start taken while idle: latch the operands
       a_q  <= a_i;
       hi_q <= '0;
       lo_q <= b_i;
     end
   end
 
-  assign busy_o = busy_q;
-  assign done_o = done_q;
+  assign busy_o = busy;
+  assign done_o = done;
   assign p_o    = {hi_q[WA-1:0], lo_q};
 
-  // ---------------------------------------------------------------- properties
-`ifdef ECG_BNN_CHECKS
-  logic f_rst_q;
-  always @(posedge clk_i) f_rst_q <= !rst_ni;
-`endif
-  `ECG_BNN_ASSERT(SeqmulIdleAfterReset, !f_rst_q || (!busy_q && !done_q))
-  `ECG_BNN_COVER(SeqmulDone, done_q)
+  logic unused;
+  assign unused = ^{left};
 
 endmodule
 

@@ -1,12 +1,16 @@
 // ecg_bnn_threshold: folded BatchNorm + PReLU + sign of one channel (docs/ARCHITECTURE.md):
 //   bit = ((m >= hi) | (m <= lo)) ^ inv        (signed comparisons, THR_W bits)
 // The channel's word {inv, hi, lo} (thresholds.mem layout) is loaded with load_i.
+// LATENCY states the one register stage for the pipeline that instantiates the unit
+// (ecg_bnn_engine sums its stages' latencies into its drain); ThrLatency checks it.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_threshold #(
-  parameter int W     = 20,  // pooled value width (signed)
-  parameter int THR_W = 24
+  parameter int W       = 20,  // pooled value width (signed)
+  parameter int THR_W   = 24,
+  parameter int LATENCY = 1    // cycles from valid_i to out_valid_o (must be 1)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -20,6 +24,7 @@ module ecg_bnn_threshold #(
 
   initial begin
     if (W > THR_W) $fatal(1, "ecg_bnn_threshold: W must not exceed THR_W");
+    if (LATENCY != 1) $fatal(1, "ecg_bnn_threshold: the bit is registered once: LATENCY must be 1 (got %0d)", LATENCY);
   end
 
   logic                    inv_q;
@@ -44,6 +49,14 @@ module ecg_bnn_threshold #(
 
   assign out_valid_o = v_q;
   assign bit_o       = bit_q;
+
+  // ---------------------------------------------------------------- properties
+  // a bit comes exactly LATENCY cycles after its pooled value, and only then
+`ifdef ECG_BNN_CHECKS
+  logic [LATENCY-1:0] f_valid_q;  // bit i: a value was taken i+1 cycles ago
+  always @(posedge clk_i) f_valid_q <= rst_ni ? LATENCY'({f_valid_q, valid_i}) : '0;
+`endif
+  `ECG_BNN_ASSERT(ThrLatency, out_valid_o == f_valid_q[LATENCY-1])
 
 endmodule
 

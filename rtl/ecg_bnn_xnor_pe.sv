@@ -3,12 +3,16 @@
 // and accumulation over the chunks of one conv output. Two pipeline stages:
 //   stage 1: pc = popcount(~(act ^ w) & mask)          (registered)
 //   stage 2: acc = first ? pc : acc + pc; on last, out_o = acc (registered, out_valid_o)
+// LATENCY states the two stages for the pipeline that instantiates the PE (ecg_bnn_engine sums
+// its stages' latencies into its drain); XnorLatency checks it against the stages.
 `default_nettype none
 `timescale 1ns / 1ps
+`include "ecg_bnn_assert.svh"
 
 module ecg_bnn_xnor_pe #(
-  parameter int SIMD  = 16,  // bits per cycle
-  parameter int ACC_W = 9    // conv popcount width (7*C_in <= 448)
+  parameter int SIMD    = 16,  // bits per cycle
+  parameter int ACC_W   = 9,   // conv popcount width (7*C_in <= 448)
+  parameter int LATENCY = 2    // cycles from valid_i with last_i to out_valid_o (must be 2)
 ) (
   input  logic             clk_i,
   input  logic             rst_ni,
@@ -26,6 +30,7 @@ module ecg_bnn_xnor_pe #(
 
   initial begin
     if (SIMD < 1 || PCW > ACC_W) $fatal(1, "ecg_bnn_xnor_pe: SIMD must lie in [1, 2^ACC_W)");
+    if (LATENCY != 2) $fatal(1, "ecg_bnn_xnor_pe: the PE has two stages: LATENCY must be 2 (got %0d)", LATENCY);
   end
 
   logic [SIMD-1:0] agree;
@@ -65,6 +70,14 @@ module ecg_bnn_xnor_pe #(
 
   assign out_valid_o = v2_q;
   assign out_o       = out_q;
+
+  // ---------------------------------------------------------------- properties
+  // a result comes exactly LATENCY cycles after the last chunk of its conv output, and only then
+`ifdef ECG_BNN_CHECKS
+  logic [LATENCY-1:0] f_last_q;  // bit i: a last chunk was taken i+1 cycles ago
+  always @(posedge clk_i) f_last_q <= rst_ni ? LATENCY'({f_last_q, valid_i && last_i}) : '0;
+`endif
+  `ECG_BNN_ASSERT(XnorLatency, out_valid_o == f_last_q[LATENCY-1])
 
 endmodule
 

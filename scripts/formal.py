@@ -78,6 +78,7 @@ TASKS: tuple[Task, ...] = (
     Task("thr_scale", "cover", False),
     Task("norm", "prove", True),
     Task("norm", "cover", False),
+    Task("norm", "units_prove", True),
     Task("norm", "units_cover", False),
     Task("top", "prove", True, ("ecg_bnn_norm", "ecg_bnn_isqrt", "ecg_bnn_seqdiv")),
     Task("top", "cover", False, ("ecg_bnn_norm", "ecg_bnn_isqrt", "ecg_bnn_seqdiv")),

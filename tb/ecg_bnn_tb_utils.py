@@ -233,12 +233,20 @@ if cocotb is not None:
         await RisingEdge(dut.clk_i)
 
     async def wait_pulse(clk, sig, timeout: int, what: str = "") -> None:
-        """Wait for the rising edge of ``sig`` without a per-cycle coroutine, then for ReadOnly."""
-        timer = Timer(timeout * CLK_NS, unit="ns")
-        if int(sig.value) != 1:
-            got = await First(RisingEdge(sig), timer)
-            assert got is not timer, f"timeout after {timeout} cycles waiting for {what}"
-        await ReadOnly()
+        """Wait for ``sig`` high without a per-cycle coroutine; returns in ReadOnly with it high.
+
+        A rising edge after which ``sig`` is low again once the time step settles does not
+        count: a decoded (combinational) output can glitch for a delta cycle in Icarus while the
+        registers it decodes take their new values one after the other.
+        """
+        while True:
+            if int(sig.value) != 1:
+                timer = Timer(timeout * CLK_NS, unit="ns")
+                got = await First(RisingEdge(sig), timer)
+                assert got is not timer, f"timeout after {timeout} cycles waiting for {what}"
+            await ReadOnly()
+            if int(sig.value) == 1:
+                return
 
     class StreamPort(Bus):
         """cocotb-bus view of an IP valid/ready port under AXI4-Stream names (cocotbext-axi)."""
