@@ -30,6 +30,7 @@ try:  # the cocotb side only exists inside a simulator
     import cocotb
     from cocotb.clock import Clock
     from cocotb.triggers import ClockCycles, FallingEdge, First, ReadOnly, RisingEdge, Timer
+    from cocotb.utils import get_sim_time
     from cocotb_bus.bus import Bus
     from cocotbext.axi import AxiStreamFrame, AxiStreamSink, AxiStreamSource
 except ImportError:  # pragma: no cover
@@ -239,9 +240,12 @@ if cocotb is not None:
         count: a decoded (combinational) output can glitch for a delta cycle in Icarus while the
         registers it decodes take their new values one after the other.
         """
+        deadline = get_sim_time(unit="ns") + timeout * CLK_NS  # one bound over every retry
         while True:
             if int(sig.value) != 1:
-                timer = Timer(timeout * CLK_NS, unit="ns")
+                left = deadline - get_sim_time(unit="ns")
+                assert left > 0, f"timeout after {timeout} cycles waiting for {what}"
+                timer = Timer(left, unit="ns")
                 got = await First(RisingEdge(sig), timer)
                 assert got is not timer, f"timeout after {timeout} cycles waiting for {what}"
             await ReadOnly()
