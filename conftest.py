@@ -16,6 +16,9 @@ import pytest
 
 from pymodel.datasets import DataUnavailable
 
+if "PYTEST_XDIST_WORKER" in os.environ:  # one torch thread per worker: the workers fill the cores
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 
 def data_required() -> bool:
     """True under CI, where a missing database is a broken setup, not a reason to skip."""

@@ -26,6 +26,8 @@ SIM_BUILD = REPO / "sim_build"
 INCLUDES = sorted((REPO / "rtl").glob("*.svh"))
 SOURCE_LIST = RTL_LIST
 SIMULATORS = ("icarus", "verilator")
+# modules whose failed asserts cocotb reports with their values (pytest assertion rewriting)
+REWRITTEN_MODULES = "test_ecg_bnn_*.py ecg_bnn_tb_utils.py"
 
 
 def rtl_sources(source_list: Path = SOURCE_LIST) -> list[Path]:
@@ -75,6 +77,9 @@ def run_cocotb(
     build_dir.mkdir(parents=True, exist_ok=True)
     args = ["-g2012"]
     env = dict(extra_env or {})
+    # cocotb rewrites the asserts of every module imported after it by default (numpy, scipy,
+    # pandas through wfdb: about 5 s per simulator start); only the testbenches need it
+    env.setdefault("COCOTB_REWRITE_ASSERTION_FILES", REWRITTEN_MODULES)
     if sim == "verilator":
         args = ["-O3", "--x-assign", "fast", "--x-initial", "fast", "-Wno-fatal", *verilator_args]
         # cocotb_tools.runner's setting for Verilator, which these testbenches were written for

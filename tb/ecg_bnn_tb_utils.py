@@ -60,8 +60,10 @@ def run_unit(
     cfg: Mapping[str, object] | None = None,
     arrays: Mapping[str, np.ndarray] | None = None,
     testcase: str | Sequence[str] | None = None,
+    extra_sources: Sequence[Path] = (),
 ) -> None:
-    """Write ``cfg`` (+ ``arrays`` as an ``.npz``) into ``sim_build/<bid>`` and run the test."""
+    """Write ``cfg`` (+ ``arrays`` as an ``.npz``) into ``sim_build/<bid>`` and run the test
+    (``extra_sources``: sources outside ``rtl/``, e.g. the board's UART under ``fpga/``)."""
     from ecg_bnn_runner import SIM_BUILD, run_cocotb
 
     work = SIM_BUILD / bid
@@ -81,6 +83,7 @@ def run_unit(
         parameters=parameters,
         extra_env={CFG_ENV: str(cfg_path)},
         testcase=testcase,
+        extra_sources=extra_sources,
     )
 
 

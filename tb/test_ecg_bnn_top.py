@@ -411,8 +411,8 @@ def stimulus_samples(case: Case) -> np.ndarray:
         return scaled_windows().reshape(-1)
     if name == "bad":
         return bad_windows().reshape(-1)
-    if name == "bad2":  # one rail, then a spike in a flat line
-        return bad_windows()[[0, 2]].reshape(-1)
+    if name == "rail":  # every sample at one rail (flat and clipped)
+        return bad_windows()[0]
     if name == "flat_saturated":
         return np.concatenate([flat_windows()[0], saturated_windows()[1]])
     if name.startswith("overlap"):  # overlapping windows: 3600 + (n-1)*hop samples
@@ -517,7 +517,7 @@ CASES = [
     # 4-state logic); the other stimuli run on Verilator, many times faster
     Case(ICA, model="bnn5_paper", stimulus="real1"),
     Case(ICA, simd=64, pe=4, stimulus="saturated1", idle=0.2, stall=0.3),
-    Case(ICA, stimulus="bad2"),
+    Case(ICA, stimulus="rail"),
     # Verilator: default configuration, real windows, stimulus variation
     Case(VER, stimulus="real3"),
     Case(VER, stimulus="real3", idle=0.3, stall=0.6),
