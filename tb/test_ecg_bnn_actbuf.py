@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -73,8 +73,7 @@ if cocotb is not None:
                 )
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("aw", "words"), [(16, 1024), (32, 512), (64, 256)])
+@pytest.mark.parametrize(("sim", "aw", "words"), sim_configs([(16, 1024), (32, 512), (64, 256)]))
 def test_actbuf(sim, aw, words):
     """The engine's buffer for SIMD <= 16, 32 and 64."""
     run_unit(

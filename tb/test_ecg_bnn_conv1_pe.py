@@ -14,7 +14,15 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_signed, to_unsigned, with_idle
+from ecg_bnn_tb_utils import (
+    build_id,
+    load_cfg,
+    run_unit,
+    sim_configs,
+    to_signed,
+    to_unsigned,
+    with_idle,
+)
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -72,9 +80,8 @@ if cocotb is not None:
         assert [to_signed(g[0], acc_w) for g in got] == cfg["expect"][:3], "wrong around reset"
 
 
-@pytest.mark.parametrize("sim", SIMS)
 @pytest.mark.parametrize(
-    ("x_w", "acc_w", "pad"), [(17, 20, -65536), (17, 20, 65535), (12, 15, 2047)]
+    ("sim", "x_w", "acc_w", "pad"), sim_configs([(17, 20, -65536), (17, 20, 65535), (12, 15, 2047)])
 )
 def test_conv1_pe(sim, x_w, acc_w, pad):
     """The IP's 17-bit taps (int16 samples, P at both ends of its range) with a 20-bit sum, and

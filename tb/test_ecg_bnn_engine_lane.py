@@ -25,7 +25,7 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_signed, to_unsigned
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_signed, to_unsigned
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -223,8 +223,7 @@ if cocotb is not None:
             dut._log.info("%s: %d pooled values match", what, drv.pools)
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("simd", [8, 16, 64])
+@pytest.mark.parametrize(("sim", "simd"), sim_configs([8, 16, 64], verilator=(1,)))
 def test_engine_lane(sim, simd):
     """Blocks 2-5 (C_in 8 and 32), block 6 (C_in 64) and block 1, at three SIMD widths."""
     seed = 700 + simd

@@ -19,7 +19,6 @@ import random
 import numpy as np
 import pytest
 from ecg_bnn_tb_utils import (
-    SIMS,
     build_id,
     ecg_windows,
     edge_windows,
@@ -27,6 +26,7 @@ from ecg_bnn_tb_utils import (
     load_cfg,
     run_unit,
     scaled_windows,
+    sim_configs,
     to_unsigned,
 )
 
@@ -88,8 +88,9 @@ CONFIGS = [  # N, HOP, RING_DEPTH, QDEPTH, XDEPTH, idle, hold
 ]
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("n", "hop", "ring", "qdepth", "xdepth", "idle", "hold"), CONFIGS)
+@pytest.mark.parametrize(
+    ("sim", "n", "hop", "ring", "qdepth", "xdepth", "idle", "hold"), sim_configs(CONFIGS)
+)
 def test_frontend(sim, n, hop, ring, qdepth, xdepth, idle, hold):
     """Real, scaled and bad windows at N = 3600; overlapping, back-pressured N = 1200 windows."""
     rng = np.random.default_rng(n)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -55,8 +55,8 @@ if cocotb is not None:
         assert r == cfg["r"][-1], "wrong root after a reset in the middle of an operation"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("vw", [54, 8])  # golden.V_W and a small width
+# golden.V_W and a small width
+@pytest.mark.parametrize(("sim", "vw"), sim_configs([54, 8]))
 def test_isqrt(sim, vw):
     """Exact roots for the IP's 54-bit operand and a small width."""
     from pymodel import golden

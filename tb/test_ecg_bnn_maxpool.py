@@ -12,7 +12,15 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_signed, to_unsigned, with_idle
+from ecg_bnn_tb_utils import (
+    build_id,
+    load_cfg,
+    run_unit,
+    sim_configs,
+    to_signed,
+    to_unsigned,
+    with_idle,
+)
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -65,8 +73,7 @@ if cocotb is not None:
         assert [to_signed(g[0], w) for g in got] == expect, "wrong after a reset mid-channel"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("w", [20, 4])
+@pytest.mark.parametrize(("sim", "w"), sim_configs([20, 4]))
 def test_maxpool(sim, w):
     """The engine's 20-bit values and a 4-bit width (many ties, wrap-sensitive comparisons)."""
     x, pooled = channels(w, w)

@@ -18,7 +18,6 @@ import random
 import numpy as np
 import pytest
 from ecg_bnn_tb_utils import (
-    SIMS,
     build_id,
     ecg_windows,
     edge_windows,
@@ -26,6 +25,7 @@ from ecg_bnn_tb_utils import (
     load_cfg,
     run_unit,
     scaled_windows,
+    sim_configs,
     to_signed,
     to_unsigned,
 )
@@ -67,8 +67,9 @@ if cocotb is not None:
         assert await one(dut, s1, s2, k, rng) == (r_exp, pad_exp, fl_exp), "wrong after a reset"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("n", "low_rms", "clip_max"), [(3600, 4, 36), (1200, 10, 5)])
+@pytest.mark.parametrize(
+    ("sim", "n", "low_rms", "clip_max"), sim_configs([(3600, 4, 36), (1200, 10, 5)])
+)
 def test_norm(sim, n, low_rms, clip_max):
     """The IP's window (real ECG, scaled, bad input) and a short one with other flag limits."""
     rng = np.random.default_rng(n)

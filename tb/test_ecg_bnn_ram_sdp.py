@@ -11,7 +11,7 @@ import random
 
 import pytest
 from ecg_bnn_runner import SIM_BUILD, sv_string
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, mem_image, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, mem_image, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -70,8 +70,9 @@ if cocotb is not None:
             assert got == last, f"read {raddr if re else 'hold'}: {got:x}, expected {last:x}"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("depth", "width", "init"), [(256, 16, True), (8, 58, False)])
+@pytest.mark.parametrize(
+    ("sim", "depth", "width", "init"), sim_configs([(256, 16, True), (8, 58, False)])
+)
 def test_ram_sdp(sim, depth, width, init):
     """The activation-buffer bank shape with an image, the segment-sum RAM shape without."""
     bid = build_id("ram_sdp", sim, D=depth, W=width)

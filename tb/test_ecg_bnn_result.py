@@ -20,7 +20,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from ecg_bnn_runner import SIM_BUILD, sv_string
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, mem_image, run_unit, to_signed, to_unsigned
+from ecg_bnn_tb_utils import (
+    build_id,
+    load_cfg,
+    mem_image,
+    run_unit,
+    sim_configs,
+    to_signed,
+    to_unsigned,
+)
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -136,8 +144,7 @@ if cocotb is not None:
             assert fl == int(flags[k]), f"window {k}: flags {fl:03b}, expected {flags[k]:03b}"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("ncls", [5, 17, 2])
+@pytest.mark.parametrize(("sim", "ncls"), sim_configs([5, 17, 2]))
 def test_result(sim, ncls):
     """5 (AAMI) and 17 (rhythm) classes and the smallest legal count."""
     from pymodel import golden

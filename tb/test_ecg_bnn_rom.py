@@ -11,7 +11,7 @@ import random
 
 import pytest
 from ecg_bnn_runner import SIM_BUILD, sv_string
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, mem_image, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, mem_image, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -44,8 +44,7 @@ if cocotb is not None:
             assert got == last, f"addr {a} (re {int(re)}): {got:x}, expected {last:x}"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("depth", "width"), [(152, 41), (5, 64)])
+@pytest.mark.parametrize(("sim", "depth", "width"), sim_configs([(152, 41), (5, 64)]))
 def test_rom(sim, depth, width):
     """Threshold-ROM and score-ROM shapes."""
     bid = build_id("rom", sim, D=depth, W=width)

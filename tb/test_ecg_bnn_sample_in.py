@@ -19,11 +19,11 @@ import random
 import numpy as np
 import pytest
 from ecg_bnn_tb_utils import (
-    SIMS,
     build_id,
     ecg_stream,
     load_cfg,
     run_unit,
+    sim_configs,
     to_signed,
     to_unsigned,
 )
@@ -120,8 +120,9 @@ CONFIGS = [  # N, HOP, RING_DEPTH, QDEPTH, idle, window-pass delay (cycles)
 ]
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("n", "hop", "ring", "qdepth", "idle", "delay"), CONFIGS)
+@pytest.mark.parametrize(
+    ("sim", "n", "hop", "ring", "qdepth", "idle", "delay"), sim_configs(CONFIGS)
+)
 def test_sample_in(sim, n, hop, ring, qdepth, idle, delay):
     """The IP's overlapping windows on real ECG, and small back-pressured configurations."""
     rng = np.random.default_rng(n)

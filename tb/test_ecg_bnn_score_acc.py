@@ -12,7 +12,7 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_signed, with_idle
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_signed, with_idle
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -39,8 +39,7 @@ if cocotb is not None:
             assert got == (sp, sn), f"sums {got}, expected {(sp, sn)}"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("rows", [448, 56])
+@pytest.mark.parametrize(("sim", "rows"), sim_configs([448, 56]))
 def test_score_acc(sim, rows):
     """Block 6 (C_in = 64, 448 rows) and a C_in = 8 variant."""
     from pymodel import golden

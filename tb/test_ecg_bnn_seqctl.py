@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -127,8 +127,7 @@ if cocotb is not None:
         assert taken > 10, f"only {taken} starts taken"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("steps", [1, 2, 16, 24, 27])
+@pytest.mark.parametrize(("sim", "steps"), sim_configs([1, 2, 16, 24, 27], verilator=(0, 4)))
 def test_seqctl(sim, steps):
     """The smallest counts and those of the multiplier, the divider and the square root."""
     run_unit(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_signed, to_unsigned
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_signed, to_unsigned
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -54,8 +54,9 @@ if cocotb is not None:
         assert to_signed(q, qw) == cfg["q"][-1], "wrong quotient after a reset"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("nw", "divisor", "qw"), [(29, 3600, 17), (12, 7, 10), (10, 16, 6)])
+@pytest.mark.parametrize(
+    ("sim", "nw", "divisor", "qw"), sim_configs([(29, 3600, 17), (12, 7, 10), (10, 16, 6)])
+)
 def test_seqdiv(sim, nw, divisor, qw):
     """The front end's pad division, an odd divisor, a power of two."""
     a = numerators(nw, divisor, qw, 150, nw * divisor)

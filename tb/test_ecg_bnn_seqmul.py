@@ -11,7 +11,7 @@ import itertools
 import random
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_signed, to_unsigned
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_signed, to_unsigned
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -61,8 +61,7 @@ if cocotb is not None:
         assert p == a * b, "wrong product after a reset in the middle of an operation"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("wa", "wb"), [(16, 16), (5, 3)])
+@pytest.mark.parametrize(("sim", "wa", "wb"), sim_configs([(16, 16), (5, 3)]))
 def test_seqmul(sim, wa, wb):
     """The 16x16 score multiplier and an odd small shape (24x24 is covered via ecg_bnn_norm)."""
     run_unit(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -79,8 +79,7 @@ if cocotb is not None:
         assert got == sent, "stream corrupted after a reset in the middle of a stream"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("width", [16, 1])
+@pytest.mark.parametrize(("sim", "width"), sim_configs([16, 1]))
 def test_skid(sim, width):
     """The sample-input width and a one-bit slice."""
     run_unit(

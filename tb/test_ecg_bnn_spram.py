@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -54,8 +54,7 @@ if cocotb is not None:
         assert last is not None
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("depth", "width"), [(16384, 16), (64, 12)])
+@pytest.mark.parametrize(("sim", "depth", "width"), sim_configs([(16384, 16), (64, 12)]))
 def test_spram(sim, depth, width):
     """Sample-ring shape and a small one."""
     run_unit(

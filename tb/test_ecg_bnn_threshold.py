@@ -16,7 +16,7 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, to_unsigned, with_idle
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_unsigned, with_idle
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -120,8 +120,7 @@ if cocotb is not None:
             )
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("w", [20, 12])
+@pytest.mark.parametrize(("sim", "w"), sim_configs([20, 12]))
 def test_threshold(sim, w):
     """The engine's 20-bit pooled values and a 12-bit width (sign extension to THR_W)."""
     run_unit(

@@ -21,7 +21,6 @@ import random
 import numpy as np
 import pytest
 from ecg_bnn_tb_utils import (
-    SIMS,
     build_id,
     ecg_windows,
     edge_windows,
@@ -29,6 +28,7 @@ from ecg_bnn_tb_utils import (
     load_cfg,
     run_unit,
     scaled_windows,
+    sim_configs,
     to_unsigned,
 )
 
@@ -98,8 +98,9 @@ if cocotb is not None:
         assert len(frees) == count, "one win_free_o per window"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize(("n", "hop", "ring"), [(3600, 3600, 65536), (1200, 300, 8192)])
+@pytest.mark.parametrize(
+    ("sim", "n", "hop", "ring"), sim_configs([(3600, 3600, 65536), (1200, 300, 8192)])
+)
 def test_window(sim, n, hop, ring):
     """Real ECG, scaled and bad windows at N = 3600; overlapping N = 1200 windows."""
     rng = np.random.default_rng(n)

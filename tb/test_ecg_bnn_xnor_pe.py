@@ -14,7 +14,7 @@ import random
 
 import numpy as np
 import pytest
-from ecg_bnn_tb_utils import SIMS, build_id, load_cfg, run_unit, with_idle
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, with_idle
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -84,8 +84,7 @@ if cocotb is not None:
         assert [g[0] for g in got] == cfg["expect"][:2], "wrong output around a reset"
 
 
-@pytest.mark.parametrize("sim", SIMS)
-@pytest.mark.parametrize("simd", [8, 16, 32, 64])
+@pytest.mark.parametrize(("sim", "simd"), sim_configs([8, 16, 32, 64], verilator=(1,)))
 def test_xnor_pe(sim, simd):
     """SIMD 8/16/32/64 on 56-bit and 448-bit rows."""
     chunks, expect = [], []
