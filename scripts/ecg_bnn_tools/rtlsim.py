@@ -479,10 +479,7 @@ def export_random_model(num_classes: int, out_dir: Path, seed: int = 1) -> Integ
     ``out_dir`` is reused (under a lock, so parallel callers share it). Returns the parameters
     as read back from the ``.mem`` files.
     """
-    from pymodel.demo import load_demo
     from pymodel.export import export_model, load_params
-    from pymodel.fold import randomize_model
-    from pymodel.model import EcgBnn
 
     out_dir = Path(out_dir)
     with file_lock(out_dir.parent / f"{out_dir.name}.lock"):
@@ -491,6 +488,11 @@ def export_random_model(num_classes: int, out_dir: Path, seed: int = 1) -> Integ
                 return load_params(out_dir)
             except Exception:  # noqa: BLE001 - stale or partial export: write it again
                 pass
+        # torch only when the model is built (about 1.5 s to import)
+        from pymodel.demo import load_demo
+        from pymodel.fold import randomize_model
+        from pymodel.model import EcgBnn
+
         calib = load_demo("mitdb").windows
         model = randomize_model(EcgBnn(num_classes), calib, seed=seed)
         export_model(model, out_dir, name=f"random{num_classes}_s{seed}")
