@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ecg_bnn_tools.filelist import BOARD_LIST, RTL_LIST, list_sources
+from pymodel.export import thresholds_depth
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "ecg_bnn.core"
@@ -59,7 +60,7 @@ ENGINE = REPO / "rtl" / "ecg_bnn_engine.sv"
 BUILD = REPO / "fpga" / "build"
 RESULTS = REPO / "results"
 PAPER_MEM = REPO / "rtl" / "mem" / "bnn5_paper"
-MEM_FILES = ("weights.mem", "thresholds.mem", "scores.mem")
+MEM_FILES = ("weights.mem", "thresholds.mem")
 
 UP5K = {"LUT": 5280, "FF": 5280, "BRAM": 30, "SPRAM": 4, "DSP": 8}
 XC7A35T = {"LUT": 20800, "FF": 41600, "BRAM36": 50, "DSP": 90}
@@ -346,14 +347,14 @@ def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
 
 
 def rom_params(mem: Path, work: Path) -> dict[str, str]:
-    """The ROM file parameters, pointing at copies of ``mem``'s files in ``work``.
+    """The ROM parameters: the files, pointing at copies of ``mem``'s in ``work``, and the depth.
 
     As FuseSoC does (``copyto``): the file names are those of the core (``weights.mem`` ...), so
     the parameter values, which Yosys puts into module names, are the same as in its builds.
     """
     out = {}
     defaults = core_vlogparams()
-    for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE", "SCORES_FILE"):
+    for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE"):
         name = str(defaults[param])
         src, dst = mem / name, work / name
         if not dst.exists() or dst.read_bytes() != src.read_bytes():
@@ -361,6 +362,7 @@ def rom_params(mem: Path, work: Path) -> dict[str, str]:
             shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
         out[param] = name
+    out["THRESHOLDS_DEPTH"] = str(thresholds_depth(mem))
     return out
 
 
