@@ -497,6 +497,9 @@ module ecg_bnn_engine_ctrl #(
   `ECG_BNN_ASSERT(EngScaleInBlock1, !scale_busy_i || (layer_q == 3'd1 && state_q == ST_SCALE))
   `ECG_BNN_ASSERT(EngScaleStartIdle, !scale_start_o || (!scale_busy_i && state_q == ST_SCALE))
   `ECG_BNN_ASSERT(EngResultIdle, state_q == ST_SWAIT || !res_busy_i)
+  // scoring happens in block 6 only (where it may wait for the parameter stream's record)
+  `ECG_BNN_ASSERT(EngScoreInBlock6, (state_q != ST_SCORE && state_q != ST_SWAIT)
+                  || layer_q == 3'd6)
   `ECG_BNN_ASSERT(EngResultSlotFree, layer_q != 3'd6 || state_q == ST_IDLE || state_q == ST_LINIT
                   || state_q == ST_WOUT || res_free_i)
   // the per-layer constants are the table's for layer_q from ST_LINIT on

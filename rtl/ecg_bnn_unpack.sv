@@ -183,27 +183,22 @@ module ecg_bnn_unpack #(
         else                    ph_next = P_HW;
       end
       P_WRAP: ph_next = P_HW;
-      default: begin
-        if (fdone) begin
-          case (ph_q)
-            P_HW:    ph_next = P_LW;
-            P_LW:    ph_next = P_IW;
-            P_IW:    ph_next = P_BW;
-            P_BW:    ph_next = P_HB;
-            P_HB:    ph_next = P_LB;
-            P_LB:    ph_next = P_HF;
-            P_HF:    ph_next = P_LF;
-            P_LF:    ph_next = P_INV;
-            P_INV:   ph_next = P_TRDY;
-            P_AW:    ph_next = P_BW2;
-            P_BW2:   ph_next = P_CW;
-            P_CW:    ph_next = P_A;
-            P_A:     ph_next = P_B;
-            P_B:     ph_next = P_C;
-            default: ph_next = P_SRDY;  // P_C
-          endcase
-        end
-      end
+      P_HW:   if (fdone) ph_next = P_LW;
+      P_LW:   if (fdone) ph_next = P_IW;
+      P_IW:   if (fdone) ph_next = P_BW;
+      P_BW:   if (fdone) ph_next = P_HB;
+      P_HB:   if (fdone) ph_next = P_LB;
+      P_LB:   if (fdone) ph_next = P_HF;
+      P_HF:   if (fdone) ph_next = P_LF;
+      P_LF:   if (fdone) ph_next = P_INV;
+      P_INV:  if (fdone) ph_next = P_TRDY;
+      P_AW:   if (fdone) ph_next = P_BW2;
+      P_BW2:  if (fdone) ph_next = P_CW;
+      P_CW:   if (fdone) ph_next = P_A;
+      P_A:    if (fdone) ph_next = P_B;
+      P_B:    if (fdone) ph_next = P_C;
+      P_C:    if (fdone) ph_next = P_SRDY;
+      default: ph_next = P_WRAP;
     endcase
   end
 
