@@ -100,7 +100,7 @@ module ecg_bnn_engine #(
   // ------------------------------------------------------------------ controller
   logic                block1, block6, group_clear;
   logic [2:0]          flags;
-  logic                wrom_re, trom_re, trom_ready, rom_valid, rom_first;
+  logic                wrom_re, trom_re, trom_ready, stream_start, rom_valid, rom_first;
   logic [WRA-1:0]      wrom_addr;
   logic [LPW-1:0]      rom_lane, scale_lane, score_lane;
   logic [4:0]          rom_word;
@@ -125,7 +125,7 @@ module ecg_bnn_engine #(
     .win_ready_i, .win_flags_i, .win_release_o, .flags_o(flags),
     .busy_o, .layer_o, .block1_o(block1), .block6_o(block6),
     .wrom_re_o(wrom_re), .wrom_addr_o(wrom_addr), .trom_re_o(trom_re),
-    .trom_ready_i(trom_ready),
+    .trom_ready_i(trom_ready), .stream_start_o(stream_start),
     .rom_valid_o(rom_valid), .rom_lane_o(rom_lane), .rom_word_o(rom_word),
     .rom_first_o(rom_first),
     .scale_start_o(scale_start), .scale_lane_o(scale_lane), .scale_busy_i(scale_busy),
@@ -145,7 +145,8 @@ module ecg_bnn_engine #(
 
   // ------------------------------------------------------------------ ROMs
   // the weight ROM, and the parameter stream: a threshold record per lane load (blocks 1-5), a
-  // coefficient record per class scored (block 6), each valid the cycle after its read
+  // coefficient record per class scored (block 6), each valid the cycle after its read; each
+  // window's pass starts with the window, so every window has the same schedule
   logic [15:0]   wrom_data;
   logic [TW-1:0] trom_data;
   logic [63:0]   coef;
@@ -157,7 +158,8 @@ module ecg_bnn_engine #(
   ecg_bnn_unpack #(
     .NUM_CLASSES(NUM_CLASSES), .DEPTH(THRESHOLDS_DEPTH), .MEM_FILE(THRESHOLDS_FILE)
   ) u_unpack (
-    .clk_i, .rst_ni, .re_i(trom_re || coef_re), .ready_o(trom_ready), .layer_o(unpack_layer),
+    .clk_i, .rst_ni, .start_i(stream_start), .re_i(trom_re || coef_re), .ready_o(trom_ready),
+    .layer_o(unpack_layer),
     .thr_o(trom_data), .coef_o(coef)
   );
 

@@ -44,6 +44,7 @@ module ecg_bnn_engine_ctrl #(
   output logic [WROM_AW-1:0]            wrom_addr_o,
   output logic                          trom_re_o,
   input  logic                          trom_ready_i,   // a record is decoded (its next)
+  output logic                          stream_start_o, // a window starts: restart the stream
   output logic                          rom_valid_o,    // the ROM words of the last cycle's read
   output logic [((PE > 1) ? $clog2(PE) : 1)-1:0] rom_lane_o,  // ... belong to this lane
   output logic [4:0]                    rom_word_o,     // ... are this word of its weight row
@@ -432,6 +433,7 @@ module ecg_bnn_engine_ctrl #(
   assign wrom_re_o     = (state_q == ST_LOAD) && !load_stall;
   assign wrom_addr_o   = wrom_addr_q;
   assign trom_re_o     = (state_q == ST_LOAD) && (load_word_q == 5'd0) && !block6 && trom_ready_i;
+  assign stream_start_o = (state_q == ST_IDLE) && win_ready_i;
   assign rom_valid_o   = rom_valid_q;
   assign rom_lane_o    = rom_lane_q;
   assign rom_word_o    = rom_word_q;

@@ -2,7 +2,8 @@
 // the score coefficients, every field at its minimal width, layout in pymodel/packing.py and
 // docs/ARCHITECTURE.md) and hands them out one record at a time, in the order the engine uses
 // them: per block 1-5 one threshold record per output channel, then one coefficient record per
-// class; after the last class it starts over for the next window.
+// class. Each window's pass starts at start_i (the engine's window start): so the engine's
+// schedule, waits included, is the same for every window.
 // The stream is read one bit per cycle from a 16-bit ROM (one block RAM). Each block starts with
 // a header (field widths, bases) that this unit keeps; a record is decoded while the engine
 // works on the previous ones and waits, ready_o high, until re_i takes it. The record's words
@@ -21,6 +22,7 @@ module ecg_bnn_unpack #(
 ) (
   input  logic        clk_i,
   input  logic        rst_ni,
+  input  logic        start_i,   // a window starts: read the stream from its first record
   input  logic        re_i,      // take the record (only while ready_o)
   output logic        ready_o,   // a record is decoded
   output logic [2:0]  layer_o,   // its block: 1-5 a threshold record, 6 a coefficient record
@@ -43,7 +45,8 @@ module ecg_bnn_unpack #(
   end
 
   // phases: the fields of a block header, of a threshold record, of the score header, of a
-  // coefficient record; RDY waits for re_i, HOLD keeps the record one more cycle, WRAP restarts
+  // coefficient record; RDY waits for re_i, HOLD keeps the record one more cycle, WRAP waits for
+  // start_i (after reset and after the last class; start_i restarts from any phase)
   typedef enum logic [4:0] {
     P_HW, P_LW, P_IW, P_BW, P_HB, P_LB, P_HF, P_LF, P_INV, P_TRDY,
     P_AW, P_BW2, P_CW, P_A, P_B, P_C, P_SRDY, P_HOLD, P_WRAP
@@ -80,7 +83,7 @@ module ecg_bnn_unpack #(
   );
 
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || ph_q == P_WRAP) begin
+    if (!rst_ni || ph_q == P_WRAP || start_i) begin
       raddr_q <= '0;
       wcnt_q  <= '0;
       nxt_q   <= 1'b0;
@@ -182,7 +185,7 @@ module ecg_bnn_unpack #(
         else if (lay_q == 3'd5) ph_next = P_AW;
         else                    ph_next = P_HW;
       end
-      P_WRAP: ph_next = P_HW;
+      P_WRAP: ;  // until start_i
       P_HW:   if (fdone) ph_next = P_LW;
       P_LW:   if (fdone) ph_next = P_IW;
       P_IW:   if (fdone) ph_next = P_BW;
@@ -200,6 +203,7 @@ module ecg_bnn_unpack #(
       P_C:    if (fdone) ph_next = P_SRDY;
       default: ph_next = P_WRAP;
     endcase
+    if (start_i) ph_next = P_HW;
   end
 
   always_ff @(posedge clk_i) begin
@@ -210,9 +214,9 @@ module ecg_bnn_unpack #(
       k_q   <= '0;
     end else begin
       ph_q <= ph_next;
-      if (fdone)     k_q <= '0;
-      else if (take) k_q <= k_q + 6'd1;
-      if (ph_q == P_WRAP) begin
+      if (fdone || start_i) k_q <= '0;
+      else if (take)        k_q <= k_q + 6'd1;
+      if (ph_q == P_WRAP || start_i) begin
         lay_q <= 3'd1;
         ch_q  <= '0;
       end else if (ph_q == P_HOLD) begin

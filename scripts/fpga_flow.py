@@ -191,7 +191,7 @@ def default_configs() -> list[Config]:
 
 
 def rom_images(mem_dir: Path | None) -> tuple[Path, str]:
-    """A directory holding the three ``.mem`` files, and a description of where they came from.
+    """A directory holding the two ``.mem`` files, and a description of where they came from.
 
     ``mem_dir`` if given, else ``rtl/mem/bnn5_paper/`` if it exists, else a randomized model
     calibrated on MIT-BIH record 100 (as the top-level test uses) exported to ``fpga/build/``.
@@ -346,13 +346,13 @@ def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
     }
 
 
-def rom_params(mem: Path, work: Path) -> dict[str, str]:
+def rom_params(mem: Path, work: Path) -> dict[str, str | int]:
     """The ROM parameters: the files, pointing at copies of ``mem``'s in ``work``, and the depth.
 
     As FuseSoC does (``copyto``): the file names are those of the core (``weights.mem`` ...), so
     the parameter values, which Yosys puts into module names, are the same as in its builds.
     """
-    out = {}
+    out: dict[str, str | int] = {}
     defaults = core_vlogparams()
     for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE"):
         name = str(defaults[param])
@@ -362,7 +362,7 @@ def rom_params(mem: Path, work: Path) -> dict[str, str]:
             shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
         out[param] = name
-    out["THRESHOLDS_DEPTH"] = str(thresholds_depth(mem))
+    out["THRESHOLDS_DEPTH"] = thresholds_depth(mem)  # an int: chparam quotes strings
     return out
 
 

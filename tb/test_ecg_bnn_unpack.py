@@ -8,10 +8,10 @@ threshold encoding (suffix, prefix, interval, two-sided, both constants), fields
 the datapath allows (block 1 from ``THR_NEVER_LO + 1`` to ``THR_NEVER_HI - 1``, 32-bit ``C``,
 16-bit ``A``/``B`` at -32768 and 32767), fields of width 0 (a block of constants only, blocks
 without ``lo`` or ``inv``), the shipped models' streams and the engine tests' random model.
-The cocotb side plays the engine: it waits for ``ready_o``, checks ``layer_o`` and the record
-while it waits and in the cycle after taking it (``re_i``, random gaps), runs the stream three
-times (it must start over after the last class), and resets in the middle of a pass (it must
-start from the first record again).
+The cocotb side plays the engine: it starts a pass (``start_i``; no record is ready before),
+waits for ``ready_o``, checks ``layer_o`` and the record while it waits and in the cycle after
+taking it (``re_i``, random gaps), runs three passes, restarts in the middle of a pass and resets
+in the middle of a pass (both must start from the first record again).
 """
 
 from __future__ import annotations
@@ -139,21 +139,40 @@ if cocotb is not None:
         await FallingEdge(dut.clk_i)
         dut.re_i.value = 0
 
+    async def start(dut, idle: int) -> None:
+        """``idle`` cycles without a record ready (before a pass), then a ``start_i`` pulse."""
+        for _ in range(idle):
+            await ReadOnly()
+            assert int(dut.ready_o.value) == 0, "a record is ready before start_i"
+            await FallingEdge(dut.clk_i)
+        dut.start_i.value = 1
+        await FallingEdge(dut.clk_i)
+        dut.start_i.value = 0
+
     @cocotb.test()
     async def unpack_records(dut):
-        """Every record of three passes, then a reset in the middle of a pass."""
+        """Three passes, a restart in the middle of a pass, a reset in the middle of a pass."""
         cfg = load_cfg()
         recs = cfg["records"]
         rng = random.Random(len(recs))
         start_clock(dut.clk_i)
-        await reset(dut, re_i=0)
-        for _ in range(3):
+        await reset(dut, re_i=0, start_i=0)
+        await FallingEdge(dut.clk_i)
+        for idle in (5, 0, 40):
+            await start(dut, idle)
             for k, (layer, thr, coef) in enumerate(recs):
                 await take(dut, rng, layer, thr, coef, k)
+        await start(dut, 1)
         for k, (layer, thr, coef) in enumerate(recs[:100]):
             await take(dut, rng, layer, thr, coef, k)
         await ClockCycles(dut.clk_i, 7)
-        await reset(dut, re_i=0)
+        await FallingEdge(dut.clk_i)
+        await start(dut, 0)  # a restart from inside a pass: the first record again
+        for k, (layer, thr, coef) in enumerate(recs[:60]):
+            await take(dut, rng, layer, thr, coef, k)
+        await reset(dut, re_i=0, start_i=0)
+        await FallingEdge(dut.clk_i)
+        await start(dut, 3)
         for k, (layer, thr, coef) in enumerate(recs):
             await take(dut, rng, layer, thr, coef, k)
 
