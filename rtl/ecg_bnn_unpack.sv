@@ -257,6 +257,12 @@ module ecg_bnn_unpack #(
   `ECG_BNN_ASSERT(UnpackSection, (ph_q >= P_AW && ph_q <= P_SRDY) ? lay_q == 3'd6
                   : (ph_q == P_HOLD || ph_q == P_WRAP || lay_q <= 3'd5))
   `ECG_BNN_ASSERT(UnpackRecordLegal, ch_q <= ch_last)
+  // The image holds the whole stream: a DEPTH smaller than the image's would stall the engine
+  // for good. Simulation only: with the ROM contents free (formal) any field widths occur.
+`ifndef FORMAL
+  `ECG_BNN_ASSERT(UnpackImageEnds, !(field && flen != 6'd0 && wcnt_q == 5'd0 && !nxt_q
+                  && !pend_q && 32'(raddr_q) == DEPTH))
+`endif
   `ECG_BNN_COVER(UnpackThrTaken, ph_q == P_TRDY && re_i)
   `ECG_BNN_COVER(UnpackScoreTaken, ph_q == P_SRDY && re_i)
 
