@@ -71,7 +71,7 @@ module ecg_bnn_engine #(
   localparam int WRA        = $clog2(WROM_DEPTH);
   localparam int LPW        = (PE > 1) ? $clog2(PE) : 1;
   localparam int ROW_BITS   = 7 * lay_cin(6);             // longest weight row
-  localparam int THR_W      = 24;                         // threshold ROM fields (signed)
+  localparam int THR_W      = 24;                         // threshold fields (signed)
   localparam int TW         = 2 * THR_W + 1;              // unpacked threshold {inv, hi, lo}
   localparam int X_W        = 17;                         // block-1 tap: sample or pad P
   // Latencies of the lanes' pipeline stages, valid in -> valid out in cycles. Each stage module
