@@ -19,7 +19,7 @@ module ecg_bnn_pnr_wrap #(
   parameter int CLIP_MAX        = 36,
   parameter     WEIGHTS_FILE    = "",
   parameter     THRESHOLDS_FILE = "",
-  parameter     SCORES_FILE     = ""
+  parameter int THRESHOLDS_DEPTH = 256
 ) (
   input  wire clk_i,
   input  wire rst_ni,       // synchronous, active low
@@ -44,7 +44,7 @@ module ecg_bnn_pnr_wrap #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .HOP(HOP), .QDEPTH(QDEPTH),
     .RING_DEPTH(RING_DEPTH), .LOW_RMS(LOW_RMS), .CLIP_MAX(CLIP_MAX),
     .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
-    .SCORES_FILE(SCORES_FILE)
+    .THRESHOLDS_DEPTH(THRESHOLDS_DEPTH)
   ) u_top (
     .clk_i, .rst_ni,
     .s_axis_tdata(sample_q), .s_axis_tvalid(valid_i), .s_axis_tready(ready_o),

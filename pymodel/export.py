@@ -3,12 +3,15 @@
 ``python -m pymodel.export`` (or ``scripts/export.py``) folds every committed binary checkpoint
 ``weights/<name>.pt`` into ``rtl/mem/<name>/``::
 
-    weights.mem  thresholds.mem  scores.mem   $readmemh images (layout: pymodel/packing.py)
+    weights.mem  thresholds.mem              $readmemh images (layout: pymodel/packing.py): the
+                                             weight rows, and the parameter stream (thresholds
+                                             and score coefficients at minimal field widths)
     manifest.json                            widths, depths, bit order, sha256 of every file and
                                              of the source checkpoint, layer table, shift s,
                                              class names, storage
     ecg_bnn_params.svh                       `define macros for the RTL (class count, depths,
-                                             widths, WBASE/WPR/TBASE per layer, file names)
+                                             widths, WBASE/WPR/TBASE per layer, file names, the
+                                             stream's field widths and bases)
 
 and prints the storage of each model next to the paper's figures.
 
@@ -36,31 +39,33 @@ from pymodel.golden import IntegerParams
 from pymodel.memfile import MemFileError, read_mem, sha256_file, write_mem
 from pymodel.network import layer_shapes
 from pymodel.packing import (
-    SCORE_WORD_W,
-    THR_WORD_W,
+    STREAM_WORD_W,
     WEIGHT_WORD_W,
+    PackingError,
     layout,
     pack_params,
+    stream_format,
     unpack_params,
 )
 
 if TYPE_CHECKING:  # torch is imported only where a checkpoint is read or a model folded
     from pymodel.model import EcgBnn
 
-MANIFEST_FORMAT = "ecg_bnn_rom/1"
+MANIFEST_FORMAT = "ecg_bnn_rom/2"
 MANIFEST = "manifest.json"
 SVH = "ecg_bnn_params.svh"
-ROM_FILES = {"weights": "weights.mem", "thresholds": "thresholds.mem", "scores": "scores.mem"}
-ROM_WIDTHS = {"weights": WEIGHT_WORD_W, "thresholds": THR_WORD_W, "scores": SCORE_WORD_W}
+ROM_FILES = {"weights": "weights.mem", "thresholds": "thresholds.mem"}
+ROM_WIDTHS = {"weights": WEIGHT_WORD_W, "thresholds": STREAM_WORD_W}
 PAPER_KB = {5: 3.76, 17: 4.45}
 PAPER_WEIGHT_BYTES = {5: 3535, 17: 4207}
 WORD_LAYOUT = {
     "weights": "row c of layer l at WBASE_l + c*WPR_l + r/16; bit r%16 = weight r = k*C_in + ci "
     "(1 = +1, 0 = -1); unused high bits of a row's last word are 0",
-    "thresholds": "TBASE_l + c: {inv[40], hi[39:20], lo[19:0]}, hi/lo signed two's complement; "
-    "bit = ((m >= hi) | (m <= lo)) ^ inv",
-    "scores": "c: {C[63:32], B[31:16], A[15:0]}, signed two's complement; "
-    "score = A*S_pos + B*S_neg + C",
+    "thresholds": "parameter stream, bit i = bit i%16 of word i/16, fields MSB first: per block "
+    "1-5 HW[5] LW[5] IW[1] BW[5] HBASE[BW] LBASE[LW ? BW : 0], per channel HF[HW] LF[LW] "
+    "INV[IW] (hi = HF ? HBASE + HF : never, lo = LF ? LBASE + LF : never); then AW-1[5] "
+    "BW-1[5] CW-1[5], per class A[AW] B[BW] C[CW] signed; zero padding; "
+    "bit = ((m >= hi) | (m <= lo)) ^ inv, score = A*S_pos + B*S_neg + C",
 }
 
 
@@ -116,82 +121,112 @@ def display_path(path: Path) -> str:
 # ----------------------------------------------------------------------------- storage
 
 
-def storage_report(num_classes: int) -> dict:
-    """Bits and bytes the hardware stores for a model, next to the paper's figures.
+def storage_report(params: IntegerParams) -> dict:
+    """Bits and bytes the hardware stores for a model, what each is, next to the paper's figures.
 
-    ``rom_*``: the as-built ROM images (word width times depth, unused weight bits included).
-    ``compact_*``: the same information at minimal field widths (weight bits only; thresholds of
-    block 1 as 19-bit and of blocks 2-5 as 9-bit signed fields, ``inv`` 1 bit; score words 64
-    bits). The paper reports 3.76 KB (5 classes) / 4.45 KB (17) and 3535 / 4207 bytes of binary
-    weights.
+    ``rom_*``: the ROM images as built (word width times depth, padding included); ``items``:
+    what every bit of them is (``rom``, ``what``, ``bits``), summing to the images exactly. No
+    model-specific constant lives outside the images: the stream's headers carry the field
+    widths and bases. The paper reports 3.76 KB (5 classes) / 4.45 KB (17) and 3535 / 4207 bytes
+    of binary weights.
     """
-    lay = layout(num_classes)
-    shapes = layer_shapes(num_classes)
+    c = params.num_classes
+    lay = layout(c)
+    shapes = layer_shapes(c)
+    fmt = stream_format(params)
     weight_bits = sum(s.weight_bits for s in shapes)
-    rom = {
-        "weights": lay.weights_depth * WEIGHT_WORD_W,
-        "thresholds": lay.thresholds_depth * THR_WORD_W,
-        "scores": lay.scores_depth * SCORE_WORD_W,
-    }
-    thr_w = [golden.THR1_RANGE_W + 1] + [
-        (golden.KERNEL_SIZE * s.in_channels + 1).bit_length() + 1 for s in shapes[1:-1]
+    rom = {"weights": lay.weights_depth * WEIGHT_WORD_W, "thresholds": fmt.words * STREAM_WORD_W}
+    pads = [
+        (s.index, s.out_channels, ll.wpr * WEIGHT_WORD_W - s.weight_bits // s.out_channels)
+        for s, ll in zip(shapes, lay.layers, strict=True)
     ]
-    compact_thr = sum(s.out_channels * (1 + 2 * w) for s, w in zip(shapes[:-1], thr_w, strict=True))
-    compact = weight_bits + compact_thr + rom["scores"]
+    pad_text = ", ".join(f"block {i}: {n} x {u}" for i, n, u in pads if u)
+    items = [
+        {"rom": "weights", "what": "binary weights (1 bit each)", "bits": weight_bits},
+        {
+            "rom": "weights",
+            "what": f"unused bits of rows' last words ({pad_text or 'none'})",
+            "bits": sum(n * u for _, n, u in pads),
+        },
+    ]
+    for s, f in zip(shapes[:-1], fmt.blocks, strict=True):
+        base = f"HBASE{' LBASE' if f.lw else ''} {f.bw}"
+        items.append(
+            {
+                "rom": "thresholds",
+                "what": f"block {s.index} header (widths 16, {base} bits)",
+                "bits": f.header_bits,
+            }
+        )
+        parts = [f"hi {f.hw}"] + ([f"lo {f.lw}"] if f.lw else []) + (["inv 1"] if f.iw else [])
+        items.append(
+            {
+                "rom": "thresholds",
+                "what": f"block {s.index} thresholds ({s.out_channels} x {f.record_bits}: "
+                + ", ".join(parts)
+                + ")",
+                "bits": s.out_channels * f.record_bits,
+            }
+        )
+    sf = fmt.scores
+    items += [
+        {"rom": "thresholds", "what": "score header (widths)", "bits": sf.header_bits},
+        {
+            "rom": "thresholds",
+            "what": f"score coefficients ({c} x {sf.record_bits}: A {sf.aw}, B {sf.bw}, C {sf.cw})",
+            "bits": c * sf.record_bits,
+        },
+        {
+            "rom": "thresholds",
+            "what": "padding to a whole word",
+            "bits": rom["thresholds"] - fmt.bits,
+        },
+    ]
     total_rom = sum(rom.values())
+    if sum(it["bits"] for it in items) != total_rom:
+        raise ExportError("storage items do not add up to the ROM images")
     return {
-        "num_classes": num_classes,
-        "binary_weights": sum(s.weight_bits for s in shapes),
+        "num_classes": c,
+        "binary_weights": weight_bits,
         "binary_weight_bytes": weight_bits / 8,
         "rom_bits": rom,
+        "rom_bytes": {k: math.ceil(v / 8) for k, v in rom.items()},
         "rom_total_bits": total_rom,
         "rom_total_bytes": math.ceil(total_rom / 8),
-        "compact_threshold_bits": compact_thr,
-        "compact_total_bits": compact,
-        "compact_total_bytes": math.ceil(compact / 8),
-        "paper_kb": PAPER_KB.get(num_classes),
-        "paper_weight_bytes": PAPER_WEIGHT_BYTES.get(num_classes),
+        "items": items,
+        "outside_roms_bits": 0,
+        "paper_kb": PAPER_KB.get(c),
+        "paper_weight_bytes": PAPER_WEIGHT_BYTES.get(c),
     }
 
 
 def format_storage(report: dict, name: str = "") -> str:
-    """Human-readable storage table of :func:`storage_report`."""
+    """Human-readable storage table of :func:`storage_report`: every item, per ROM, in all."""
     rom, c = report["rom_bits"], report["num_classes"]
 
     def row(label: str, bits: int, note: str = "") -> str:
         """One aligned line: label, bits, bytes, note."""
-        return f"  {label:<34s}{bits:>8d} bits {math.ceil(bits / 8):>6d} B  {note}".rstrip()
+        return f"  {label:<58s}{bits:>7d} bits {bits / 8:>8.1f} B  {note}".rstrip()
 
+    lines = [f"storage of {name or 'model'} ({c} classes)"]
+    for key, fname in ROM_FILES.items():
+        width = ROM_WIDTHS[key]
+        lines.append(row(f"{fname} ({rom[key] // width} x {width})", rom[key]))
+        lines += [row(f"  {it['what']}", it["bits"]) for it in report["items"] if it["rom"] == key]
     paper_kb = report["paper_kb"]
-    return "\n".join(
-        [
-            f"storage of {name or 'model'} ({c} classes)",
-            row(
-                f"weights.mem ({rom['weights'] // WEIGHT_WORD_W} x {WEIGHT_WORD_W})", rom["weights"]
-            ),
-            row(
-                f"thresholds.mem ({rom['thresholds'] // THR_WORD_W} x {THR_WORD_W})",
-                rom["thresholds"],
-            ),
-            row(f"scores.mem ({c} x {SCORE_WORD_W})", rom["scores"]),
-            row(
-                "total of the ROM images",
-                report["rom_total_bits"],
-                f"{report['rom_total_bytes'] / 1024:.2f} KiB",
-            ),
-            row(
-                "compact (minimal field widths)",
-                report["compact_total_bits"],
-                f"{report['compact_total_bytes'] / 1024:.2f} KiB",
-            ),
-            row(
-                "binary weights alone",
-                report["binary_weights"],
-                f"paper: {report['paper_weight_bytes']} B",
-            ),
-            f"  paper, all parameters: {paper_kb} KB" if paper_kb is not None else "",
-        ]
-    ).rstrip()
+    lines += [
+        row(
+            "total of the ROM images",
+            report["rom_total_bits"],
+            f"{report['rom_total_bytes']} B" + (f"; paper: {paper_kb} KB" if paper_kb else ""),
+        ),
+        row(
+            "binary weights alone",
+            report["binary_weights"],
+            f"paper: {report['paper_weight_bytes']} B" if report["paper_weight_bytes"] else "",
+        ),
+    ]
+    return "\n".join(lines).rstrip()
 
 
 # ----------------------------------------------------------------------------- manifest, svh
@@ -215,6 +250,30 @@ def threshold_summary(params: IntegerParams) -> list[dict]:
             }
         )
     return out
+
+
+def stream_summary(params: IntegerParams) -> dict:
+    """The parameter stream's format: per block 1-5 widths and bases, the score widths."""
+    fmt = stream_format(params)
+    return {
+        "blocks": [
+            {
+                "block": i,
+                "hw": f.hw,
+                "lw": f.lw,
+                "iw": f.iw,
+                "bw": f.bw,
+                "hbase": f.hbase,
+                "lbase": f.lbase,
+                "header_bits": f.header_bits,
+                "record_bits": f.record_bits,
+            }
+            for i, f in enumerate(fmt.blocks, start=1)
+        ],
+        "scores": {"aw": fmt.scores.aw, "bw": fmt.scores.bw, "cw": fmt.scores.cw},
+        "bits": fmt.bits,
+        "words": fmt.words,
+    }
 
 
 def build_manifest(params: IntegerParams, files: dict[str, dict], source: dict) -> dict:
@@ -270,7 +329,8 @@ def build_manifest(params: IntegerParams, files: dict[str, dict], source: dict) 
         "layers": layers,
         "files": files,
         "thresholds": threshold_summary(params),
-        "storage": storage_report(params.num_classes),
+        "stream": stream_summary(params),
+        "storage": storage_report(params),
     }
 
 
@@ -286,7 +346,7 @@ def render_svh(manifest: dict) -> str:
     ]
     defs += [(k, v) for k, v in manifest["widths"].items()]
     for key in ROM_FILES:
-        tag = {"weights": "W", "thresholds": "T", "scores": "S"}[key]
+        tag = {"weights": "W", "thresholds": "T"}[key]
         f = files[key]
         defs += [
             (f"{tag}ROM_W", f["width"]),
@@ -298,10 +358,16 @@ def render_svh(manifest: dict) -> str:
         defs += [(f"WBASE_{ll['index']}", ll["wbase"]), (f"WPR_{ll['index']}", ll["wpr"])]
         if ll["tbase"] is not None:
             defs.append((f"TBASE_{ll['index']}", ll["tbase"]))
+    # the stream's format, for reading; the hardware takes it from the stream's headers
+    for b in manifest["stream"]["blocks"]:
+        defs += [(f"THR_{k.upper()}_{b['block']}", b[k]) for k in ("hw", "lw", "iw", "bw")]
+        defs += [(f"THR_{k.upper()}_{b['block']}", b[k]) for k in ("hbase", "lbase")]
+    defs += [(f"SCORE_{k.upper()}", v) for k, v in manifest["stream"]["scores"].items()]
     lines = [
         f"// Generated by pymodel.export for model '{name}'. Do not edit.",
         f"// Source: {src.get('checkpoint')} sha256 {src.get('sha256')}",
-        "// Layout of every ROM word: docs/ARCHITECTURE.md and pymodel/packing.py.",
+        "// Layout of every ROM word: docs/ARCHITECTURE.md and pymodel/packing.py. Pass",
+        "// NUM_CLASSES and THRESHOLDS_DEPTH = TROM_DEPTH to ecg_bnn_top with the two files.",
         "`ifndef ECG_BNN_PARAMS_SVH",
         "`define ECG_BNN_PARAMS_SVH",
         *(f"`define ECG_BNN_{k} {v}" for k, v in defs),
@@ -403,41 +469,54 @@ def read_manifest(mem_dir: Path) -> dict:
 def load_params(mem_dir: str | os.PathLike[str]) -> IntegerParams:
     """Rebuild the integer model from an exported directory (ROM images + manifest only).
 
-    Every ``.mem`` is parsed strictly against the width and depth the layer table implies (not
-    just what the manifest says) and its SHA-256 against the manifest; any mismatch raises
+    Every ``.mem`` is parsed strictly (``weights.mem`` against the depth the layer table implies,
+    not just what the manifest says; ``thresholds.mem`` must end with the stream's last field)
+    and its SHA-256 against the manifest; any mismatch raises
     :class:`~pymodel.memfile.MemFileError` or :class:`ExportError` naming the file.
     """
     mem_dir = Path(mem_dir)
     manifest = read_manifest(mem_dir)
     num_classes = int(manifest["num_classes"])
     lay = layout(num_classes)
-    depths = {
-        "weights": lay.weights_depth,
-        "thresholds": lay.thresholds_depth,
-        "scores": lay.scores_depth,
-    }
     roms = {}
     for key, fname in ROM_FILES.items():
         entry = manifest["files"].get(key, {})
-        if entry.get("width") != ROM_WIDTHS[key] or entry.get("depth") != depths[key]:
+        depth = entry.get("depth")
+        if key == "weights" and depth != lay.weights_depth:
             raise ExportError(
-                f"{mem_dir / MANIFEST}: {key} width/depth {entry.get('width')}/"
-                f"{entry.get('depth')}, expected {ROM_WIDTHS[key]}/{depths[key]}"
+                f"{mem_dir / MANIFEST}: weights depth {depth}, expected {lay.weights_depth}"
+            )
+        if entry.get("width") != ROM_WIDTHS[key] or not isinstance(depth, int) or depth < 1:
+            raise ExportError(
+                f"{mem_dir / MANIFEST}: {key} width/depth {entry.get('width')}/{depth}, "
+                f"expected {ROM_WIDTHS[key]}/a positive depth"
             )
         path = mem_dir / entry.get("file", fname)
         if "sha256" not in entry:
             raise MemFileError(f"{path}: the manifest has no sha256 for it")
-        roms[key] = read_mem(path, ROM_WIDTHS[key], depths[key], sha256=entry["sha256"])
-    return unpack_params(
-        roms,
-        num_classes,
-        int(manifest["score_shift"]),
-        manifest.get("class_names", ()),
-        manifest.get("model_name", ""),
-    )
+        roms[key] = read_mem(path, ROM_WIDTHS[key], depth, sha256=entry["sha256"])
+    try:
+        return unpack_params(
+            roms,
+            num_classes,
+            int(manifest["score_shift"]),
+            manifest.get("class_names", ()),
+            manifest.get("model_name", ""),
+        )
+    except PackingError as exc:
+        raise ExportError(f"{mem_dir / ROM_FILES['thresholds']}: {exc}") from exc
 
 
 load_golden_from_mem = load_params
+
+
+def thresholds_depth(mem_dir: str | os.PathLike[str]) -> int:
+    """Words of ``thresholds.mem`` in an exported directory: ``ecg_bnn_top``'s THRESHOLDS_DEPTH."""
+    mem_dir = Path(mem_dir)
+    depth = read_manifest(mem_dir)["files"]["thresholds"]["depth"]
+    if not isinstance(depth, int) or depth < 2:
+        raise ExportError(f"{mem_dir / MANIFEST}: thresholds depth {depth!r}")
+    return depth
 
 
 # ----------------------------------------------------------------------------- CLI
@@ -475,7 +554,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--storage-only",
         action="store_true",
-        help="print the storage of the 5- and 17-class models and exit",
+        help="print the storage of the exported models under --out-root and exit",
     )
     return p.parse_args(argv)
 
@@ -484,8 +563,9 @@ def main(argv: list[str] | None = None) -> int:
     """CLI entry point; returns the process exit status."""
     args = parse_args(argv)
     if args.storage_only:
-        for c in (5, 17):
-            print(format_storage(storage_report(c), f"{c}-class"))
+        for manifest in sorted(args.out_root.glob(f"*/{MANIFEST}")):
+            params = load_params(manifest.parent)
+            print(format_storage(storage_report(params), manifest.parent.name))
         return 0
     ckpts = args.checkpoints or default_checkpoints()
     if args.name and len(ckpts) != 1:
@@ -515,6 +595,7 @@ __all__ = [
     "write_params",
     "load_params",
     "load_golden_from_mem",
+    "thresholds_depth",
     "load_checkpoint_model",
     "storage_report",
     "format_storage",

@@ -45,7 +45,7 @@ def render_svh() -> str:
         *case_function("lay_cin", [s.in_channels for s in shapes]),
         *case_function("lay_cout", [s.out_channels for s in shapes], last="NUM_CLASSES"),
         *case_function("lay_lout", [s.pool_length for s in shapes]),
-        "// first weight ROM word (16-bit words) and first threshold ROM word of layer l",
+        "// first weight ROM word (16-bit words), first threshold record (stream order) of layer l",
         *case_function("lay_wbase", [ly.wbase for ly in rom.layers]),
         *case_function(
             "lay_tbase",

@@ -17,6 +17,7 @@ rtl/ecg_bnn_threshold.sv
 rtl/ecg_bnn_thr_scale.sv
 rtl/ecg_bnn_score_acc.sv
 rtl/ecg_bnn_actbuf.sv
+rtl/ecg_bnn_unpack.sv
 rtl/ecg_bnn_result.sv
 rtl/ecg_bnn_engine_lane.sv
 rtl/ecg_bnn_engine_ctrl.sv

@@ -10,6 +10,9 @@
 //  block 6: ... max pool -> S_pos/S_neg -> ecg_bnn_result).
 // Activations are bits of the padded map (pad positions written as ones before each layer) in
 // a ping-pong activation buffer (ecg_bnn_actbuf); output bits are written with bit masks.
+// Thresholds and score coefficients come bit-packed from one stream ROM through ecg_bnn_unpack,
+// record by record in the order they are used; the controller waits where a record is not
+// decoded yet.
 // This module is the datapath around the controller (ecg_bnn_engine_ctrl: state machine,
 // counters, addresses) and the PE lanes (ecg_bnn_engine_lane): the ROMs, the activation buffer
 // with the shared slice shifter and bit writer, the block-1 tap line, the threshold scaler and
@@ -22,9 +25,9 @@ module ecg_bnn_engine #(
   parameter int NUM_CLASSES     = 5,
   parameter int SIMD            = 16,  // XNOR bits per cycle per PE (8, 16, 32 or 64)
   parameter int PE              = 1,   // output channels in parallel (1, 2, 4 or 8)
-  parameter     WEIGHTS_FILE    = "",
-  parameter     THRESHOLDS_FILE = "",
-  parameter     SCORES_FILE     = "",
+  parameter     WEIGHTS_FILE     = "",
+  parameter     THRESHOLDS_FILE  = "",   // the parameter stream: thresholds and coefficients
+  parameter int THRESHOLDS_DEPTH = 256,  // its words (the manifest's depth)
   parameter int N               = 3600,
   parameter int XDEPTH          = 4096
 ) (
@@ -66,12 +69,10 @@ module ecg_bnn_engine #(
   localparam int BIT_AW     = $clog2(NET_ACT_BITS);       // bit address inside a half
   localparam int WROM_DEPTH = lay_wbase(6) + NUM_CLASSES * lay_wpr(6);
   localparam int WRA        = $clog2(WROM_DEPTH);
-  localparam int TROM_DEPTH = lay_tbase(6);
-  localparam int TRA        = $clog2(TROM_DEPTH);
   localparam int LPW        = (PE > 1) ? $clog2(PE) : 1;
   localparam int ROW_BITS   = 7 * lay_cin(6);             // longest weight row
-  localparam int THR_W      = 24;                         // threshold ROM fields (signed)
-  localparam int TW         = 2 * THR_W + 1;              // threshold word {inv, hi, lo}
+  localparam int THR_W      = 24;                         // threshold fields (signed)
+  localparam int TW         = 2 * THR_W + 1;              // unpacked threshold {inv, hi, lo}
   localparam int X_W        = 17;                         // block-1 tap: sample or pad P
   // Latencies of the lanes' pipeline stages, valid in -> valid out in cycles. Each stage module
   // checks its own (LATENCY parameter, $fatal and an assertion); the controller adds them up
@@ -99,9 +100,8 @@ module ecg_bnn_engine #(
   // ------------------------------------------------------------------ controller
   logic                block1, block6, group_clear;
   logic [2:0]          flags;
-  logic                wrom_re, trom_re, rom_valid, rom_first;
+  logic                wrom_re, trom_re, trom_ready, stream_start, rom_valid, rom_first;
   logic [WRA-1:0]      wrom_addr;
-  logic [TRA-1:0]      trom_addr;
   logic [LPW-1:0]      rom_lane, scale_lane, score_lane;
   logic [4:0]          rom_word;
   logic                scale_start, scale_busy, scale_done;
@@ -113,18 +113,19 @@ module ecg_bnn_engine #(
   logic [LAW-1:0]      s1_act_off, s1_row_off;
   logic                pad_we;
   logic [BIT_AW-4:0]   pad_byte;
-  logic                res_clear, res_calc, res_finish, res_free, res_busy;
+  logic                res_clear, res_calc, res_finish, res_free, res_busy, coef_re;
   logic [PE-1:0]       xnor_valid, conv1_valid, pool_valid, bit_valid, bits;
 
   ecg_bnn_engine_ctrl #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .N(N), .XDEPTH(XDEPTH),
-    .WROM_AW(WRA), .TROM_AW(TRA), .BIT_AW(BIT_AW),
+    .WROM_AW(WRA), .BIT_AW(BIT_AW),
     .XNOR_LAT(XNOR_LAT), .CONV1_LAT(CONV1_LAT), .POOL_LAT(POOL_LAT), .THR_LAT(THR_LAT)
   ) u_ctrl (
     .clk_i, .rst_ni,
     .win_ready_i, .win_flags_i, .win_release_o, .flags_o(flags),
     .busy_o, .layer_o, .block1_o(block1), .block6_o(block6),
-    .wrom_re_o(wrom_re), .wrom_addr_o(wrom_addr), .trom_re_o(trom_re), .trom_addr_o(trom_addr),
+    .wrom_re_o(wrom_re), .wrom_addr_o(wrom_addr), .trom_re_o(trom_re),
+    .trom_ready_i(trom_ready), .stream_start_o(stream_start),
     .rom_valid_o(rom_valid), .rom_lane_o(rom_lane), .rom_word_o(rom_word),
     .rom_first_o(rom_first),
     .scale_start_o(scale_start), .scale_lane_o(scale_lane), .scale_busy_i(scale_busy),
@@ -143,14 +144,23 @@ module ecg_bnn_engine #(
   );
 
   // ------------------------------------------------------------------ ROMs
+  // the weight ROM, and the parameter stream: a threshold record per lane load (blocks 1-5), a
+  // coefficient record per class scored (block 6), each valid the cycle after its read; each
+  // window's pass starts with the window, so every window has the same schedule
   logic [15:0]   wrom_data;
   logic [TW-1:0] trom_data;
+  logic [63:0]   coef;
+  logic [2:0]    unpack_layer;
 
   ecg_bnn_rom #(.DEPTH(WROM_DEPTH), .WIDTH(16), .MEM_FILE(WEIGHTS_FILE)) u_wrom (
     .clk_i, .re_i(wrom_re), .addr_i(wrom_addr), .data_o(wrom_data)
   );
-  ecg_bnn_rom #(.DEPTH(TROM_DEPTH), .WIDTH(TW), .MEM_FILE(THRESHOLDS_FILE)) u_trom (
-    .clk_i, .re_i(trom_re), .addr_i(trom_addr), .data_o(trom_data)
+  ecg_bnn_unpack #(
+    .NUM_CLASSES(NUM_CLASSES), .DEPTH(THRESHOLDS_DEPTH), .MEM_FILE(THRESHOLDS_FILE)
+  ) u_unpack (
+    .clk_i, .rst_ni, .start_i(stream_start), .re_i(trom_re || coef_re), .ready_o(trom_ready),
+    .layer_o(unpack_layer),
+    .thr_o(trom_data), .coef_o(coef)
   );
 
   // ------------------------------------------------------------------ activation buffer
@@ -244,10 +254,11 @@ module ecg_bnn_engine #(
   assign act_wmask = pad_we ? pad_mask : AW'({PE{1'b1}}) << out_off;
 
   // ------------------------------------------------------------------ scoring and result
-  ecg_bnn_result #(.NUM_CLASSES(NUM_CLASSES), .SCORES_FILE(SCORES_FILE)) u_result (
+  ecg_bnn_result #(.NUM_CLASSES(NUM_CLASSES)) u_result (
     .clk_i, .rst_ni,
     .clear_i(res_clear), .calc_i(res_calc),
     .s_pos_i(lane_s_pos[score_lane]), .s_neg_i(lane_s_neg[score_lane]),
+    .coef_re_o(coef_re), .coef_i(coef),
     .busy_o(res_busy), .finish_i(res_finish), .flags_i(flags), .slot_free_o(res_free),
     .m_data_o, .m_valid_o, .m_ready_i
   );
@@ -262,6 +273,13 @@ module ecg_bnn_engine #(
   `ECG_BNN_ASSERT(EngLanesInStep, (xnor_valid == '0 || xnor_valid == '1)
                   && (conv1_valid == '0 || conv1_valid == '1)
                   && (pool_valid == '0 || pool_valid == '1) && (bit_valid == '0 || bit_valid == '1))
+  // The parameter stream is in step with the engine: every record taken belongs to the layer
+  // being loaded (threshold records) or scored (coefficients). Simulation only: it holds because
+  // both walk the same layer table from reset, which one k-step induction cannot see.
+`ifndef FORMAL
+  `ECG_BNN_ASSERT(EngStreamInStep, !(trom_re || coef_re) || (unpack_layer == layer_o
+                  && (trom_re ? !block6 : block6)))
+`endif
 
 endmodule
 

@@ -2,7 +2,8 @@
 // window (layer table: rtl/ecg_bnn_network.svh); per layer the channel groups of PE output
 // channels (outer loop), the conv positions (middle) and the SIMD-bit chunks of a weight row
 // (inner, blocks 2-6); block 1 takes one input sample per cycle instead. It owns the loop
-// counters, the per-layer constants, the weight and threshold ROM addresses, the issue stage
+// counters, the per-layer constants, the weight ROM address and the threshold records' reads
+// (waiting for ecg_bnn_unpack where a record is not decoded yet), the issue stage
 // (activation, row-buffer and window-buffer reads) with its stage-1 sideband, the bit addresses
 // of the activation writes (pad bytes, output bits) and the handshakes with the front end, the
 // threshold scaler and the result unit. The datapath (ROMs, activation buffer, PE lanes, tap
@@ -18,7 +19,6 @@ module ecg_bnn_engine_ctrl #(
   parameter int N           = 3600,  // samples per window
   parameter int XDEPTH      = 4096,  // window buffer words
   parameter int WROM_AW     = 11,    // weight ROM address bits (from the layer table)
-  parameter int TROM_AW     = 8,     // threshold ROM address bits (from the layer table)
   parameter int BIT_AW      = 13,    // bit address inside an activation-buffer half
   // latencies of the lane's stages (their LATENCY parameters): the drain is their sum
   parameter int XNOR_LAT    = 2,     // ecg_bnn_xnor_pe: last chunk -> popcount
@@ -38,11 +38,13 @@ module ecg_bnn_engine_ctrl #(
   output logic [2:0]                    layer_o,
   output logic                          block1_o,       // layer 1: raw samples, scaled thresholds
   output logic                          block6_o,       // layer 6: scores instead of bits
-  // weight and threshold ROM reads; the word read in an ST_LOAD cycle arrives in the next
+  // weight ROM reads and threshold records (ecg_bnn_unpack, in stream order); the word read in
+  // an ST_LOAD cycle arrives in the next
   output logic                          wrom_re_o,
   output logic [WROM_AW-1:0]            wrom_addr_o,
   output logic                          trom_re_o,
-  output logic [TROM_AW-1:0]            trom_addr_o,
+  input  logic                          trom_ready_i,   // a record is decoded (its next)
+  output logic                          stream_start_o, // a window starts: restart the stream
   output logic                          rom_valid_o,    // the ROM words of the last cycle's read
   output logic [((PE > 1) ? $clog2(PE) : 1)-1:0] rom_lane_o,  // ... belong to this lane
   output logic [4:0]                    rom_word_o,     // ... are this word of its weight row
@@ -108,7 +110,6 @@ module ecg_bnn_engine_ctrl #(
   localparam int LPW        = (PE > 1) ? $clog2(PE) : 1;
   localparam int XAW        = $clog2(XDEPTH);
   localparam int WROM_DEPTH = lay_wbase(6) + NUM_CLASSES * lay_wpr(6);
-  localparam int TROM_DEPTH = lay_tbase(6);
   localparam int PBW        = BIT_AW - 3;                 // pad byte address
 
   // Drain: cycles from the last issue of a group until its last result has left the pipeline,
@@ -125,9 +126,9 @@ module ecg_bnn_engine_ctrl #(
   initial begin
     if (N != NET_N) $fatal(1, "ecg_bnn_engine_ctrl: the layer table is for N = %0d", NET_N);
     if (XDEPTH < N) $fatal(1, "ecg_bnn_engine_ctrl: XDEPTH must hold a whole window (>= N)");
-    if (WROM_AW != $clog2(WROM_DEPTH) || TROM_AW != $clog2(TROM_DEPTH))
-      $fatal(1, "ecg_bnn_engine_ctrl: WROM_AW/TROM_AW must be the ROM address widths %0d/%0d",
-             $clog2(WROM_DEPTH), $clog2(TROM_DEPTH));
+    if (WROM_AW != $clog2(WROM_DEPTH))
+      $fatal(1, "ecg_bnn_engine_ctrl: WROM_AW must be the weight ROM address width %0d",
+             $clog2(WROM_DEPTH));
     if (BIT_AW != $clog2(NET_ACT_BITS))
       $fatal(1, "ecg_bnn_engine_ctrl: BIT_AW must be %0d", $clog2(NET_ACT_BITS));
     if (XNOR_LAT < 1 || CONV1_LAT < 1 || POOL_LAT < 1 || THR_LAT < 1)
@@ -161,7 +162,6 @@ module ecg_bnn_engine_ctrl #(
   // loop counters
   logic [8:0]      group_ch_q;      // first output channel of the group
   logic [WROM_AW-1:0] wrom_addr_q;  // next weight ROM word
-  logic [TROM_AW-1:0] trom_addr_q;  // next threshold ROM word
   logic [LPW-1:0]  lane_q;          // lane being loaded (ST_LOAD) or scored (ST_SCORE)
   logic [4:0]      load_word_q;     // word of the weight row being loaded
   logic [10:0]     conv_pos_q;      // conv position t
@@ -192,12 +192,14 @@ module ecg_bnn_engine_ctrl #(
   logic       last_group;   // the group holds the layer's last channel
   logic       last_word;    // the last word of the row is being loaded
   logic       last_chunk, last_pos, run_done;
+  logic       load_stall;   // ST_LOAD waits for the lane's threshold record (word 0, blocks 1-5)
   assign lane_ch    = group_ch_q + 9'(lane_q);
   assign last_lane  = (32'(lane_q) == PE - 1) || (lane_ch + 9'd1 >= cout_q);
   assign last_group = (group_ch_q + 9'(PE) >= cout_q);
   assign last_word  = (load_word_q == row_words_q - 5'd1);
   assign last_chunk = (chunk_q == row_chunks_q - 7'd1);
   assign last_pos   = (conv_pos_q == conv_len_q - 11'd1);
+  assign load_stall = (load_word_q == 5'd0) && !block6 && !trom_ready_i;
   // block 1 reads input positions 0 .. 2*conv_len + 1 (one per cycle, two per conv output)
   assign run_done   = block1 ? (in_pos_q == {conv_len_q, 1'b1}) : (last_chunk && last_pos);
 
@@ -220,7 +222,8 @@ module ecg_bnn_engine_ctrl #(
           if (pad_right_q && pad_byte_q == right_pad_q + PBW'(pad_bytes_q) - PBW'(1)) state_q <= ST_LOAD;
         end
         ST_LOAD: begin
-          if (block1)                      state_q <= ST_SCALE;
+          if (load_stall)                  state_q <= ST_LOAD;
+          else if (block1)                 state_q <= ST_SCALE;
           else if (last_word && last_lane) state_q <= ST_LWAIT;
         end
         ST_SCALE:  if (scale_done_i) state_q <= scale_last_q ? ST_LWAIT : ST_LOAD;
@@ -229,7 +232,7 @@ module ecg_bnn_engine_ctrl #(
         ST_DRAIN: begin
           if (drain_cnt_q == DCW'(DRAIN - 1)) state_q <= block6 ? ST_SCORE : ST_NEXT;
         end
-        ST_SCORE:  if (!res_busy_i) state_q <= ST_SWAIT;
+        ST_SCORE:  if (!res_busy_i && trom_ready_i) state_q <= ST_SWAIT;
         ST_SWAIT: begin
           if (!res_busy_i) state_q <= last_lane ? ST_NEXT : ST_SCORE;
         end
@@ -263,11 +266,10 @@ module ecg_bnn_engine_ctrl #(
   logic [5:0]      tab_pad_bytes;
   logic [PBW-1:0]  tab_right_pad;
   logic [WROM_AW-1:0] tab_wbase;
-  logic [TROM_AW-1:0] tab_tbase;
   always_comb begin
     tab_cin = '0; tab_cout = '0; tab_conv_len = '0; tab_row_words = '0; tab_row_chunks = '0;
     tab_last_mask = '0; tab_pad_bytes = '0; tab_right_pad = '0; tab_pad_bits = '0;
-    tab_wbase = '0; tab_tbase = '0;
+    tab_wbase = '0;
     for (int l = 1; l <= 6; l++) begin
       if (32'(layer_q) == l) begin
         tab_cin        = 7'(lay_cin(l));
@@ -280,7 +282,6 @@ module ecg_bnn_engine_ctrl #(
         tab_right_pad  = PBW'((lay_lout(l) + NET_PAD) * lay_cout(l) / 8);
         tab_pad_bits   = 9'(NET_PAD * lay_cout(l));
         tab_wbase      = WROM_AW'(lay_wbase(l));
-        tab_tbase      = TROM_AW'(lay_tbase(l));
       end
     end
   end
@@ -319,25 +320,26 @@ module ecg_bnn_engine_ctrl #(
 
   // ------------------------------------------------------------------ groups and row loads
   // ST_LOAD reads one weight word per cycle, the rows of the group's lanes one after the
-  // other, and a lane's threshold word with its first weight word (blocks 1-5)
+  // other, and a lane's threshold record with its first weight word (blocks 1-5), waiting at
+  // that word until the record is decoded
   always_ff @(posedge clk_i) begin
     case (state_q)
       ST_LINIT: begin
         group_ch_q  <= '0;
         wrom_addr_q <= tab_wbase;
-        trom_addr_q <= tab_tbase;
         load_word_q <= '0;
         lane_q      <= '0;
       end
       ST_LOAD: begin
-        scale_last_q <= last_lane;
-        wrom_addr_q  <= wrom_addr_q + WROM_AW'(1);
-        if (load_word_q == 5'd0 && !block6) trom_addr_q <= trom_addr_q + TROM_AW'(1);
-        if (last_word) begin
-          load_word_q <= '0;
-          lane_q      <= lane_q + LPW'(1);
-        end else begin
-          load_word_q <= load_word_q + 5'd1;
+        if (!load_stall) begin
+          scale_last_q <= last_lane;
+          wrom_addr_q  <= wrom_addr_q + WROM_AW'(1);
+          if (last_word) begin
+            load_word_q <= '0;
+            lane_q      <= lane_q + LPW'(1);
+          end else begin
+            load_word_q <= load_word_q + 5'd1;
+          end
         end
       end
       ST_LWAIT: lane_q <= '0;  // the run and the scoring start from lane 0
@@ -354,7 +356,7 @@ module ecg_bnn_engine_ctrl #(
   // ROM words arrive one cycle after the read: remember whose they are
   always_ff @(posedge clk_i) begin
     if (!rst_ni) rom_valid_q <= 1'b0;
-    else         rom_valid_q <= (state_q == ST_LOAD);
+    else         rom_valid_q <= (state_q == ST_LOAD) && !load_stall;
   end
   always_ff @(posedge clk_i) begin
     rom_lane_q  <= lane_q;
@@ -428,10 +430,10 @@ module ecg_bnn_engine_ctrl #(
   assign block1_o      = block1;
   assign block6_o      = block6;
 
-  assign wrom_re_o     = (state_q == ST_LOAD);
+  assign wrom_re_o     = (state_q == ST_LOAD) && !load_stall;
   assign wrom_addr_o   = wrom_addr_q;
-  assign trom_re_o     = (state_q == ST_LOAD) && (load_word_q == 5'd0) && !block6;
-  assign trom_addr_o   = trom_addr_q;
+  assign trom_re_o     = (state_q == ST_LOAD) && (load_word_q == 5'd0) && !block6 && trom_ready_i;
+  assign stream_start_o = (state_q == ST_IDLE) && win_ready_i;
   assign rom_valid_o   = rom_valid_q;
   assign rom_lane_o    = rom_lane_q;
   assign rom_word_o    = rom_word_q;
@@ -463,7 +465,7 @@ module ecg_bnn_engine_ctrl #(
 
   assign score_lane_o  = lane_q;
   assign res_clear_o   = (state_q == ST_WOUT) && res_free_i;
-  assign res_calc_o    = (state_q == ST_SCORE) && !res_busy_i;
+  assign res_calc_o    = (state_q == ST_SCORE) && !res_busy_i && trom_ready_i;
   assign res_finish_o  = (state_q == ST_FINISH);
 
   // ------------------------------------------------------------------ properties
@@ -497,6 +499,9 @@ module ecg_bnn_engine_ctrl #(
   `ECG_BNN_ASSERT(EngScaleInBlock1, !scale_busy_i || (layer_q == 3'd1 && state_q == ST_SCALE))
   `ECG_BNN_ASSERT(EngScaleStartIdle, !scale_start_o || (!scale_busy_i && state_q == ST_SCALE))
   `ECG_BNN_ASSERT(EngResultIdle, state_q == ST_SWAIT || !res_busy_i)
+  // scoring happens in block 6 only (where it may wait for the parameter stream's record)
+  `ECG_BNN_ASSERT(EngScoreInBlock6, (state_q != ST_SCORE && state_q != ST_SWAIT)
+                  || layer_q == 3'd6)
   `ECG_BNN_ASSERT(EngResultSlotFree, layer_q != 3'd6 || state_q == ST_IDLE || state_q == ST_LINIT
                   || state_q == ST_WOUT || res_free_i)
   // the per-layer constants are the table's for layer_q from ST_LINIT on

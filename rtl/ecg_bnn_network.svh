@@ -36,7 +36,7 @@ function automatic int lay_lout(input int l);
     default: lay_lout = 27;
   endcase
 endfunction
-// first weight ROM word (16-bit words) and first threshold ROM word of layer l
+// first weight ROM word (16-bit words), first threshold record (stream order) of layer l
 function automatic int lay_wbase(input int l);
   case (l)
     1: lay_wbase = 0;

@@ -1,6 +1,7 @@
 // ecg_bnn_result: block-6 scores, argmax and the result output register.
 // For each class in order 0..NUM_CLASSES-1 the engine hands over S_pos and S_neg (calc_i); the
-// unit reads {C, B, A} from the scores ROM and computes score = A*S_pos + B*S_neg + C with one
+// unit takes the class's {C, B, A} from the parameter stream (coef_re_o with calc_i, coef_i the
+// cycle after, as a ROM read: ecg_bnn_unpack) and computes score = A*S_pos + B*S_neg + C with one
 // sequential 16x16 multiplier (about 36 cycles per class), shifts the score into the output
 // register and keeps the running argmax (strictly greater wins, so ties go to the lowest
 // index). finish_i raises m_valid_o with tdata = {scores, 5'b0, clipped, low, flat, class}
@@ -11,8 +12,7 @@
 `include "ecg_bnn_assert.svh"
 
 module ecg_bnn_result #(
-  parameter int NUM_CLASSES = 5,
-  parameter     SCORES_FILE = ""
+  parameter int NUM_CLASSES = 5
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -20,6 +20,8 @@ module ecg_bnn_result #(
   input  logic                          calc_i,    // score the next class (only while !busy_o)
   input  logic signed [15:0]            s_pos_i,
   input  logic signed [15:0]            s_neg_i,
+  output logic                          coef_re_o, // read the class's coefficients (with calc_i)
+  input  logic [63:0]                   coef_i,    // {C, B, A}, the cycle after coef_re_o
   output logic                          busy_o,
   input  logic                          finish_i,  // all classes scored: present the result
   input  logic [2:0]                    flags_i,   // {clipped, low, flat}, taken with finish_i
@@ -29,8 +31,6 @@ module ecg_bnn_result #(
   input  logic                          m_ready_i
 );
 
-  localparam int CAW = (NUM_CLASSES > 1) ? $clog2(NUM_CLASSES) : 1;
-
   initial begin
     if (NUM_CLASSES < 2 || NUM_CLASSES > 255)
       $fatal(1, "ecg_bnn_result: NUM_CLASSES must lie in [2, 255]");
@@ -39,7 +39,6 @@ module ecg_bnn_result #(
   typedef enum logic [2:0] {ST_IDLE, ST_ROM, ST_MUL_A, ST_MUL_B, ST_PUSH} state_e;
   state_e state_q;
 
-  logic [63:0]               coef;
   logic [7:0]                cls_q;       // next class to score
   logic signed [15:0]        s_pos_q, s_neg_q, b_q;
   logic signed [31:0]        acc_q, best_q;
@@ -51,13 +50,11 @@ module ecg_bnn_result #(
   logic signed [15:0]        mul_a, mul_b;
   logic signed [31:0]        mul_p;
 
-  ecg_bnn_rom #(.DEPTH(NUM_CLASSES), .WIDTH(64), .MEM_FILE(SCORES_FILE)) u_scores (
-    .clk_i, .re_i(calc_i && state_q == ST_IDLE), .addr_i(cls_q[CAW-1:0]), .data_o(coef)
-  );
+  assign coef_re_o = calc_i && state_q == ST_IDLE;
 
   // ST_ROM: A*S_pos, ST_MUL_A done: B*S_neg
   assign mul_start = (state_q == ST_ROM) || (state_q == ST_MUL_A && mul_done);
-  assign mul_a     = (state_q == ST_ROM) ? coef[15:0] : b_q;
+  assign mul_a     = (state_q == ST_ROM) ? coef_i[15:0] : b_q;
   assign mul_b     = (state_q == ST_ROM) ? s_pos_q : s_neg_q;
 
   ecg_bnn_seqmul #(.WA(16), .WB(16)) u_mul (
@@ -94,8 +91,8 @@ module ecg_bnn_result #(
       s_neg_q <= s_neg_i;
     end
     if (state_q == ST_ROM) begin
-      acc_q <= coef[63:32];
-      b_q   <= coef[31:16];
+      acc_q <= coef_i[63:32];
+      b_q   <= coef_i[31:16];
     end
     if (mul_done) acc_q <= acc_q + mul_p;
     if (state_q == ST_PUSH) begin

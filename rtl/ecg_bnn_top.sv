@@ -21,17 +21,17 @@
 `include "ecg_bnn_assert.svh"
 
 module ecg_bnn_top #(
-  parameter int NUM_CLASSES     = 5,      // 5 AAMI classes or 17 rhythm classes (2..255)
-  parameter int SIMD            = 16,     // XNOR bits per cycle per PE: 8, 16, 32, 64
-  parameter int PE              = 1,      // output channels in parallel: 1, 2, 4, 8
-  parameter int HOP             = 3600,   // samples between windows (divides 3600)
-  parameter int QDEPTH          = 2,      // completed windows that may wait for the front end
-  parameter int RING_DEPTH      = 16384,  // sample ring words (power of two >= 3600 + HOP)
-  parameter int LOW_RMS         = 4,      // "low" flag: window RMS below this (input counts)
-  parameter int CLIP_MAX        = 36,     // "clipped" flag: more samples than this on the rails
-  parameter     WEIGHTS_FILE    = "",     // rtl/mem/<model>/weights.mem
-  parameter     THRESHOLDS_FILE = "",     // rtl/mem/<model>/thresholds.mem
-  parameter     SCORES_FILE     = ""      // rtl/mem/<model>/scores.mem
+  parameter int NUM_CLASSES      = 5,      // 5 AAMI classes or 17 rhythm classes (2..255)
+  parameter int SIMD             = 16,     // XNOR bits per cycle per PE: 8, 16, 32, 64
+  parameter int PE               = 1,      // output channels in parallel: 1, 2, 4, 8
+  parameter int HOP              = 3600,   // samples between windows (divides 3600)
+  parameter int QDEPTH           = 2,      // completed windows that may wait for the front end
+  parameter int RING_DEPTH       = 16384,  // sample ring words (power of two >= 3600 + HOP)
+  parameter int LOW_RMS          = 4,      // "low" flag: window RMS below this (input counts)
+  parameter int CLIP_MAX         = 36,     // "clipped" flag: more samples than this on the rails
+  parameter     WEIGHTS_FILE     = "",     // rtl/mem/<model>/weights.mem
+  parameter     THRESHOLDS_FILE  = "",     // rtl/mem/<model>/thresholds.mem (and coefficients)
+  parameter int THRESHOLDS_DEPTH = 256     // its words: the manifest's (ECG_BNN_TROM_DEPTH)
 ) (
   input  wire                          clk_i,
   input  wire                          rst_ni,  // synchronous, active low
@@ -80,7 +80,8 @@ module ecg_bnn_top #(
 
   ecg_bnn_engine #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE),
-    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE), .SCORES_FILE(SCORES_FILE),
+    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
+    .THRESHOLDS_DEPTH(THRESHOLDS_DEPTH),
     .N(N), .XDEPTH(XDEPTH)
   ) u_engine (
     .clk_i, .rst_ni,

@@ -1,8 +1,9 @@
 """Print (or write into docs/ARCHITECTURE.md) the shipped models' integer numbers as markdown.
 
 Reads every ``rtl/mem/<model>/manifest.json`` and, when present, ``results/golden_agreement.json``
-and renders two tables: per model the score shift, storage and agreement; per model and block the
-threshold encodings and ranges. ``--write`` replaces the text between the markers
+and renders three tables: per model the score shift, storage and agreement; per model and ROM
+what every bit of the images as built is (the storage table); per model and block the threshold
+encodings and ranges. ``--write`` replaces the text between the markers
 ``<!-- doc_numbers:begin -->`` and ``<!-- doc_numbers:end -->`` of docs/ARCHITECTURE.md.
 """
 
@@ -51,6 +52,35 @@ def model_table(mans: list[dict], agree: dict) -> list[str]:
     return rows
 
 
+def storage_table(mans: list[dict]) -> list[str]:
+    """Markdown rows: per model, ROM and item the bits and bytes of the images as built."""
+    names = [m["model_name"] for m in mans]
+    rows = [
+        "| ROM | what | " + " | ".join(f"`{n}`" for n in names) + " |",
+        "|---|---|" + "---|" * len(names),
+    ]
+    items: dict[tuple[str, str], list[str]] = {}
+    for k, m in enumerate(mans):
+        for it in m["storage"]["items"]:
+            # the widths in the description differ per model: key by the item's kind
+            what = it["what"].split(" (")[0]
+            cell = f"{it['bits']} ({it['what'][len(what) + 2 : -1]})" if "(" in it["what"] else ""
+            cells = items.setdefault((it["rom"], what), ["-"] * len(mans))
+            cells[k] = cell or str(it["bits"])
+    for (rom, what), cells in items.items():
+        rows.append(f"| `{rom}.mem` | {what} | " + " | ".join(cells) + " |")
+    for key, label in (("weights", "`weights.mem`"), ("thresholds", "`thresholds.mem`")):
+        cells = [
+            f"**{m['storage']['rom_bits'][key]} = {m['files'][key]['depth']} x "
+            f"{m['files'][key]['width']}**"
+            for m in mans
+        ]
+        rows.append(f"| {label} | as built | " + " | ".join(cells) + " |")
+    total = [f"**{m['storage']['rom_total_bytes']:,} B**" for m in mans]
+    rows.append("| both | as built, bytes | " + " | ".join(total) + " |")
+    return rows
+
+
 def threshold_table(mans: list[dict]) -> list[str]:
     """Markdown rows: per model and block, encodings and threshold ranges."""
     rows = [
@@ -78,6 +108,11 @@ def render(mem_root: Path, agreement_json: Path) -> str:
         "`results/golden_agreement.json`.",
         "",
         *model_table(mans, agreement(agreement_json)),
+        "",
+        "Storage: every bit of the ROM images as built (bits, with the field widths in brackets;",
+        "no model-specific constant lives outside the images).",
+        "",
+        *storage_table(mans),
         "",
         *threshold_table(mans),
     ]

@@ -214,15 +214,17 @@ def rtl_properties() -> list[dict[str, str]]:
     for path in sorted((REPO / "rtl").glob("*.sv")):
         text = path.read_text()
         for m in MACRO.finditer(text):
-            formal_only = "`ifdef FORMAL" in text[: m.start()] and text.rfind(
-                "`ifdef FORMAL", 0, m.start()
-            ) > text.rfind("`endif", 0, m.start())
+            endif = text.rfind("`endif", 0, m.start())
+            formal_only = text.rfind("`ifdef FORMAL", 0, m.start()) > endif
+            # `ifndef FORMAL: simulation only (an invariant one k-step induction cannot see)
+            sim_only = text.rfind("`ifndef FORMAL", 0, m.start()) > endif
             props.append(
                 {
                     "property": m.group(2),
                     "module": path.stem,
                     "kind": m.group(1).lower(),
                     "simulation": "no" if formal_only or m.group(1) == "COVER" else "yes",
+                    **({"formal": "no"} if sim_only else {}),
                 }
             )
     return props
@@ -271,7 +273,7 @@ def property_rows(props: list[dict[str, str]], runs: list[dict[str, Any]]) -> li
     """
     rows = []
     for p in props:
-        mine = [r for r in runs if p["module"] in r["modules"]]
+        mine = [] if p.get("formal") == "no" else [r for r in runs if p["module"] in r["modules"]]
         checks = [r for r in mine if r["mode"] in ("prove", "bmc")]
         if p["kind"] == "cover":
             used = [r for r in mine if r["mode"] == "cover" and p["property"] in r["reached"]]

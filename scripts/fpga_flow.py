@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from ecg_bnn_tools.filelist import BOARD_LIST, RTL_LIST, list_sources
+from pymodel.export import thresholds_depth
 
 REPO = Path(__file__).resolve().parents[1]
 CORE = REPO / "ecg_bnn.core"
@@ -59,7 +60,7 @@ ENGINE = REPO / "rtl" / "ecg_bnn_engine.sv"
 BUILD = REPO / "fpga" / "build"
 RESULTS = REPO / "results"
 PAPER_MEM = REPO / "rtl" / "mem" / "bnn5_paper"
-MEM_FILES = ("weights.mem", "thresholds.mem", "scores.mem")
+MEM_FILES = ("weights.mem", "thresholds.mem")
 
 UP5K = {"LUT": 5280, "FF": 5280, "BRAM": 30, "SPRAM": 4, "DSP": 8}
 XC7A35T = {"LUT": 20800, "FF": 41600, "BRAM36": 50, "DSP": 90}
@@ -190,7 +191,7 @@ def default_configs() -> list[Config]:
 
 
 def rom_images(mem_dir: Path | None) -> tuple[Path, str]:
-    """A directory holding the three ``.mem`` files, and a description of where they came from.
+    """A directory holding the two ``.mem`` files, and a description of where they came from.
 
     ``mem_dir`` if given, else ``rtl/mem/bnn5_paper/`` if it exists, else a randomized model
     calibrated on MIT-BIH record 100 (as the top-level test uses) exported to ``fpga/build/``.
@@ -345,15 +346,15 @@ def xilinx_summary(cells: dict[str, int]) -> dict[str, float]:
     }
 
 
-def rom_params(mem: Path, work: Path) -> dict[str, str]:
-    """The ROM file parameters, pointing at copies of ``mem``'s files in ``work``.
+def rom_params(mem: Path, work: Path) -> dict[str, str | int]:
+    """The ROM parameters: the files, pointing at copies of ``mem``'s in ``work``, and the depth.
 
     As FuseSoC does (``copyto``): the file names are those of the core (``weights.mem`` ...), so
     the parameter values, which Yosys puts into module names, are the same as in its builds.
     """
-    out = {}
+    out: dict[str, str | int] = {}
     defaults = core_vlogparams()
-    for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE", "SCORES_FILE"):
+    for param in ("WEIGHTS_FILE", "THRESHOLDS_FILE"):
         name = str(defaults[param])
         src, dst = mem / name, work / name
         if not dst.exists() or dst.read_bytes() != src.read_bytes():
@@ -361,6 +362,7 @@ def rom_params(mem: Path, work: Path) -> dict[str, str]:
             shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
         out[param] = name
+    out["THRESHOLDS_DEPTH"] = thresholds_depth(mem)  # an int: chparam quotes strings
     return out
 
 

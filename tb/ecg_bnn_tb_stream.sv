@@ -31,7 +31,7 @@ module ecg_bnn_tb_stream #(
   parameter int CLIP_MAX        = 36,
   parameter     WEIGHTS_FILE    = "",
   parameter     THRESHOLDS_FILE = "",
-  parameter     SCORES_FILE     = ""
+  parameter int THRESHOLDS_DEPTH = 256
 );
 
   localparam int N  = 3600;
@@ -51,7 +51,7 @@ module ecg_bnn_tb_stream #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .HOP(HOP), .QDEPTH(QDEPTH),
     .RING_DEPTH(RING_DEPTH), .LOW_RMS(LOW_RMS), .CLIP_MAX(CLIP_MAX),
     .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
-    .SCORES_FILE(SCORES_FILE)
+    .THRESHOLDS_DEPTH(THRESHOLDS_DEPTH)
   ) dut (
     .clk_i(clk), .rst_ni(rst_n),
     .s_axis_tdata(s_data), .s_axis_tvalid(s_valid), .s_axis_tready(s_ready),

@@ -14,7 +14,7 @@ module ecg_bnn_top_tb #(
   parameter int RING_DEPTH      = 16384,
   parameter     WEIGHTS_FILE    = "",
   parameter     THRESHOLDS_FILE = "",
-  parameter     SCORES_FILE     = ""
+  parameter int THRESHOLDS_DEPTH = 256
 ) (
   input  wire                          rst_ni,
   input  wire  [15:0]                  s_axis_tdata,
@@ -34,7 +34,7 @@ module ecg_bnn_top_tb #(
   ecg_bnn_top #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .HOP(HOP), .QDEPTH(QDEPTH),
     .RING_DEPTH(RING_DEPTH), .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
-    .SCORES_FILE(SCORES_FILE)
+    .THRESHOLDS_DEPTH(THRESHOLDS_DEPTH)
   ) u_top (
     .clk_i, .rst_ni,
     .s_axis_tdata, .s_axis_tvalid, .s_axis_tready,

@@ -122,6 +122,7 @@ def test_board_uart_window(sim):
     from ecg_bnn_runner import SIM_BUILD, run_cocotb, sv_string
 
     from pymodel import golden
+    from pymodel.export import thresholds_depth
 
     params, mem_dir = random_model(5)
     window = ecg_windows([3])
@@ -149,7 +150,7 @@ def test_board_uart_window(sim):
             "BAUD": BAUD,
             "WEIGHTS_FILE": sv_string(mem_dir / "weights.mem"),
             "THRESHOLDS_FILE": sv_string(mem_dir / "thresholds.mem"),
-            "SCORES_FILE": sv_string(mem_dir / "scores.mem"),
+            "THRESHOLDS_DEPTH": thresholds_depth(mem_dir),
         },
         extra_env={"ECG_BNN_TB_CFG": str(cfg_path)},
         extra_sources=board_sources(),

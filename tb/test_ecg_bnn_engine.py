@@ -237,6 +237,7 @@ def test_engine(sim, ncls, simd, pe, reset_mid, specs):
     from ecg_bnn_runner import sv_string
 
     from pymodel import golden
+    from pymodel.export import thresholds_depth
 
     reset_mid = reset_mid and sim == "verilator"
     specs = specs if sim == "verilator" else [s for s in specs if isinstance(s, str)][:1]
@@ -271,7 +272,7 @@ def test_engine(sim, ncls, simd, pe, reset_mid, specs):
             "PE": pe,
             "WEIGHTS_FILE": sv_string(mem / "weights.mem"),
             "THRESHOLDS_FILE": sv_string(mem / "thresholds.mem"),
-            "SCORES_FILE": sv_string(mem / "scores.mem"),
+            "THRESHOLDS_DEPTH": thresholds_depth(mem),
         },
         cfg={
             "num_classes": ncls,

@@ -1,15 +1,16 @@
 """``ecg_bnn_result``: block-6 scores, argmax and the result register, exact against
 ``golden.scores`` and ``golden.argmax_lowest``.
 
-The pytest side writes a random ``scores.mem`` (``pymodel.packing``: coefficients including
+The pytest side draws random coefficients (``{C, B, A}`` words, ``pymodel.packing``, including
 -32768 / 32767 and the largest ``C`` that keeps every score in 32 bits; classes 1 and 2 identical
 so that ties occur) and windows of sums (random within ``S_pos - S_neg <= 12096``, all zero, the
 extremes, a tie for the maximum that must go to the lower index) with their input flags
-{clipped, low, flat} (every combination occurs). The
-cocotb side plays the engine (clear while ``slot_free_o``, one ``calc_i`` per class when not
-busy, random gaps, ``finish_i``) and a sink with back-pressure that checks a stalled result
-holds; every result's scores, class and flags (tdata[10:8]) are compared. A reset in the middle of a
-window must empty the unit.
+{clipped, low, flat} (every combination occurs). The cocotb side plays the engine (clear while
+``slot_free_o``, one ``calc_i`` per class when not busy, random gaps, ``finish_i``), the
+parameter stream (the class's coefficient word on ``coef_i`` the cycle after the read
+``coef_re_o``, a random word otherwise) and a sink with back-pressure that checks a stalled
+result holds; every result's scores, class and flags (tdata[10:8]) are compared. A reset in the
+middle of a window must empty the unit.
 """
 
 from __future__ import annotations
@@ -19,16 +20,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from ecg_bnn_runner import SIM_BUILD, sv_string
-from ecg_bnn_tb_utils import (
-    build_id,
-    load_cfg,
-    mem_image,
-    run_unit,
-    sim_configs,
-    to_signed,
-    to_unsigned,
-)
+from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_signed, to_unsigned
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
@@ -38,7 +30,15 @@ except ImportError:  # pragma: no cover
     cocotb = None
 
 SUM_MAX = 27 * 448  # sum_j |y_j| of block 6
-IDLE = {"clear_i": 0, "calc_i": 0, "finish_i": 0, "flags_i": 0, "s_pos_i": 0, "s_neg_i": 0}
+IDLE = {
+    "clear_i": 0,
+    "calc_i": 0,
+    "finish_i": 0,
+    "flags_i": 0,
+    "s_pos_i": 0,
+    "s_neg_i": 0,
+    "coef_i": 0,
+}
 
 
 def coefficients(ncls: int, rng: np.random.Generator) -> tuple[np.ndarray, ...]:
@@ -94,17 +94,26 @@ if cocotb is not None:
         for name in values:
             getattr(dut, name).value = 0
 
-    async def score_window(dut, sp, sn, flags, rng, classes=None) -> None:
-        """Play the engine for one window (``classes``: stop after that many)."""
+    async def score_window(dut, sp, sn, flags, rng, coefs, classes=None) -> None:
+        """Play the engine and the parameter stream for one window (``classes``: stop after that
+        many); ``coefs``: the ``{C, B, A}`` word per class."""
         await when(dut, lambda: int(dut.slot_free_o.value) == 1)
         await pulse(dut, clear_i=1)
         for c in range(len(sp) if classes is None else classes):
             await when(dut, lambda: int(dut.busy_o.value) == 0)
             for _ in range(rng.randrange(3)):
                 await FallingEdge(dut.clk_i)
-            await pulse(
-                dut, calc_i=1, s_pos_i=to_unsigned(sp[c], 16), s_neg_i=to_unsigned(sn[c], 16)
-            )
+            dut.calc_i.value = 1
+            dut.s_pos_i.value = to_unsigned(sp[c], 16)
+            dut.s_neg_i.value = to_unsigned(sn[c], 16)
+            await ReadOnly()
+            assert int(dut.coef_re_o.value) == 1, "calc_i must read the coefficients"
+            await FallingEdge(dut.clk_i)
+            for name in ("calc_i", "s_pos_i", "s_neg_i"):
+                getattr(dut, name).value = 0
+            dut.coef_i.value = int(coefs[c])  # as a ROM read: the cycle after the read
+            await FallingEdge(dut.clk_i)
+            dut.coef_i.value = rng.getrandbits(64)
         if classes is None:
             await when(dut, lambda: int(dut.busy_o.value) == 0)
             await pulse(dut, finish_i=1, flags_i=int(flags))
@@ -126,7 +135,8 @@ if cocotb is not None:
         await reset(dut, m_ready_i=0, **IDLE)
         sp, sn, flags = arr["s_pos"], arr["s_neg"], arr["flags"]
         # reset in the middle of a window: nothing comes out, the unit is empty afterwards
-        await score_window(dut, sp[0], sn[0], flags[0], rng, classes=2)
+        coefs = [int(w) for w in cfg["coefs"]]
+        await score_window(dut, sp[0], sn[0], flags[0], rng, coefs, classes=2)
         await reset(dut, m_ready_i=0, **IDLE)
         await ReadOnly()
         assert int(dut.m_valid_o.value) == 0 and int(dut.slot_free_o.value) == 1
@@ -135,7 +145,7 @@ if cocotb is not None:
         sink = stream_sink(dut, rng, stall=0.5)
         cocotb.start_soon(watch_stalls(dut, "result"))
         for k in range(len(sp)):
-            await score_window(dut, sp[k], sn[k], flags[k], rng)
+            await score_window(dut, sp[k], sn[k], flags[k], rng, coefs)
         out = await recv_items(sink, len(sp))
         for k, value in enumerate(out):
             scores, cls, fl = decode(value, ncls)
@@ -148,7 +158,7 @@ if cocotb is not None:
 def test_result(sim, ncls):
     """5 (AAMI) and 17 (rhythm) classes and the smallest legal count."""
     from pymodel import golden
-    from pymodel.packing import pack_scores
+    from pymodel.packing import pack_score_word
 
     rng = np.random.default_rng(ncls)
     a, b, c = coefficients(ncls, rng)
@@ -159,14 +169,13 @@ def test_result(sim, ncls):
     if ncls > 2:
         assert pred[-1] == 1 and scores[-1, 1] == scores[-1, 2], "the tie window must tie"
     bid = build_id("result", sim, C=ncls)
-    (SIM_BUILD / bid).mkdir(parents=True, exist_ok=True)
-    mem = mem_image(SIM_BUILD / bid / "scores.mem", pack_scores(a, b, c), 64)
+    coefs = [pack_score_word(int(x), int(y), int(z)) for x, y, z in zip(a, b, c, strict=True)]
     run_unit(
         sim=sim,
         toplevel="ecg_bnn_result",
         test_module="test_ecg_bnn_result",
         bid=bid,
-        parameters={"NUM_CLASSES": ncls, "SCORES_FILE": sv_string(mem)},
-        cfg={"ncls": ncls},
+        parameters={"NUM_CLASSES": ncls},
+        cfg={"ncls": ncls, "coefs": coefs},
         arrays={"s_pos": sp, "s_neg": sn, "flags": flags, "scores": scores, "pred": pred},
     )

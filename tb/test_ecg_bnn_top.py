@@ -454,6 +454,7 @@ def run_case(case: Case) -> None:
 
     from ecg_bnn_tools.rtlsim import file_lock, stream_windows
     from pymodel import golden
+    from pymodel.export import thresholds_depth
 
     params, mem_dir = model_params(case.model)
     samples = stimulus_samples(case)
@@ -501,7 +502,7 @@ def run_case(case: Case) -> None:
                 "QDEPTH": case.qdepth,
                 "WEIGHTS_FILE": sv_string(mem_dir / "weights.mem"),
                 "THRESHOLDS_FILE": sv_string(mem_dir / "thresholds.mem"),
-                "SCORES_FILE": sv_string(mem_dir / "scores.mem"),
+                "THRESHOLDS_DEPTH": thresholds_depth(mem_dir),
             },
             cfg_path=cfg_path,
             testcase=case.scenario,

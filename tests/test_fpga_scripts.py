@@ -58,9 +58,11 @@ def test_tool_paths_are_relative_to_the_work_directory(tmp_path):
     assert flow.rom_params(mem, tmp_path) == {
         "WEIGHTS_FILE": "weights.mem",
         "THRESHOLDS_FILE": "thresholds.mem",
-        "SCORES_FILE": "scores.mem",
+        "THRESHOLDS_DEPTH": json.loads((mem / "manifest.json").read_text())["files"]["thresholds"][
+            "depth"
+        ],
     }
-    assert (tmp_path / "scores.mem").read_bytes() == (mem / "scores.mem").read_bytes()
+    assert (tmp_path / "thresholds.mem").read_bytes() == (mem / "thresholds.mem").read_bytes()
     assert list(flow.core_vlogparams())[:3] == ["NUM_CLASSES", "SIMD", "PE"]
 
 

@@ -95,7 +95,7 @@ def test_parser_sees_known_header() -> None:
     module, params, ports = parse_header(RTL / "ecg_bnn_engine.sv")
     assert module == "ecg_bnn_engine"
     assert params == [
-        "NUM_CLASSES", "SIMD", "PE", "WEIGHTS_FILE", "THRESHOLDS_FILE", "SCORES_FILE", "N",
+        "NUM_CLASSES", "SIMD", "PE", "WEIGHTS_FILE", "THRESHOLDS_FILE", "THRESHOLDS_DEPTH", "N",
         "XDEPTH",
     ]  # fmt: skip
     assert ports[:3] == ["clk_i", "rst_ni", "win_ready_i"]

@@ -63,7 +63,7 @@ def test_core_matches_source_list():
 def test_core_mem_files_and_parameters():
     files = core()["filesets"]["mem"]["files"]
     copies = {next(iter(f)): f[next(iter(f))]["copyto"] for f in files}
-    assert [Path(m).name for m in copies] == ["weights.mem", "thresholds.mem", "scores.mem"]
+    assert [Path(m).name for m in copies] == ["weights.mem", "thresholds.mem"]
     assert all(Path(src).name == dst for src, dst in copies.items())
     assert all((REPO / src).is_file() for src in copies)
     top = (REPO / "rtl" / "ecg_bnn_top.sv").read_text()

@@ -1,5 +1,6 @@
 """ROM bit layouts, the strict .mem reader, the exporter and the export -> load round trip."""
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -20,8 +21,8 @@ def test_layout_matches_contract():
     assert [ll.wpr for ll in lay5.layers] == [1, 4, 7, 14, 14, 28]
     assert [ll.wbase for ll in lay5.layers] == [0, 8, 72, 296, 744, 1640]
     assert [ll.tbase for ll in lay5.layers] == [0, 8, 24, 56, 88, None]
-    assert (lay5.weights_depth, lay5.thresholds_depth, lay5.scores_depth) == (1780, 152, 5)
-    assert (lay17.weights_depth, lay17.thresholds_depth, lay17.scores_depth) == (2116, 152, 17)
+    assert (lay5.weights_depth, lay5.thresholds_depth) == (1780, 152)
+    assert (lay17.weights_depth, lay17.thresholds_depth) == (2116, 152)
 
 
 def test_weight_row_bit_order():
@@ -53,6 +54,82 @@ def test_threshold_and_score_words():
         packing.pack_score_word(1 << 15, 0, 0)
 
 
+def test_stream_fields_and_bit_order():
+    """Fields MSB first, stream bit i at bit i % 16 of word i / 16; width 0 holds 0."""
+    w = packing.BitWriter()
+    w.put(0b101, 3, False, "a")
+    w.put(-2, 2, True, "b")  # 0b10
+    w.put(0, 0, True, "c")
+    w.put(0xABCD, 16, False, "d")
+    bits = [1, 0, 1, 1, 0] + [(0xABCD >> i) & 1 for i in range(15, -1, -1)]
+    assert w.bits == bits
+    assert w.words() == [
+        sum(b << i for i, b in enumerate(bits[:16])),
+        sum(b << i for i, b in enumerate(bits[16:])),  # 21 bits: zero-padded second word
+    ]
+    r = packing.BitReader(w.words())
+    assert (r.get(3, False, "a"), r.get(2, True, "b"), r.get(0, True, "c")) == (5, -2, 0)
+    assert r.get(16, False, "d") == 0xABCD
+    with pytest.raises(packing.PackingError, match="ends inside e"):
+        r.get(12, False, "e")
+    with pytest.raises(packing.PackingError, match="width 0"):
+        packing.BitWriter().put(1, 0, False, "z")
+    assert [packing.signed_bits(v) for v in (0, 1, -1, 2, -2, 127, -128, 128)] == [
+        0,
+        2,
+        1,
+        3,
+        2,
+        8,
+        8,
+        9,
+    ]
+
+
+def test_stream_minimal_widths_and_never():
+    """Bases are the smallest value minus one; field 0 is never; constant channels cost 0 bits."""
+    params = fold_model(random_model(5, 0))
+    t = params.thresholds
+    blocks = list(t)
+    never = golden.Thresholds(
+        hi=np.full(16, golden.THR_NEVER_HI), lo=np.full(16, golden.THR_NEVER_LO),
+        inv=np.arange(16, dtype=np.uint8) % 2,
+    )  # fmt: skip
+    blocks[1] = never
+    params = dataclasses.replace(params, thresholds=tuple(blocks))
+    fmt = packing.stream_format(params)
+    assert (fmt.blocks[1].hw, fmt.blocks[1].lw, fmt.blocks[1].iw, fmt.blocks[1].bw) == (0, 0, 1, 0)
+    for f, th in zip(fmt.blocks, params.thresholds, strict=True):
+        used = th.hi[th.hi != golden.THR_NEVER_HI]
+        if used.size:
+            assert f.hbase == used.min() - 1 and (used.max() - f.hbase) >> f.hw == 0
+            assert (used.max() - f.hbase) >> (f.hw - 1) == 1  # one bit less would not do
+    words = packing.pack_stream(params)
+    assert len(words) == fmt.words == -(-fmt.bits // 16)
+    back, a, b, c = packing.unpack_stream(words, 5)
+    for x, y in zip(back, params.thresholds, strict=True):
+        assert np.array_equal(x.hi, y.hi) and np.array_equal(x.lo, y.lo)
+        assert np.array_equal(x.inv, y.inv)
+    assert np.array_equal(a, params.score_a) and np.array_equal(c, params.score_c)
+
+
+def test_malformed_stream_is_rejected():
+    params = fold_model(random_model(5, 0))
+    words = packing.pack_stream(params)
+    with pytest.raises(packing.PackingError, match="fields end in word"):
+        packing.unpack_stream(words + [0], 5)
+    with pytest.raises(packing.PackingError, match="stream ends inside"):
+        packing.unpack_stream(words[:-2], 5)
+    pad = 16 * len(words) - packing.stream_format(params).bits
+    if pad:
+        with pytest.raises(packing.PackingError, match="non-zero padding"):
+            packing.unpack_stream(words[:-1] + [words[-1] | 1 << 15], 5)
+    with pytest.raises(packing.PackingError, match="more than 24"):
+        packing.unpack_stream([0xFFFF] + words[1:], 5)  # HW = 31
+    with pytest.raises(packing.PackingError, match="16-bit word"):
+        packing.unpack_stream([1 << 16] + words[1:], 5)
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     out = tmp_path_factory.mktemp("mem") / "rand5"
@@ -75,8 +152,7 @@ def test_export_files_and_manifest(exported):
     assert manifest["num_classes"] == 5 and manifest["score_shift"] == exported.params.shift
     for key, width, depth in [
         ("weights", 16, 1780),
-        ("thresholds", packing.THR_WORD_W, 152),
-        ("scores", 64, 5),
+        ("thresholds", 16, packing.stream_format(exported.params).words),
     ]:
         entry = manifest["files"][key]
         assert (entry["width"], entry["depth"], entry["hex_digits"]) == (
@@ -91,17 +167,38 @@ def test_export_files_and_manifest(exported):
     assert [ll["wbase"] for ll in manifest["layers"]] == [0, 8, 72, 296, 744, 1640]
     svh = (out / "ecg_bnn_params.svh").read_text()
     assert "`define ECG_BNN_NUM_CLASSES 5" in svh and "`define ECG_BNN_WBASE_6 1640" in svh
-    assert "`define ECG_BNN_TROM_DEPTH 152" in svh and "`define ECG_BNN_TBASE_5 88" in svh
+    depth = manifest["files"]["thresholds"]["depth"]
+    assert f"`define ECG_BNN_TROM_DEPTH {depth}" in svh and "`define ECG_BNN_TBASE_5 88" in svh
+    assert export.thresholds_depth(out) == depth and "SROM" not in svh
     assert f"`define ECG_BNN_SCORE_SHIFT {exported.params.shift}" in svh
 
 
-def test_storage_report():
-    r5, r17 = export.storage_report(5), export.storage_report(17)
-    assert r5["binary_weight_bytes"] == 3535 and r17["binary_weight_bytes"] == 4207
-    assert r5["rom_total_bits"] == 1780 * 16 + 152 * 49 + 5 * 64
-    assert r17["rom_total_bits"] == 2116 * 16 + 152 * 49 + 17 * 64
-    assert r5["paper_kb"] == 3.76 and r17["paper_kb"] == 4.45
-    assert "3535 B" in export.format_storage(r5)
+def test_storage_report(exported):
+    r5 = export.storage_report(exported.params)
+    assert r5["binary_weight_bytes"] == 3535 and r5["paper_kb"] == 3.76
+    fmt = packing.stream_format(exported.params)
+    assert r5["rom_bits"] == {"weights": 1780 * 16, "thresholds": fmt.words * 16}
+    assert sum(it["bits"] for it in r5["items"]) == r5["rom_total_bits"]
+    assert r5["rom_total_bytes"] == -(-r5["rom_total_bits"] // 8)
+    assert {it["rom"] for it in r5["items"]} == {"weights", "thresholds"}
+    assert r5["outside_roms_bits"] == 0  # every format constant is in the stream's headers
+    text = export.format_storage(r5)
+    assert "3535 B" in text and "block 1 header" in text and "padding to a whole word" in text
+
+
+# the issue's targets for the ROM images as built (paper: 3.76 KB / 4.45 KB)
+STORAGE_TARGET_BYTES = {5: 3850, 17: 4557}
+
+
+@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+def test_shipped_storage_within_target(name):
+    """Every shipped model's ROM images, as built, fit the target; the manifest adds up."""
+    manifest = json.loads((REPO / "rtl" / "mem" / name / "manifest.json").read_text())
+    st = manifest["storage"]
+    built = sum(f["width"] * f["depth"] for f in manifest["files"].values())
+    assert built == st["rom_total_bits"] == sum(it["bits"] for it in st["items"])
+    assert set(manifest["files"]) == {"weights", "thresholds"}
+    assert st["rom_total_bytes"] <= STORAGE_TARGET_BYTES[manifest["num_classes"]], st
 
 
 def copy_dir(src, dst):
@@ -157,14 +254,14 @@ def test_line_end_and_encoding_rejections(tmp_path):
 
 def test_checksum_and_manifest_mismatch(exported, tmp_path):
     d = copy_dir(exported.out_dir, tmp_path / "copy")
-    corrupt(d / "scores.mem", lambda ls: [ls[1], ls[0]] + ls[2:])  # still well formed
-    with pytest.raises(MemFileError, match=r"scores.mem: sha256 .* does not match"):
+    corrupt(d / "thresholds.mem", lambda ls: [ls[1], ls[0]] + ls[2:])  # still well formed
+    with pytest.raises(MemFileError, match=r"thresholds.mem: sha256 .* does not match"):
         export.load_params(d)
     d2 = copy_dir(exported.out_dir, tmp_path / "copy2")
     manifest = json.loads((d2 / "manifest.json").read_text())
     manifest["files"]["weights"]["depth"] = 1779
     (d2 / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(export.ExportError, match="weights width/depth"):
+    with pytest.raises(export.ExportError, match="weights depth 1779"):
         export.load_params(d2)
     (d2 / "manifest.json").write_text("{")
     with pytest.raises(export.ExportError, match="cannot read manifest"):
@@ -181,6 +278,25 @@ def test_malformed_file_inside_export_names_file_and_line(exported, tmp_path):
     (d / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(MemFileError, match=r"weights.mem:100: 5 hex digits, expected 4"):
         export.load_params(d)
+
+
+def test_broken_stream_inside_export_names_file(exported, tmp_path):
+    """A well-formed thresholds.mem whose stream is broken (checksum updated) is rejected."""
+    from pymodel.memfile import sha256_file
+
+    for name, edit, message in [
+        ("truncated", lambda ls: ls[:-3], "stream ends inside"),
+        ("extra word", lambda ls: ls + ["0000"], "fields end in word"),
+        ("wide field", lambda ls: ["ffff"] + ls[1:], "more than 24"),
+    ]:
+        d = copy_dir(exported.out_dir, tmp_path / name.replace(" ", "_"))
+        corrupt(d / "thresholds.mem", edit)
+        manifest = json.loads((d / "manifest.json").read_text())
+        manifest["files"]["thresholds"]["sha256"] = sha256_file(d / "thresholds.mem")
+        manifest["files"]["thresholds"]["depth"] = len((d / "thresholds.mem").read_text().split())
+        (d / "manifest.json").write_text(json.dumps(manifest))
+        with pytest.raises(export.ExportError, match=rf"thresholds.mem: .*{message}"):
+            export.load_params(d)
 
 
 @pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])

@@ -84,7 +84,6 @@ def test_export_round_trip_without_torch(tmp_path):
     assert names == [
         "ecg_bnn_params.svh",
         "manifest.json",
-        "scores.mem",
         "thresholds.mem",
         "weights.mem",
     ]

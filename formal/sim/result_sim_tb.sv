@@ -14,7 +14,8 @@ module result_sim_tb;
   integer              mode;
 
   ecg_bnn_result #(.NUM_CLASSES(2)) dut (
-    .clk_i, .rst_ni, .clear_i, .calc_i, .s_pos_i(16'sd0), .s_neg_i(16'sd0), .busy_o,
+    .clk_i, .rst_ni, .clear_i, .calc_i, .s_pos_i(16'sd0), .s_neg_i(16'sd0), .coef_re_o(),
+    .coef_i(64'd0), .busy_o,
     .finish_i, .flags_i(3'b001), .slot_free_o, .m_data_o, .m_valid_o, .m_ready_i
   );
 

@@ -28,7 +28,7 @@ module ecg_bnn_board_up5k #(
   parameter int RX_TIMEOUT      = 0,  // idle clock cycles that re-align bytes; 0: 20 bit times
   parameter     WEIGHTS_FILE    = "",
   parameter     THRESHOLDS_FILE = "",
-  parameter     SCORES_FILE     = ""
+  parameter int THRESHOLDS_DEPTH = 256
 ) (
   input  wire       clk_i,    // 12 MHz board oscillator (unused with `ECG_BNN_HFOSC)
   input  wire       btn_ni,   // reset button, active low
@@ -123,7 +123,8 @@ module ecg_bnn_board_up5k #(
 
   ecg_bnn_top #(
     .NUM_CLASSES(NUM_CLASSES), .SIMD(SIMD), .PE(PE), .HOP(HOP),
-    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE), .SCORES_FILE(SCORES_FILE)
+    .WEIGHTS_FILE(WEIGHTS_FILE), .THRESHOLDS_FILE(THRESHOLDS_FILE),
+    .THRESHOLDS_DEPTH(THRESHOLDS_DEPTH)
   ) u_ip (
     .clk_i(clk), .rst_ni(rst_n_q),
     .s_axis_tdata(sample_q), .s_axis_tvalid(sample_valid_q), .s_axis_tready(s_ready),

@@ -32,6 +32,7 @@ import numpy as np
 
 from ecg_bnn_tools.filelist import RTL_LIST, list_sources
 from ecg_bnn_tools.objcache import objcache_env
+from pymodel.export import thresholds_depth
 from pymodel.network import KERNEL_SIZE, WINDOW_SAMPLES, layer_shapes
 
 if TYPE_CHECKING:  # the golden model (and torch) only load where results are compared
@@ -70,7 +71,7 @@ class TopConfig:
             "RING_DEPTH": str(self.ring_depth),
             "WEIGHTS_FILE": f'"{mem_dir / "weights.mem"}"',
             "THRESHOLDS_FILE": f'"{mem_dir / "thresholds.mem"}"',
-            "SCORES_FILE": f'"{mem_dir / "scores.mem"}"',
+            "THRESHOLDS_DEPTH": str(thresholds_depth(mem_dir)),
         }
 
     @property
