@@ -77,9 +77,9 @@ module ecg_bnn_engine #(
   // Latencies of the lanes' pipeline stages, valid in -> valid out in cycles. Each stage module
   // checks its own (LATENCY parameter, $fatal and an assertion); the controller adds them up
   // into the drain after a group's last issue.
-  localparam int XNOR_LAT   = 2;                          // ecg_bnn_xnor_pe
-  localparam int CONV1_LAT  = 1;                          // ecg_bnn_conv1_pe
-  localparam int POOL_LAT   = 1;                          // ecg_bnn_maxpool
+  localparam int XNOR_LAT   = 3;                          // ecg_bnn_xnor_pe
+  localparam int CONV1_LAT  = 2;                          // ecg_bnn_conv1_pe
+  localparam int POOL_LAT   = 2;                          // ecg_bnn_maxpool
   localparam int THR_LAT    = 1;                          // ecg_bnn_threshold
 
   initial begin

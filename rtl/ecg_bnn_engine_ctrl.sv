@@ -21,9 +21,9 @@ module ecg_bnn_engine_ctrl #(
   parameter int WROM_AW     = 11,    // weight ROM address bits (from the layer table)
   parameter int BIT_AW      = 13,    // bit address inside an activation-buffer half
   // latencies of the lane's stages (their LATENCY parameters): the drain is their sum
-  parameter int XNOR_LAT    = 2,     // ecg_bnn_xnor_pe: last chunk -> popcount
-  parameter int CONV1_LAT   = 1,     // ecg_bnn_conv1_pe: taps -> 7-tap sum
-  parameter int POOL_LAT    = 1,     // ecg_bnn_maxpool: input -> pooled value
+  parameter int XNOR_LAT    = 3,     // ecg_bnn_xnor_pe: last chunk -> popcount
+  parameter int CONV1_LAT   = 2,     // ecg_bnn_conv1_pe: taps -> 7-tap sum
+  parameter int POOL_LAT    = 2,     // ecg_bnn_maxpool: input -> pooled value
   parameter int THR_LAT     = 1      // ecg_bnn_threshold: pooled value -> bit
 ) (
   input  logic                          clk_i,
@@ -159,6 +159,12 @@ module ecg_bnn_engine_ctrl #(
   logic [5:0]      pad_bytes_q;     // pad bytes per side: NET_PAD*C_out/8 (NET_PAD = 5)
   logic [PBW-1:0]  right_pad_q;     // first byte of the right pad: (L_out+NET_PAD)*C_out/8
   logic [8:0]      pad_bits_q;      // NET_PAD*C_out: first output bit of the map
+  // ... and the loops' last values, from the table too, so that no loop end needs an adder
+  logic [10:0]     conv_last_q;     // conv_len - 1
+  logic [4:0]      row_words_last_q;   // row_words - 1
+  logic [6:0]      row_chunks_last_q;  // row_chunks - 1
+  logic [PBW-1:0]  left_pad_last_q;    // pad_bytes - 1: the left pad's last byte
+  logic [PBW-1:0]  right_pad_last_q;   // right_pad + pad_bytes - 1: the right pad's last byte
   // loop counters
   logic [8:0]      group_ch_q;      // first output channel of the group
   logic [WROM_AW-1:0] wrom_addr_q;  // next weight ROM word
@@ -196,9 +202,9 @@ module ecg_bnn_engine_ctrl #(
   assign lane_ch    = group_ch_q + 9'(lane_q);
   assign last_lane  = (32'(lane_q) == PE - 1) || (lane_ch + 9'd1 >= cout_q);
   assign last_group = (group_ch_q + 9'(PE) >= cout_q);
-  assign last_word  = (load_word_q == row_words_q - 5'd1);
-  assign last_chunk = (chunk_q == row_chunks_q - 7'd1);
-  assign last_pos   = (conv_pos_q == conv_len_q - 11'd1);
+  assign last_word  = (load_word_q == row_words_last_q);
+  assign last_chunk = (chunk_q == row_chunks_last_q);
+  assign last_pos   = (conv_pos_q == conv_last_q);
   assign load_stall = (load_word_q == 5'd0) && !block6 && !trom_ready_i;
   // block 1 reads input positions 0 .. 2*conv_len + 1 (one per cycle, two per conv output)
   assign run_done   = block1 ? (in_pos_q == {conv_len_q, 1'b1}) : (last_chunk && last_pos);
@@ -219,7 +225,7 @@ module ecg_bnn_engine_ctrl #(
         ST_LINIT:  state_q <= block6 ? ST_WOUT : ST_PAD;
         ST_WOUT:   if (res_free_i) state_q <= ST_LOAD;
         ST_PAD: begin
-          if (pad_right_q && pad_byte_q == right_pad_q + PBW'(pad_bytes_q) - PBW'(1)) state_q <= ST_LOAD;
+          if (pad_right_q && pad_byte_q == right_pad_last_q) state_q <= ST_LOAD;
         end
         ST_LOAD: begin
           if (load_stall)                  state_q <= ST_LOAD;
@@ -266,10 +272,16 @@ module ecg_bnn_engine_ctrl #(
   logic [5:0]      tab_pad_bytes;
   logic [PBW-1:0]  tab_right_pad;
   logic [WROM_AW-1:0] tab_wbase;
+  logic [10:0]     tab_conv_last;
+  logic [4:0]      tab_row_words_last;
+  logic [6:0]      tab_row_chunks_last;
+  logic [PBW-1:0]  tab_left_pad_last, tab_right_pad_last;
   always_comb begin
     tab_cin = '0; tab_cout = '0; tab_conv_len = '0; tab_row_words = '0; tab_row_chunks = '0;
     tab_last_mask = '0; tab_pad_bytes = '0; tab_right_pad = '0; tab_pad_bits = '0;
     tab_wbase = '0;
+    tab_conv_last = '0; tab_row_words_last = '0; tab_row_chunks_last = '0;
+    tab_left_pad_last = '0; tab_right_pad_last = '0;
     for (int l = 1; l <= 6; l++) begin
       if (32'(layer_q) == l) begin
         tab_cin        = 7'(lay_cin(l));
@@ -282,6 +294,11 @@ module ecg_bnn_engine_ctrl #(
         tab_right_pad  = PBW'((lay_lout(l) + NET_PAD) * lay_cout(l) / 8);
         tab_pad_bits   = 9'(NET_PAD * lay_cout(l));
         tab_wbase      = WROM_AW'(lay_wbase(l));
+        tab_conv_last       = 11'(2 * lay_lout(l) + 4);
+        tab_row_words_last  = 5'(lay_wpr(l) - 1);
+        tab_row_chunks_last = 7'(lay_nch(l) - 1);
+        tab_left_pad_last   = PBW'(NET_PAD * lay_cout(l) / 8 - 1);
+        tab_right_pad_last  = PBW'((lay_lout(l) + NET_PAD) * lay_cout(l) / 8 + NET_PAD * lay_cout(l) / 8 - 1);
       end
     end
   end
@@ -299,6 +316,11 @@ module ecg_bnn_engine_ctrl #(
       pad_bytes_q  <= tab_pad_bytes;
       right_pad_q  <= tab_right_pad;
       pad_bits_q   <= tab_pad_bits;
+      conv_last_q       <= tab_conv_last;
+      row_words_last_q  <= tab_row_words_last;
+      row_chunks_last_q <= tab_row_chunks_last;
+      left_pad_last_q   <= tab_left_pad_last;
+      right_pad_last_q  <= tab_right_pad_last;
     end
   end
 
@@ -309,7 +331,7 @@ module ecg_bnn_engine_ctrl #(
       pad_byte_q  <= '0;
       pad_right_q <= 1'b0;
     end else if (state_q == ST_PAD) begin
-      if (!pad_right_q && pad_byte_q == PBW'(pad_bytes_q) - PBW'(1)) begin
+      if (!pad_right_q && pad_byte_q == left_pad_last_q) begin
         pad_byte_q  <= right_pad_q;
         pad_right_q <= 1'b1;
       end else begin
@@ -509,7 +531,12 @@ module ecg_bnn_engine_ctrl #(
                   || (cin_q == tab_cin && cout_q == tab_cout && conv_len_q == tab_conv_len
                       && row_words_q == tab_row_words && row_chunks_q == tab_row_chunks
                       && last_mask_q == tab_last_mask && pad_bytes_q == tab_pad_bytes
-                      && right_pad_q == tab_right_pad && pad_bits_q == tab_pad_bits))
+                      && right_pad_q == tab_right_pad && pad_bits_q == tab_pad_bits
+                      && conv_last_q == conv_len_q - 11'd1
+                      && row_words_last_q == row_words_q - 5'd1
+                      && row_chunks_last_q == row_chunks_q - 7'd1
+                      && left_pad_last_q == PBW'(pad_bytes_q) - PBW'(1)
+                      && right_pad_last_q == right_pad_q + PBW'(pad_bytes_q) - PBW'(1)))
   // the pad writer stays inside the layer's two pads (5 positions on each side of the map)
   `ECG_BNN_ASSERT(EngPadInPads, state_q != ST_PAD || (pad_right_q
                   ? (pad_byte_q >= right_pad_q && pad_byte_q < right_pad_q + PBW'(pad_bytes_q))

@@ -1,8 +1,11 @@
 // ecg_bnn_maxpool: streaming max pool, window 7, stride 2, over conv outputs x[0], x[1], ...
 // of one channel: out[j] = max x[2j .. 2j+6]. Keeps the last three pair maxima
 // u[i] = max(x[2i], x[2i+1]) and the pending even value; out[j] = max(u[j], u[j+1], u[j+2],
-// x[2j+6]) is emitted (registered) when x[2j+6] arrives. clear_i starts a new channel.
-// LATENCY states that one register stage for the pipeline that instantiates the pool
+// x[2j+6]) is emitted (registered) when x[2j+6] arrives. clear_i starts a new channel (and
+// drops an input still in the input register). The input is registered first (the lane's
+// block-1 / blocks 2-6 select and the PEs' output routing in front of two comparisons were the
+// placed IP's critical path), so out_valid_o follows the completing input by two cycles.
+// LATENCY states these two register stages for the pipeline that instantiates the pool
 // (ecg_bnn_engine sums its stages' latencies into its drain); PoolLatency checks it.
 `default_nettype none
 `timescale 1ns / 1ps
@@ -10,7 +13,7 @@
 
 module ecg_bnn_maxpool #(
   parameter int W       = 18,  // signed value width
-  parameter int LATENCY = 1    // cycles from the input that completes a window to out_valid_o (must be 1)
+  parameter int LATENCY = 2    // cycles from the input that completes a window to out_valid_o (must be 2)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -22,13 +25,16 @@ module ecg_bnn_maxpool #(
 );
 
   initial begin
-    if (LATENCY != 1) $fatal(1, "ecg_bnn_maxpool: the output is registered once: LATENCY must be 1 (got %0d)", LATENCY);
+    if (LATENCY != 2) $fatal(1, "ecg_bnn_maxpool: input and output are registered: LATENCY must be 2 (got %0d)", LATENCY);
   end
 
   logic                odd_q;     // the next input has an odd index
   logic [1:0]          npair_q;   // completed pairs, saturating at 3
   logic signed [W-1:0] even_q, u0_q, u1_q, u2_q;
   logic                v_q;
+  // the input register
+  logic                xv_q;
+  logic signed [W-1:0] x_q;
 
   function automatic logic signed [W-1:0] smax(input logic signed [W-1:0] a,
                                                input logic signed [W-1:0] b);
@@ -36,13 +42,21 @@ module ecg_bnn_maxpool #(
   endfunction
 
   always_ff @(posedge clk_i) begin
+    if (!rst_ni || clear_i) xv_q <= 1'b0;
+    else                    xv_q <= valid_i;
+  end
+  always_ff @(posedge clk_i) begin
+    if (valid_i) x_q <= x_i;
+  end
+
+  always_ff @(posedge clk_i) begin
     if (!rst_ni || clear_i) begin
       odd_q   <= 1'b0;
       npair_q <= '0;
       v_q     <= 1'b0;
     end else begin
-      v_q <= valid_i && !odd_q && (npair_q == 2'd3);
-      if (valid_i) begin
+      v_q <= xv_q && !odd_q && (npair_q == 2'd3);
+      if (xv_q) begin
         odd_q <= !odd_q;
         if (odd_q && npair_q != 2'd3) npair_q <= npair_q + 2'd1;
       end
@@ -50,14 +64,14 @@ module ecg_bnn_maxpool #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (valid_i) begin
+    if (xv_q) begin
       if (!odd_q) begin
-        even_q <= x_i;
-        out_o  <= smax(smax(u2_q, u1_q), smax(u0_q, x_i));
+        even_q <= x_q;
+        out_o  <= smax(smax(u2_q, u1_q), smax(u0_q, x_q));
       end else begin
         u2_q <= u1_q;
         u1_q <= u0_q;
-        u0_q <= smax(even_q, x_i);
+        u0_q <= smax(even_q, x_q);
       end
     end
   end
@@ -71,6 +85,8 @@ module ecg_bnn_maxpool #(
   always @(posedge clk_i) f_valid_q <= rst_ni ? LATENCY'({f_valid_q, valid_i}) : '0;
 `endif
   `ECG_BNN_ASSERT(PoolLatency, !out_valid_o || f_valid_q[LATENCY-1])
+  // the input register holds only an input taken a cycle ago (makes PoolLatency inductive)
+  `ECG_BNN_ASSERT(PoolInput, !xv_q || f_valid_q[0])
 
 endmodule
 

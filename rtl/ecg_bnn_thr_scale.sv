@@ -13,7 +13,11 @@
 // - 32*F*N = 225 * 2^23: dropping 23 bits is the exact floor by 2^23, then a restoring division
 //   by 225 (8-bit remainder) over the 35 remaining bits turns acc into the quotient in place
 //   (the same doubling, with the quotient bit in bit 23); the quotient is result + 2^26.
-// Per threshold 27 + 4 + 1 + 35 + 1 = 68 cycles; done_o pulses 137 cycles after start_i.
+// The 59-bit Horner adder is split in two halves (a 58-bit carry chain alone took more than
+// 30 ns on the iCE40): a Horner step takes two cycles, the low half and its carry registered in
+// the first (ph_q = 0), the high half and the step's update in the second; the division steps
+// are plain doublings (no adder) and take one.
+// Per threshold 2*(27 + 4 + 1) + 35 + 1 = 100 cycles; done_o pulses 201 cycles after start_i.
 // s1_i and r_i are read during the whole operation and must be held until done_o (they are the
 // front end's per-window constants, stable while its window is ready).
 `default_nettype none
@@ -44,6 +48,7 @@ module ecg_bnn_thr_scale #(
   localparam int Q_OFF     = 26;                         // the bias adds 2^26 to the quotient
   localparam int QW        = Q_OFF + 1;                  // signed quotient width
   localparam int WS_SHIFT  = F_SHIFT + 4;                // ws digit S1*2^18: *16 (4 steps) *2 = 32F
+  localparam int SPLIT     = 30;                         // the adder's low half: add_wide[SPLIT-1:0]
   localparam logic [AW-1:0] ACC_INIT  = AW'(DIV_ODD) << (F_SHIFT + 4 + Q_OFF - 27);
   localparam logic [AW-1:0] CEIL_LAST = (AW'(DIV_ODD) << DIV_SHIFT) - AW'(1);
   localparam logic signed [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
@@ -59,6 +64,8 @@ module ecg_bnn_thr_scale #(
 
   logic                    lo_pass_q;   // 0: hi' (ceiling), 1: lo' (floor)
   logic [5:0]              step_q;      // bit of r (Horner), then quotient bit (division)
+  logic                    ph_q;        // Horner step: 0 low half, 1 high half and update
+  logic [SPLIT:0]          lo_sum_q;    // the low half's sum and carry (registered in ph_q = 0)
   logic [AW-1:0]           acc_q;
   logic [7:0]              rem_q;
   logic                    inv_q;
@@ -102,8 +109,19 @@ module ecg_bnn_thr_scale #(
       default: ;  // ST_DIV: plain doubling
     endcase
   end
-  assign add_wide = {acc_q[AW-2:0], 1'b0, 1'b1} + {digit, add_cin};
+  // {acc, 0, 1} + {digit, cin} in two halves: the low one in the cycle with ph_q = 0, the high
+  // one with its registered carry in the next
+  logic [AW:0]       add_a, add_b;
+  logic [SPLIT:0]    lo_sum;
+  logic [AW-SPLIT:0] hi_sum;
+  logic [AW-1:0]     acc_dbl;
+  assign add_a    = {acc_q[AW-2:0], 1'b0, 1'b1};
+  assign add_b    = {digit, add_cin};
+  assign lo_sum   = {1'b0, add_a[SPLIT-1:0]} + {1'b0, add_b[SPLIT-1:0]};
+  assign hi_sum   = add_a[AW:SPLIT] + add_b[AW:SPLIT] + (AW-SPLIT+1)'(lo_sum_q[SPLIT]);
+  assign add_wide = {hi_sum, lo_sum_q[SPLIT-1:0]};
   assign add_sum  = add_wide[AW:1];
+  assign acc_dbl  = {acc_q[AW-2:0], 1'b0};  // the division's doubling (digit 0)
 
   // restoring division step by 225 on acc[48:12] (shifted left, quotient bits enter at bit 12)
   logic [8:0] div_t;
@@ -130,9 +148,9 @@ module ecg_bnn_thr_scale #(
     end else begin
       case (state_q)
         ST_IDLE:  if (start_i) state_q <= ST_MUL;
-        ST_MUL:   if (step_q == 6'd0) state_q <= ST_WS;
-        ST_WS:    if (step_q == 6'd0) state_q <= ST_LAST;
-        ST_LAST:  state_q <= ST_DIV;
+        ST_MUL:   if (ph_q && step_q == 6'd0) state_q <= ST_WS;
+        ST_WS:    if (ph_q && step_q == 6'd0) state_q <= ST_LAST;
+        ST_LAST:  if (ph_q) state_q <= ST_DIV;
         ST_DIV:   if (step_q == 6'd0) state_q <= ST_STORE;
         ST_STORE: state_q <= lo_pass_q ? ST_IDLE : ST_MUL;
         default:  state_q <= ST_IDLE;
@@ -140,7 +158,17 @@ module ecg_bnn_thr_scale #(
     end
   end
 
-  // datapath (no reset: every operation starts from start_i)
+  // the Horner steps' phase (reset with the FSM: it decides the FSM's steps)
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) ph_q <= 1'b0;
+    else         ph_q <= (state_q == ST_MUL || state_q == ST_WS || state_q == ST_LAST) && !ph_q;
+  end
+  always_ff @(posedge clk_i) begin
+    if (!ph_q) lo_sum_q <= lo_sum;
+  end
+
+  // datapath (no reset: every operation starts from start_i); a Horner step updates in its
+  // second cycle (ph_q = 1)
   always_ff @(posedge clk_i) begin
     case (state_q)
       ST_IDLE: begin
@@ -156,24 +184,30 @@ module ecg_bnn_thr_scale #(
         end
       end
       ST_MUL: begin
-        acc_q   <= add_sum;
-        r_sh_q  <= r_sh_q << 1;
-        ws_sh_q <= ws_q;
-        if (step_q == 6'd0) step_q <= 6'd3;
-        else                step_q <= step_q - 6'd1;
+        if (ph_q) begin
+          acc_q   <= add_sum;
+          r_sh_q  <= r_sh_q << 1;
+          ws_sh_q <= ws_q;
+          if (step_q == 6'd0) step_q <= 6'd3;
+          else                step_q <= step_q - 6'd1;
+        end
       end
       ST_WS: begin
-        acc_q   <= add_sum;
-        ws_sh_q <= ws_sh_q << 1;
-        if (step_q != 6'd0) step_q <= step_q - 6'd1;
+        if (ph_q) begin
+          acc_q   <= add_sum;
+          ws_sh_q <= ws_sh_q << 1;
+          if (step_q != 6'd0) step_q <= step_q - 6'd1;
+        end
       end
       ST_LAST: begin
-        acc_q  <= add_sum;
-        rem_q  <= '0;
-        step_q <= 6'(QBITS - 1);
+        if (ph_q) begin
+          acc_q  <= add_sum;
+          rem_q  <= '0;
+          step_q <= 6'(QBITS - 1);
+        end
       end
       ST_DIV: begin
-        acc_q <= {add_sum[AW-1:DIV_SHIFT+1], div_ge, add_sum[DIV_SHIFT-1:0]};
+        acc_q <= {acc_dbl[AW-1:DIV_SHIFT+1], div_ge, acc_dbl[DIV_SHIFT-1:0]};
         rem_q <= div_ge ? 8'(div_t - 9'(DIV_ODD)) : div_t[7:0];
         if (step_q != 6'd0) step_q <= step_q - 6'd1;
       end
@@ -201,7 +235,7 @@ module ecg_bnn_thr_scale #(
 
   logic unused;
   assign unused = ^{step_q[5], acc_q[DIV_SHIFT-1:0], acc_q[AW-1:DIV_SHIFT+Q_OFF+1], div_t[8],
-                    add_wide[0]};
+                    add_wide[0], acc_dbl[DIV_SHIFT]};
 
   // ---------------------------------------------------------------- properties
   // Handshake: a start is taken only while idle; every taken start ends in exactly one done_o

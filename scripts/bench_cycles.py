@@ -44,7 +44,7 @@ CAUSES = {
     2: "56-bit rows (7*8) padded to whole SIMD chunks: exact at SIMD 8, 64 bits above (1.14x)",
     3: "112-bit rows: exact at SIMD 8/16, 128 bits at SIMD 32/64 (1.14x); per-group row loads",
     4: "224-bit rows (256 at SIMD 64: 1.14x); per channel group the rows are loaded one ROM word "
-    "per cycle (PE*14 cycles) and the pipeline drains (5 cycles)",
+    "per cycle (PE*14 cycles) and the pipeline drains (7 cycles)",
     5: "as block 4, with 64/PE channel groups",
     6: "per class a sequential 16x16 multiply pair in ecg_bnn_result (~36 cycles), row loads, "
     "and idle lanes when PE does not divide the class count",

@@ -30,7 +30,7 @@ N = 3600
 S1_MAX = N * 32767  # all samples at the positive rail
 S1_MIN = -N * 32768
 R_MAX = N * 32768  # alternating rails: N times a standard deviation of 32767.5
-LATENCY = 137  # start edge -> done_o (2 x (27 + 4 + 1 + 35 + 1) + 1)
+LATENCY = 201  # start edge -> done_o (2 x (2 x (27 + 4 + 1) + 35 + 1) + 1)
 
 
 def w_bits_for(ws: int, rng: random.Random) -> list[int]:
