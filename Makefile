@@ -64,8 +64,10 @@ lint-rtl: tools
 
 # Formal proofs (SymbiYosys, k-induction / BMC with z3) and the mutations each must catch;
 # writes results/formal.json and docs/formal.md. `make test` runs the fast subset (tests/test_formal.py).
+# thr_scale/cover unrolls 205 cycles (two-cycle Horner steps): about 1,020 s alone, above the
+# default 900 s per task
 formal: venv tools
-	$(PY) scripts/formal.py --mutations
+	$(PY) scripts/formal.py --mutations --timeout 2400
 
 # The recipes of the committed weights (BNN, then its full-precision twin, per protocol).
 # bnn5_paper: 380-epoch cosine run with random-shift augmentation and training-only dropout; the
