@@ -11,6 +11,8 @@ export ECG_DATA_DIR
 # The pinned tools (scripts/setup_tools.sh) come before anything installed system-wide.
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 JOBS ?= 2
+# the top-level cases that share a simulator build run on one worker (tb/test_ecg_bnn_top.py)
+XDIST = -n $(JOBS) --dist loadgroup
 
 .PHONY: help venv tools sim test test-py test-tb lint lint-py lint-rtl train selection-bias split-spread crossval crossval-candidates sweep evaluate export bench invariance fpga formal readme clean
 
@@ -45,13 +47,13 @@ sim: venv tools
 STOP_OBJCACHE := $(PY) -c 'from ecg_bnn_tools.objcache import stop_server; stop_server()'
 
 test: venv tools lint
-	$(PY) -m pytest -n $(JOBS) --durations=15 tests studies/tests tb; status=$$?; $(STOP_OBJCACHE); exit $$status
+	$(PY) -m pytest $(XDIST) --durations=15 tests studies/tests tb; status=$$?; $(STOP_OBJCACHE); exit $$status
 
 test-py: venv
-	$(PY) -m pytest -n $(JOBS) tests studies/tests
+	$(PY) -m pytest $(XDIST) tests studies/tests
 
 test-tb: venv tools
-	$(PY) -m pytest -n $(JOBS) tb; status=$$?; $(STOP_OBJCACHE); exit $$status
+	$(PY) -m pytest $(XDIST) tb; status=$$?; $(STOP_OBJCACHE); exit $$status
 
 lint: lint-py lint-rtl
 

@@ -45,3 +45,15 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """A test that loads data skips with the loader's message when the data is absent."""
     return (yield from skip_without_data())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the tests marked ``long`` first, the longest first (the rest in their order):
+    pytest-xdist hands tests out in collection order, and a long one near the end keeps one
+    worker busy after the other has run out of work."""
+
+    def expected_seconds(item: pytest.Item) -> float:
+        mark = item.get_closest_marker("long")
+        return float(mark.kwargs["seconds"]) if mark else 0.0
+
+    items.sort(key=expected_seconds, reverse=True)

@@ -21,10 +21,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
-import scipy.io
-import wfdb
 
 WINDOW = 3600
 AAMI_CLASSES = ("N", "S", "V", "F", "Q")
@@ -119,11 +118,19 @@ def mitdb_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     raise DataUnavailable(f"no MIT-BIH records (100.hea ...) in {base}: {MITDB_HOWTO}")
 
 
+def _wfdb() -> ModuleType:
+    """The wfdb package, imported on first use: it pulls in pandas and scipy (0.4 s), and every
+    simulator process of the testbenches imports this module for its constants only."""
+    import wfdb  # noqa: PLC0415
+
+    return wfdb
+
+
 def download_mitdb(directory: str | os.PathLike[str]) -> Path:
     """Download the MIT-BIH Arrhythmia Database from PhysioNet into ``directory/mitdb``."""
     target = Path(directory).expanduser().resolve() / "mitdb"
     target.mkdir(parents=True, exist_ok=True)
-    wfdb.dl_database("mitdb", str(target))
+    _wfdb().dl_database("mitdb", str(target))
     return target
 
 
@@ -134,7 +141,7 @@ def read_record(directory: Path, record: str, lead: str = "MLII") -> np.ndarray:
     """
     path = directory / record
     try:
-        rec = wfdb.rdrecord(str(path), physical=False)
+        rec = _wfdb().rdrecord(str(path), physical=False)
     except Exception as exc:  # wfdb raises many types for missing or corrupt files
         raise DatasetError(f"MIT-BIH record {record} in {directory}: {exc}") from exc
     if lead not in rec.sig_name:
@@ -148,7 +155,7 @@ def read_record(directory: Path, record: str, lead: str = "MLII") -> np.ndarray:
 def read_annotations(directory: Path, record: str) -> tuple[np.ndarray, list[str]]:
     """Return the sample positions and symbols of a record's reference ('atr') annotations."""
     try:
-        ann = wfdb.rdann(str(directory / record), "atr")
+        ann = _wfdb().rdann(str(directory / record), "atr")
     except Exception as exc:
         raise DatasetError(f"MIT-BIH annotations {record}.atr in {directory}: {exc}") from exc
     return np.asarray(ann.sample), list(ann.symbol)
@@ -201,7 +208,7 @@ def paper_records(directory: Path) -> list[str]:
     for record in ALL_RECORDS:
         if record in PACED_RECORDS:
             continue
-        header = wfdb.rdheader(str(directory / record))
+        header = _wfdb().rdheader(str(directory / record))
         if header.sig_name[0] == "MLII":
             kept.append(record)
     return kept
@@ -292,7 +299,9 @@ def ecg17_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 def read_fragment(path: Path) -> np.ndarray:
     """Read one 17-class ``.mat`` fragment as 3600 int16 raw ADC samples."""
     try:
-        val = scipy.io.loadmat(str(path))["val"]
+        from scipy.io import loadmat  # here: see _wfdb
+
+        val = loadmat(str(path))["val"]
     except Exception as exc:
         raise DatasetError(f"17-class fragment {path}: {exc}") from exc
     val = np.asarray(val).reshape(-1)

@@ -217,7 +217,12 @@ CONFIGS = [
 # run there inside the top (test_ecg_bnn_top.py: the trained model, the default and a wide
 # configuration); Verilator runs every window and the reset.
 ICARUS = {(17, 64, 8)}
-RUNS = [(sim, *c) for c in CONFIGS for sim in SIMS if sim == "verilator" or c[:3] in ICARUS]
+RUNS = [
+    pytest.param(sim, *c, marks=[pytest.mark.long(seconds=22)] if sim == "icarus" else [])
+    for c in CONFIGS
+    for sim in SIMS
+    if sim == "verilator" or c[:3] in ICARUS
+]
 
 
 def window_samples(spec) -> tuple[str, np.ndarray]:

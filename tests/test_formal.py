@@ -42,7 +42,16 @@ def need(*tools: str) -> None:
         pytest.skip(f"{', '.join(missing)} not installed (make tools)")
 
 
-@pytest.mark.parametrize("task", [t for t in formal.TASKS if t.fast], ids=lambda t: t.name)
+@pytest.mark.parametrize(
+    "task",
+    [
+        # the top's proof is the longest of them (about 20 s)
+        pytest.param(t, marks=[pytest.mark.long(seconds=20)] if t.name == "top/prove" else [])
+        for t in formal.TASKS
+        if t.fast
+    ],
+    ids=lambda t: t.name,
+)
 def test_proof(task):
     need("sby", "yosys", "yosys-smtbmc", "z3")
     run = formal.run_task(task, timeout=600)

@@ -73,6 +73,7 @@ def test_lint_target(workspace):
     assert "src/ecg_bnn_0.1.0/rtl/ecg_bnn_top.sv" in vc
 
 
+@pytest.mark.long(seconds=12)
 def test_sim_target(workspace):
     """One real MIT-BIH window through the IP: the golden model's class and scores.
 
@@ -106,6 +107,7 @@ def netlist_cells(netlist: Path, top: str) -> Counter[str]:
     return Counter(cell["type"] for cell in module["cells"].values())
 
 
+@pytest.mark.long(seconds=15)
 def test_synth_target(workspace):
     need("yosys")
     fusesoc(workspace, "run", "--target=synth", "ecg_bnn")

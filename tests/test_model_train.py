@@ -75,6 +75,7 @@ def test_zscore_is_the_textbook_one_and_ignores_gain_and_offset():
     assert torch.count_nonzero(zscore(flat)) == 0
 
 
+@pytest.mark.long(seconds=12)
 def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     """CI trains only a few steps: the script writes a loadable checkpoint and resumes."""
     ecg17_dir()  # the run below reads the 17-class set (DataUnavailable: skipped without it)
