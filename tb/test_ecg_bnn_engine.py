@@ -214,8 +214,8 @@ CONFIGS = [
 ]
 # Icarus needs about 40 s per window here: it runs the widest configuration on its first bad
 # window (one rail: V = 0, every sample clipped; 4-state logic shows any X), while real windows
-# run there inside the top (test_ecg_bnn_top.py: the trained model, the default and a wide
-# configuration); Verilator runs every window and the reset.
+# run there inside the top (test_ecg_bnn_top.py: the trained model in a wide configuration);
+# Verilator runs every window and the reset.
 ICARUS = {(17, 64, 8)}
 RUNS = [
     pytest.param(sim, *c, marks=[pytest.mark.long(seconds=22)] if sim == "icarus" else [])
