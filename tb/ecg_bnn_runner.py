@@ -30,8 +30,10 @@ SIMULATORS = ("icarus", "verilator")
 REWRITTEN_MODULES = "test_ecg_bnn_*.py ecg_bnn_tb_utils.py"
 # Verilator splits a larger model (the top, the wide engine) into several C++ files and then
 # compiles each on its own behind two precompiled headers (6.5 CPU s of the 13 of a top build);
-# one translation unit, as for the small models, takes 5.3 s and simulates as fast
-VERILATOR_MAKE_ARGS = ["-j", str(os.cpu_count() or 1), "VM_PARALLEL_BUILDS=0"]
+# one translation unit, as for the small models, takes 5.3 s and simulates as fast. -O1 instead
+# of Verilator's -Os: the top's model compiles in 4.4 s instead of 5.3 and a seven-window case
+# runs 20 % faster (-O0: 2.1 s, but simulates five times slower)
+VERILATOR_MAKE_ARGS = ["-j", str(os.cpu_count() or 1), "VM_PARALLEL_BUILDS=0", "OPT_FAST=-O1"]
 
 
 def rtl_sources(source_list: Path = SOURCE_LIST) -> list[Path]:
