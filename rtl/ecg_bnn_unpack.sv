@@ -4,11 +4,12 @@
 // them: per block 1-5 one threshold record per output channel, then one coefficient record per
 // class. Each window's pass starts at start_i (the engine's window start): so the engine's
 // schedule, waits included, is the same for every window.
-// The stream is read one bit per cycle from a 16-bit ROM (one block RAM). Each block starts with
-// a header (field widths, bases) that this unit keeps; a record is decoded while the engine
-// works on the previous ones and waits, ready_o high, until re_i takes it. The record's words
-// are valid from ready_o until the cycle after re_i (the engine reads them there, as it would
-// a ROM's registered read):
+// The stream is read one bit per cycle from a 16-bit ROM (one block RAM), after one cycle per
+// field that latches the field's width (so the bit count compares with a register, not with
+// the width mux: that was the critical path). Each block starts with a header (field widths,
+// bases) that this unit keeps; a record is decoded while the engine works on the previous ones
+// and waits, ready_o high, until re_i takes it. The record's words are valid from ready_o until
+// the cycle after re_i (the engine reads them there, as it would a ROM's registered read):
 //   thr_o  = {inv, hi[23:0], lo[23:0]} with hi = HF ? HBASE + HF : never (MAX), lo likewise
 //   coef_o = {C[31:0], B[15:0], A[15:0]}, sign-extended
 `default_nettype none
@@ -54,6 +55,9 @@ module ecg_bnn_unpack #(
   phase_e ph_q, ph_next;
 
   logic [5:0]  k_q;       // bits of the current field so far
+  logic        fbeg_q;    // the phase's first cycle: the field's width is being latched
+  logic [5:0]  flen_m1_q; // the field's width - 1 (latched in its first cycle)
+  logic        fempty_q;  // ... the field has width 0
   logic [2:0]  lay_q;     // block of the record: 1-5, 6 = scores
   logic [7:0]  ch_q;      // channel (class) of the record
   // header: field widths (the score header reuses them as AW-1, BW-1, CW-1) and bases
@@ -103,7 +107,7 @@ module ecg_bnn_unpack #(
   end
 
   // ------------------------------------------------------------------ fields
-  logic [5:0] flen;     // bits of the current field
+  logic [5:0] flen;     // bits of the current field (from the width registers)
   logic       field;    // the phase reads a field
   logic       fsigned;  // ... a signed one (sign-filled from its first bit)
   always_comb begin
@@ -123,10 +127,19 @@ module ecg_bnn_unpack #(
     endcase
   end
 
-  logic empty, fdone, first, fill;
-  assign empty = field && (flen == 6'd0);
-  assign take  = field && (flen != 6'd0) && (wcnt_q != 5'd0);
-  assign fdone = empty || (take && k_q == flen - 6'd1);
+  // the width registers of a field only change in earlier phases: latched once per field
+  always_ff @(posedge clk_i) begin
+    if (fbeg_q) begin
+      flen_m1_q <= flen - 6'd1;
+      fempty_q  <= (flen == 6'd0);
+    end
+  end
+
+  logic infield, empty, fdone, first, fill;
+  assign infield = field && !fbeg_q;  // the field's width is in flen_m1_q, fempty_q
+  assign empty = infield && fempty_q;
+  assign take  = infield && !fempty_q && (wcnt_q != 5'd0);
+  assign fdone = empty || (take && k_q == flen_m1_q);
   assign first = (k_q == 6'd0);
   assign fill  = fsigned & bit_in;  // the first bit of a signed field fills the register
 
@@ -208,12 +221,15 @@ module ecg_bnn_unpack #(
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      ph_q  <= P_WRAP;
-      lay_q <= 3'd1;
-      ch_q  <= '0;
-      k_q   <= '0;
+      ph_q   <= P_WRAP;
+      fbeg_q <= 1'b0;
+      lay_q  <= 3'd1;
+      ch_q   <= '0;
+      k_q    <= '0;
     end else begin
       ph_q <= ph_next;
+      // the only ways into a field phase (cheaper than comparing ph_next with ph_q)
+      fbeg_q <= fdone || (ph_q == P_HOLD) || start_i;
       if (fdone || start_i) k_q <= '0;
       else if (take)        k_q <= k_q + 6'd1;
       if (ph_q == P_WRAP || start_i) begin
@@ -250,9 +266,13 @@ module ecg_bnn_unpack #(
   `ECG_BNN_ASSUME(UnpackReadReady, !re_i || ready_o)
   // the bit reader: at most one word in flight, never more than 16 bits in hand
   `ECG_BNN_ASSERT(UnpackBitsLegal, wcnt_q <= 5'd16 && !(nxt_q && pend_q) && 32'(raddr_q) <= DEPTH)
-  // a field never runs past its width (the count is 0 outside fields); the phases and blocks are
-  // legal, scores in block 6 only, the record a channel (class) of its block
-  `ECG_BNN_ASSERT(UnpackFieldCount, (field && flen != 6'd0) ? k_q < flen : k_q == 6'd0)
+  // a field never runs past its latched width (the count is 0 outside fields and in a field's
+  // first cycle); the latched width is the field's (its width registers do not change in it);
+  // the phases and blocks are legal, scores in block 6 only, the record a channel (class) of its
+  // block
+  `ECG_BNN_ASSERT(UnpackFieldCount, (infield && !fempty_q) ? k_q <= flen_m1_q : k_q == 6'd0)
+  `ECG_BNN_ASSERT(UnpackFieldLength, !infield
+                  || (fempty_q ? flen == 6'd0 : flen != 6'd0 && flen_m1_q == flen - 6'd1))
   `ECG_BNN_ASSERT(UnpackPhaseLegal, ph_q <= P_WRAP && lay_q >= 3'd1 && lay_q <= 3'd6)
   `ECG_BNN_ASSERT(UnpackSection, (ph_q >= P_AW && ph_q <= P_SRDY) ? lay_q == 3'd6
                   : (ph_q == P_HOLD || ph_q == P_WRAP || lay_q <= 3'd5))
@@ -260,7 +280,7 @@ module ecg_bnn_unpack #(
   // The image holds the whole stream: a DEPTH smaller than the image's would stall the engine
   // for good. Simulation only: with the ROM contents free (formal) any field widths occur.
 `ifndef FORMAL
-  `ECG_BNN_ASSERT(UnpackImageEnds, !(field && flen != 6'd0 && wcnt_q == 5'd0 && !nxt_q
+  `ECG_BNN_ASSERT(UnpackImageEnds, !(infield && !fempty_q && wcnt_q == 5'd0 && !nxt_q
                   && !pend_q && 32'(raddr_q) == DEPTH))
 `endif
   `ECG_BNN_COVER(UnpackThrTaken, ph_q == P_TRDY && re_i)
