@@ -190,13 +190,20 @@ module ecg_bnn_engine #(
   // starts with 7 pads in the line: they are shifted in while the scaler runs (ST_SCALE, at
   // least 200 cycles before every block-1 run; the line is idle then), so the line is a plain
   // shift register with no parallel load.
+  // (pad_shift_q: scale_busy one cycle later, a register of its own, so that the tap line's
+  // enables do not load the scaler's state decode, its critical path)
+  logic             pad_shift_q;
   logic [X_W-1:0]   xval;
   logic [7*X_W-1:0] taps_q, taps_next;
-  assign xval      = (s1_pad || scale_busy) ? win_pad_i : X_W'($signed(xbuf_rdata_i));
+  assign xval      = (s1_pad || pad_shift_q) ? win_pad_i : X_W'($signed(xbuf_rdata_i));
   assign taps_next = {xval, taps_q[7*X_W-1:X_W]};
 
   always_ff @(posedge clk_i) begin
-    if ((s1_valid && block1) || scale_busy) taps_q <= taps_next;
+    if (!rst_ni) pad_shift_q <= 1'b0;
+    else         pad_shift_q <= scale_busy;
+  end
+  always_ff @(posedge clk_i) begin
+    if ((s1_valid && block1) || pad_shift_q) taps_q <= taps_next;
   end
 
   // ------------------------------------------------------------------ block-1 threshold scaler
@@ -280,7 +287,7 @@ module ecg_bnn_engine #(
                   && (pool_valid == '0 || pool_valid == '1) && (bit_valid == '0 || bit_valid == '1))
   // The tap line takes the pads only while the scaler runs, never in a cycle with a block-1
   // sample (the run's taps are the samples and pads of the schedule alone)
-  `ECG_BNN_ASSERT(EngTapsPadWhileIdle, !(scale_busy && s1_valid && block1))
+  `ECG_BNN_ASSERT(EngTapsPadWhileIdle, !(pad_shift_q && s1_valid && block1))
   // The lanes' bits are written at a multiple of PE (the replicated write data rely on it).
   // Simulation only, as EngStreamInStep below: out_bit's alignment rests on the layer table.
 `ifndef FORMAL
