@@ -186,15 +186,24 @@ module ecg_bnn_engine #(
   assign act_slice   = act_shifted[SIMD-1:0];
 
   // ------------------------------------------------------------------ block-1 tap line
-  // the last 7 input positions, a sample or (outside the window) the pad value P
+  // the last 7 input positions, a sample or (outside the window) the pad value P. A group
+  // starts with 7 pads in the line: they are shifted in while the scaler runs (ST_SCALE, at
+  // least 200 cycles before every block-1 run; the line is idle then), so the line is a plain
+  // shift register with no parallel load.
+  // (pad_shift_q: scale_busy one cycle later, a register of its own, so that the tap line's
+  // enables do not load the scaler's state decode, its critical path)
+  logic             pad_shift_q;
   logic [X_W-1:0]   xval;
   logic [7*X_W-1:0] taps_q, taps_next;
-  assign xval      = s1_pad ? win_pad_i : X_W'($signed(xbuf_rdata_i));
+  assign xval      = (s1_pad || pad_shift_q) ? win_pad_i : X_W'($signed(xbuf_rdata_i));
   assign taps_next = {xval, taps_q[7*X_W-1:X_W]};
 
   always_ff @(posedge clk_i) begin
-    if (s1_valid && block1) taps_q <= taps_next;
-    else if (group_clear)   taps_q <= {7{win_pad_i}};
+    if (!rst_ni) pad_shift_q <= 1'b0;
+    else         pad_shift_q <= scale_busy;
+  end
+  always_ff @(posedge clk_i) begin
+    if ((s1_valid && block1) || pad_shift_q) taps_q <= taps_next;
   end
 
   // ------------------------------------------------------------------ block-1 threshold scaler
@@ -248,9 +257,12 @@ module ecg_bnn_engine #(
     assign pad_mask = AW'(8'hFF) << (8 * pad_byte[LAW-4:0]);
   end
 
+  // lane p's bit goes to every position p mod PE of the word (out_bit is a multiple of PE:
+  // C_out and the groups' first channels are, EngBitsAligned), the mask picks the PE of them
+  // at out_off: no data shifter
   assign act_we    = pad_we || bit_valid[0];
   assign act_wword = pad_we ? {dst_half, pad_word} : {dst_half, (WI-1)'(out_bit >> LAW)};
-  assign act_wdata = pad_we ? '1 : AW'(bits) << out_off;
+  assign act_wdata = pad_we ? '1 : {(AW / PE){bits}};
   assign act_wmask = pad_we ? pad_mask : AW'({PE{1'b1}}) << out_off;
 
   // ------------------------------------------------------------------ scoring and result
@@ -273,6 +285,14 @@ module ecg_bnn_engine #(
   `ECG_BNN_ASSERT(EngLanesInStep, (xnor_valid == '0 || xnor_valid == '1)
                   && (conv1_valid == '0 || conv1_valid == '1)
                   && (pool_valid == '0 || pool_valid == '1) && (bit_valid == '0 || bit_valid == '1))
+  // The tap line takes the pads only while the scaler runs, never in a cycle with a block-1
+  // sample (the run's taps are the samples and pads of the schedule alone)
+  `ECG_BNN_ASSERT(EngTapsPadWhileIdle, !(pad_shift_q && s1_valid && block1))
+  // The lanes' bits are written at a multiple of PE (the replicated write data rely on it).
+  // Simulation only, as EngStreamInStep below: out_bit's alignment rests on the layer table.
+`ifndef FORMAL
+  `ECG_BNN_ASSERT(EngBitsAligned, !bit_valid[0] || (32'(out_off) % PE) == 0)
+`endif
   // The parameter stream is in step with the engine: every record taken belongs to the layer
   // being loaded (threshold records) or scored (coefficients). Simulation only: it holds because
   // both walk the same layer table from reset, which one k-step induction cannot see.

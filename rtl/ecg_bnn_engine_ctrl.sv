@@ -545,6 +545,10 @@ module ecg_bnn_engine_ctrl #(
   // lane being scored holds a class (the last group of block 6 may have idle lanes)
   `ECG_BNN_ASSERT(EngGroupInLayer, state_q == ST_IDLE || state_q == ST_LINIT
                   || state_q == ST_FINISH || group_ch_q < cout_q)
+  // a chunk's first weight bit r*SIMD is word-aligned in the row buffer when SIMD >= AW (the
+  // lanes then drop the row shifter): the run's row bit and the stage-1 offset stay aligned
+  `ECG_BNN_ASSERT(EngRowChunkAligned, SIMD < AW || ((state_q != ST_RUN
+                  || row_bit_q[LAW-1:0] == '0) && (!s1_valid_q || s1_row_off_q == '0)))
   `ECG_BNN_ASSERT(EngLaneZeroInRun, (state_q != ST_RUN && state_q != ST_DRAIN) || lane_q == '0)
   `ECG_BNN_ASSERT(EngScoreLane, (state_q != ST_SCORE && state_q != ST_SWAIT)
                   || (32'(lane_q) < PE && lane_ch < cout_q))

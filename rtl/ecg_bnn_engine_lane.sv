@@ -81,7 +81,15 @@ module ecg_bnn_engine_lane #(
     .wmask_i(rb_wmask),
     .re_i(rb_re_i), .raddr_i(RBA'(row_bit_i >> LAW)), .rdata_o(rb_rdata)
   );
-  assign rb_shifted = rb_rdata >> s1_row_off_i;
+  // A chunk starts at weight bit r*SIMD: with SIMD >= 16 (AW = SIMD) at a word boundary, so
+  // only SIMD = 8 needs the shifter (the controller's offset is 0 otherwise: EngRowChunkAligned)
+  if (SIMD < AW) begin : g_rb_shift
+    assign rb_shifted = rb_rdata >> s1_row_off_i;
+  end else begin : g_rb_aligned
+    assign rb_shifted = rb_rdata;
+    logic unused_off;
+    assign unused_off = ^{s1_row_off_i};
+  end
 
   // block 1: the channel's 7 weight bits (the row is one ROM word)
   logic [6:0] w1_q;

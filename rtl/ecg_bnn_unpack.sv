@@ -64,7 +64,7 @@ module ecg_bnn_unpack #(
   logic [4:0]  hw_q, lw_q, bw_q;
   logic        iw_q;
   logic [THR_W-1:0] hbase_q, lbase_q;
-  // record: HF or C, LF or A, B, INV
+  // record: hi or C, lo or A, B, INV
   logic [31:0] rc_q;
   logic [23:0] ra_q;
   logic [15:0] rb_q;
@@ -143,38 +143,75 @@ module ecg_bnn_unpack #(
   assign first = (k_q == 6'd0);
   assign fill  = fsigned & bit_in;  // the first bit of a signed field fills the register
 
-  // each register with bit_in appended (or, at a field's first bit, bit_in sign- or zero-filled)
-  logic [31:0] sh_c;
-  logic [23:0] sh_a, sh_hb, sh_lb;
-  logic [15:0] sh_b;
-  logic [4:0]  sh_hw, sh_lw, sh_bw;
-  assign sh_c  = first ? {{31{fill}}, bit_in} : {rc_q[30:0], bit_in};
-  assign sh_a  = first ? {{23{fill}}, bit_in} : {ra_q[22:0], bit_in};
-  assign sh_b  = first ? {{15{fill}}, bit_in} : {rb_q[14:0], bit_in};
-  assign sh_hb = first ? {{23{fill}}, bit_in} : {hbase_q[THR_W-2:0], bit_in};
-  assign sh_lb = first ? {{23{fill}}, bit_in} : {lbase_q[THR_W-2:0], bit_in};
-  assign sh_hw = first ? {4'd0, bit_in} : {hw_q[3:0], bit_in};
-  assign sh_lw = first ? {4'd0, bit_in} : {lw_q[3:0], bit_in};
-  assign sh_bw = first ? {4'd0, bit_in} : {bw_q[3:0], bit_in};
-
-  // a field of width 0 holds 0
+  // One shift register takes every field: bit_in appended, or at a field's first bit bit_in
+  // sign- or zero-filled; it is cleared in the field's first cycle (so a field of width 0 leaves
+  // it 0). The registers that keep the fields load it with no multiplexer of their own: the
+  // 5-bit widths, B and the top of C at the field's last bit (fdone) with the shift register's
+  // next value sh; the bases, which may be empty, from the register itself in the next cycle.
+  // The record's threshold fields go through the one adder, hi = HBASE + HF, lo = LBASE + LF,
+  // the coefficients A and C through it with 0, so hi and C share a register, as lo and A do; a
+  // field value 0 of HF or LF ("never") sets the register to the never value with the
+  // flip-flops' synchronous set and reset, found with nz, which tracks whether a 1 came in.
+  logic [31:0] sr_q, sh;
+  logic        nz_q, nz;
+  assign sh = first ? {{31{fill}}, bit_in} : {sr_q[30:0], bit_in};
+  assign nz = bit_in || (!first && nz_q);
   always_ff @(posedge clk_i) begin
-    if (empty || take) begin
-      case (ph_q)
-        P_HW, P_AW:  hw_q    <= empty ? '0 : sh_hw;
-        P_LW, P_BW2: lw_q    <= empty ? '0 : sh_lw;
-        P_BW, P_CW:  bw_q    <= empty ? '0 : sh_bw;
-        P_IW:        iw_q    <= !empty && bit_in;
-        P_HB:        hbase_q <= empty ? '0 : sh_hb;
-        P_LB:        lbase_q <= empty ? '0 : sh_lb;
-        P_HF, P_C:   rc_q    <= empty ? '0 : sh_c;
-        P_LF, P_A:   ra_q    <= empty ? '0 : sh_a;
-        P_B:         rb_q    <= empty ? '0 : sh_b;
-        P_INV:       inv_q   <= !empty && bit_in;
-        default: ;
-      endcase
+    if (fbeg_q)    sr_q <= '0;
+    else if (take) sr_q <= sh;
+  end
+  always_ff @(posedge clk_i) begin
+    if (take) nz_q <= nz;
+  end
+
+  localparam logic [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
+  localparam logic [THR_W-1:0] NEVER_LO = {1'b1, {(THR_W-1){1'b0}}};
+  logic [THR_W-1:0] base, sum;
+  logic             never;  // HF or LF is 0 (or empty)
+  always_comb begin
+    base = '0;  // P_A, P_C: the coefficient itself
+    if (ph_q == P_HF)      base = hbase_q;
+    else if (ph_q == P_LF) base = lbase_q;
+  end
+  assign sum   = base + sh[THR_W-1:0];
+  assign never = empty || !nz;
+
+  logic ld_hw, ld_lw, ld_bw, ld_iw, ld_hi, ld_c, ld_lo, ld_b, ld_inv, hb_ld_q, lb_ld_q;
+  assign ld_hw  = fdone && (ph_q == P_HW || ph_q == P_AW);   // fixed widths: never empty
+  assign ld_lw  = fdone && (ph_q == P_LW || ph_q == P_BW2);
+  assign ld_bw  = fdone && (ph_q == P_BW || ph_q == P_CW);
+  assign ld_iw  = fdone && ph_q == P_IW;
+  assign ld_hi  = fdone && (ph_q == P_HF || ph_q == P_C);
+  assign ld_c   = fdone && ph_q == P_C;
+  assign ld_lo  = fdone && (ph_q == P_LF || ph_q == P_A);
+  assign ld_b   = fdone && ph_q == P_B;
+  assign ld_inv = fdone && ph_q == P_INV;
+  always_ff @(posedge clk_i) begin
+    hb_ld_q <= fdone && ph_q == P_HB;
+    lb_ld_q <= fdone && ph_q == P_LB;
+  end
+
+  always_ff @(posedge clk_i) if (ld_hw) hw_q <= sh[4:0];
+  always_ff @(posedge clk_i) if (ld_lw) lw_q <= sh[4:0];
+  always_ff @(posedge clk_i) if (ld_bw) bw_q <= sh[4:0];
+  always_ff @(posedge clk_i) if (ld_iw) iw_q <= bit_in;  // IW is 1 bit wide
+  always_ff @(posedge clk_i) if (hb_ld_q) hbase_q <= sr_q[THR_W-1:0];
+  always_ff @(posedge clk_i) if (lb_ld_q) lbase_q <= sr_q[THR_W-1:0];
+  always_ff @(posedge clk_i) begin
+    if (ld_hi) begin
+      if (ph_q == P_HF && never) rc_q[THR_W-1:0] <= NEVER_HI;
+      else                       rc_q[THR_W-1:0] <= sum;
     end
   end
+  always_ff @(posedge clk_i) if (ld_c) rc_q[31:THR_W] <= sh[31:THR_W];
+  always_ff @(posedge clk_i) begin
+    if (ld_lo) begin
+      if (ph_q == P_LF && never) ra_q <= NEVER_LO;
+      else                       ra_q <= sum;
+    end
+  end
+  always_ff @(posedge clk_i) if (ld_b) rb_q <= sh[15:0];
+  always_ff @(posedge clk_i) if (ld_inv) inv_q <= !empty && bit_in;
 
   // ------------------------------------------------------------------ records and phases
   logic [7:0] ch_last;   // the block's last channel (the last class)
@@ -247,19 +284,13 @@ module ecg_bnn_unpack #(
   end
 
   // ------------------------------------------------------------------ outputs
-  localparam logic [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
-  localparam logic [THR_W-1:0] NEVER_LO = {1'b1, {(THR_W-1){1'b0}}};
-  logic [THR_W-1:0] hi, lo;
-  assign hi = (rc_q[THR_W-1:0] == '0) ? NEVER_HI : hbase_q + rc_q[THR_W-1:0];
-  assign lo = (ra_q == '0) ? NEVER_LO : lbase_q + ra_q;
-
   assign ready_o = (ph_q == P_TRDY) || (ph_q == P_SRDY);
   assign layer_o = lay_q;
-  assign thr_o   = {inv_q, hi, lo};
+  assign thr_o   = {inv_q, rc_q[THR_W-1:0], ra_q};
   assign coef_o  = {rc_q, rb_q, ra_q[15:0]};
 
   logic unused;
-  assign unused = ^{rc_q[31:THR_W]};
+  assign unused = ^{sr_q[31]};
 
   // ------------------------------------------------------------------ properties
   // the engine takes a record only when one is ready
