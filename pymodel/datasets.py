@@ -121,7 +121,7 @@ def mitdb_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
 def _wfdb() -> ModuleType:
     """The wfdb package, imported on first use: it pulls in pandas and scipy (0.4 s), and every
     simulator process of the testbenches imports this module for its constants only."""
-    import wfdb  # noqa: PLC0415
+    import wfdb
 
     return wfdb
 
