@@ -6,13 +6,13 @@ module thr_scale_tb (
   input wire        clk_i,
   input wire        rst_ni,
   input wire        start_i,
-  input wire [40:0] thr_i,
+  input wire [48:0] thr_i,
   input wire [6:0]  w_i,
   input wire [27:0] s1_i,
   input wire [26:0] r_i
 );
   wire        busy_o, done_o;
-  wire [40:0] thr_o;
+  wire [48:0] thr_o;
 
   ecg_bnn_thr_scale dut (
     .clk_i, .rst_ni, .start_i, .thr_i, .w_i, .s1_i, .r_i, .busy_o, .done_o, .thr_o

@@ -16,7 +16,10 @@
 // The 59-bit Horner adder is split in two halves (a 58-bit carry chain alone took more than
 // 30 ns on the iCE40): a Horner step takes two cycles, the low half and its carry registered in
 // the first (ph_q = 0), the high half and the step's update in the second; the division steps
-// are plain doublings (no adder) and take one.
+// are plain doublings (no adder) and take one. Which digit a step adds comes from one-hot
+// select flip-flops loaded for the next step in the cycle that ends a step (or starts a pass),
+// so no state decode sits in front of the digit select and the carry chain (that was the IP's
+// critical path).
 // Per threshold 2*(27 + 4 + 1) + 35 + 1 = 100 cycles; done_o pulses 201 cycles after start_i.
 // s1_i and r_i are read during the whole operation and must be held until done_o (they are the
 // front end's per-window constants, stable while its window is ready).
@@ -83,30 +86,42 @@ module ecg_bnn_thr_scale #(
     for (int k = 0; k < 7; k++) popcount = popcount + 3'(w_i[k]);
   end
 
-  // the Horner step: acc*2 + digit (+ carry-in for a negated digit), via an extra low bit
-  logic                    r_bit, ws_bit, ws_neg, add_cin;
+  // the Horner step: acc*2 + digit (+ carry-in for a negated digit), via an extra low bit.
+  // The digits, step by step: ST_MUL (hi or lo, MSB of r first) thr_sel where r's bit is set;
+  // ST_WS (ws, MSB first) S1*2^18 where ws's bit is set, negated for the sign bit (it weighs -8);
+  // ST_LAST 32*F*N - 1 in the ceiling pass; else 0. The select flip-flops hold the current
+  // step's choice (at most one set; none: digit 0); they are loaded with the next step's when a
+  // pass starts and when a step ends.
+  typedef struct packed {
+    logic thr;   // thr_sel
+    logic s1;    // S1*2^18
+    logic ns1;   // -S1*2^18 (~x, carry-in 1)
+    logic ceil;  // 32*F*N - 1
+  } digit_sel_t;
+  digit_sel_t              sel_q, next_sel;
   logic [AW-1:0]           digit, add_sum;
+  logic                    add_cin;
   logic [AW:0]             add_wide;
   logic signed [THR_W-1:0] thr_sel;
   logic signed [AW-1:0]    s1_digit;
   assign thr_sel  = lo_pass_q ? lo_q : hi_q;
-  assign r_bit    = r_sh_q[26];
-  assign ws_bit   = ws_sh_q[3];
-  assign ws_neg   = (step_q[1:0] == 2'd3);  // the sign bit of ws weighs -8
   assign s1_digit = AW'(s1_i) <<< WS_SHIFT;
+  assign digit    = ({AW{sel_q.thr}} & AW'(thr_sel)) | ({AW{sel_q.s1}} & s1_digit)
+                  | ({AW{sel_q.ns1}} & ~s1_digit) | ({AW{sel_q.ceil}} & CEIL_LAST);
+  assign add_cin  = sel_q.ns1;
   always_comb begin
-    digit   = '0;
-    add_cin = 1'b0;
+    next_sel = '0;
     case (state_q)
-      ST_MUL:  if (r_bit) digit = AW'(thr_sel);
-      ST_WS: begin
-        if (ws_bit) begin
-          digit   = ws_neg ? ~s1_digit : s1_digit;
-          add_cin = ws_neg;
-        end
+      ST_IDLE, ST_STORE: next_sel.thr = r_i[26];  // a pass's first step (hi, or lo after the store)
+      ST_MUL: begin
+        if (step_q != 6'd0) next_sel.thr = r_sh_q[25];
+        else                next_sel.ns1 = ws_q[3];  // ws's sign bit comes first
       end
-      ST_LAST: if (!lo_pass_q) digit = CEIL_LAST;
-      default: ;  // ST_DIV: plain doubling
+      ST_WS: begin
+        if (step_q != 6'd0) next_sel.s1   = ws_sh_q[2];
+        else                next_sel.ceil = !lo_pass_q;
+      end
+      default: ;  // ST_LAST, ST_DIV: no Horner step follows
     endcase
   end
   // {acc, 0, 1} + {digit, cin} in two halves: the low one in the cycle with ph_q = 0, the high
@@ -165,6 +180,13 @@ module ecg_bnn_thr_scale #(
   end
   always_ff @(posedge clk_i) begin
     if (!ph_q) lo_sum_q <= lo_sum;
+  end
+  // the next step's digit select: loaded where a pass starts and where a Horner step ends
+  always_ff @(posedge clk_i) begin
+    if ((state_q == ST_IDLE && start_i) || state_q == ST_STORE
+        || ((state_q == ST_MUL || state_q == ST_WS) && ph_q)) begin
+      sel_q <= next_sel;
+    end
   end
 
   // datapath (no reset: every operation starts from start_i); a Horner step updates in its
@@ -241,16 +263,46 @@ module ecg_bnn_thr_scale #(
   // Handshake: a start is taken only while idle; every taken start ends in exactly one done_o
   // (busy_o from the cycle after the start until done_o; the latency is checked in tb/).
 `ifdef ECG_BNN_CHECKS
-  logic f_rst_q, f_started_q;
+  logic          f_rst_q, f_started_q;
+  logic [27:0]   f_s1_q;
+  logic [26:0]   f_r_q;
+  logic          horner, f_cin;
+  logic [AW-1:0] f_digit;
+  assign horner = (state_q == ST_MUL || state_q == ST_WS || state_q == ST_LAST);
+  always_comb begin
+    f_digit = '0;
+    f_cin   = 1'b0;
+    case (state_q)
+      ST_MUL:  if (r_sh_q[26]) f_digit = AW'(thr_sel);
+      ST_WS: begin
+        if (ws_sh_q[3]) begin
+          f_digit = (step_q[1:0] == 2'd3) ? ~s1_digit : s1_digit;
+          f_cin   = (step_q[1:0] == 2'd3);
+        end
+      end
+      ST_LAST: if (!lo_pass_q) f_digit = CEIL_LAST;
+      default: ;
+    endcase
+  end
   always @(posedge clk_i) begin
     f_rst_q <= !rst_ni;
+    f_s1_q  <= s1_i;
+    f_r_q   <= r_i;
     if (!rst_ni)                     f_started_q <= 1'b0;
     else if (start_i && !busy_o)     f_started_q <= 1'b1;
     else if (done_o)                 f_started_q <= 1'b0;
   end
 `endif
+  // the window constants are held while the unit works (the front end's, until block 1 ends)
+  `ECG_BNN_ASSUME(ScaleWindowHeld, !busy_o || (s1_i == f_s1_q && r_i == f_r_q))
   `ECG_BNN_ASSERT(ScaleIdleAfterReset, !f_rst_q || (!busy_o && !done_o))
+  // the prefetched select picks the step's own digit: the one the FSM state selects directly
+  `ECG_BNN_ASSERT(ScaleDigitPrefetched, !horner || (digit == f_digit && add_cin == f_cin))
   `ECG_BNN_ASSERT(ScaleStateLegal, state_q <= ST_STORE && (state_q == ST_IDLE || step_q <= 6'(QBITS - 1)))
+  // each Horner state counts its own steps (27 over r, 4 over ws, 1 last); no phase outside them
+  `ECG_BNN_ASSERT(ScaleStepRange, (state_q != ST_MUL || step_q <= 6'd26)
+                                  && (state_q != ST_WS || step_q <= 6'd3)
+                                  && (state_q != ST_LAST || step_q == 6'd0) && (!ph_q || horner))
   `ECG_BNN_ASSERT(ScaleDoneOnlyWhenStarted, !done_o || (f_started_q && !busy_o))
   `ECG_BNN_ASSERT(ScaleBusyOnlyWhenStarted, !busy_o || f_started_q)
   `ECG_BNN_ASSERT(ScaleBusyUntilDone, !f_started_q || done_o || busy_o)
