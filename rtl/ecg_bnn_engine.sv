@@ -208,15 +208,24 @@ module ecg_bnn_engine #(
 
   // ------------------------------------------------------------------ block-1 threshold scaler
   // Each block-1 lane's ROM thresholds (Q14 z units) become this window's raw-unit thresholds:
-  // ST_LOAD reads the lane's weight row and threshold word, ST_SCALE runs the scaler on them
-  // and loads the result into the lane's threshold unit.
-  logic [TW-1:0] scale_thr;
+  // ST_LOAD loads the lane's weight row and threshold word, ST_SCALE runs the scaler on the
+  // lane's threshold register, which it rewrites in place (hi', then lo').
+  logic [THR_W-1:0] scale_thr;
+  logic             scale_hi_we, scale_lo_we;
+  logic [TW-1:0]    lane_thr [PE];
+  logic [TW-1:0]    scale_src;  // the threshold register of the lane being scaled
+  if (PE > 1) begin : g_scale_src
+    assign scale_src = lane_thr[scale_lane];
+  end else begin : g_scale_src_1
+    assign scale_src = lane_thr[0];
+  end
 
   ecg_bnn_thr_scale #(.N(N), .THR_W(THR_W)) u_scale (
     .clk_i, .rst_ni,
-    .start_i(scale_start), .thr_i(trom_data), .w_i(wrom_data[6:0]),
+    .start_i(scale_start), .thr_i(scale_src[2*THR_W-1:0]), .w_i(wrom_data[6:0]),
     .s1_i(win_s1_i), .r_i(win_r_i),
-    .busy_o(scale_busy), .done_o(scale_done), .thr_o(scale_thr)
+    .busy_o(scale_busy), .done_o(scale_done),
+    .hi_we_o(scale_hi_we), .lo_we_o(scale_lo_we), .thr_o(scale_thr)
   );
 
   // ------------------------------------------------------------------ lanes
@@ -232,7 +241,9 @@ module ecg_bnn_engine #(
       .block1_i(block1), .block6_i(block6), .group_clear_i(group_clear),
       .load_i(rom_valid && rom_lane == LPW'(p)), .load_word_i(rom_word),
       .load_first_i(rom_first), .wrom_data_i(wrom_data), .trom_data_i(trom_data),
-      .scaled_i(scale_done && scale_lane == LPW'(p)), .scaled_thr_i(scale_thr),
+      .scaled_hi_i(scale_hi_we && scale_lane == LPW'(p)),
+      .scaled_lo_i(scale_lo_we && scale_lane == LPW'(p)), .scaled_thr_i(scale_thr),
+      .thr_o(lane_thr[p]),
       .rb_re_i(act_re), .row_bit_i(row_bit),
       .s1_valid_i(s1_valid), .s1_first_i(s1_first), .s1_last_i(s1_last), .s1_odd_i(s1_odd),
       .s1_row_off_i(s1_row_off), .act_i(act_slice), .mask_i(s1_mask), .taps_i(taps_next),
@@ -277,7 +288,7 @@ module ecg_bnn_engine #(
 
   logic unused;
   assign unused = ^{xnor_valid, conv1_valid, pool_valid, bit_valid, act_shifted[2*AW-1:SIMD],
-                    taps_q[X_W-1:0]};
+                    taps_q[X_W-1:0], scale_src[2*THR_W]};
 
   // ------------------------------------------------------------------ properties
   // The lanes run in step (same control, same latencies): lane 0's valids stand for all

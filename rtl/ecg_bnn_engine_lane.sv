@@ -30,9 +30,11 @@ module ecg_bnn_engine_lane #(
   input  logic [4:0]                    load_word_i,    // word of the weight row
   input  logic                          load_first_i,   // word 0, with the threshold word
   input  logic [15:0]                   wrom_data_i,
-  input  logic [2*THR_W:0]              trom_data_i,    // {inv, hi, lo} (blocks 2-5)
-  input  logic                          scaled_i,       // block 1: the scaler's result is this lane's
-  input  logic [2*THR_W:0]              scaled_thr_i,   // {inv, hi', lo'} (block 1)
+  input  logic [2*THR_W:0]              trom_data_i,    // {inv, hi, lo} (blocks 1-5)
+  input  logic                          scaled_hi_i,    // block 1: scaled_thr_i is this lane's hi'
+  input  logic                          scaled_lo_i,    // block 1: scaled_thr_i is this lane's lo'
+  input  logic [THR_W-1:0]              scaled_thr_i,   // the scaler's result (raw units)
+  output logic [2*THR_W:0]              thr_o,          // the threshold word (the scaler reads block 1's)
   // issue stage (blocks 2-6): row-buffer read of the chunk starting at weight bit row_bit_i
   input  logic                          rb_re_i,
   input  logic [8:0]                    row_bit_i,
@@ -125,15 +127,17 @@ module ecg_bnn_engine_lane #(
     .out_valid_o(pool_valid), .out_o(pool_out)
   );
 
-  // blocks 2-5 load the ROM word directly, block 1 the scaler's result
-  logic          thr_load;
+  // blocks 1-5 load the ROM word; in block 1 the scaler then rescales hi and lo in place
+  logic          thr_load, thr_scaled;
   logic [TW-1:0] thr_word;
-  assign thr_load = block1_i ? scaled_i : (load_i && load_first_i && !block6_i);
-  assign thr_word = block1_i ? scaled_thr_i : trom_data_i;
+  assign thr_load   = load_i && load_first_i && !block6_i;
+  assign thr_scaled = scaled_hi_i || scaled_lo_i;
+  assign thr_word   = thr_scaled ? {1'b0, scaled_thr_i, scaled_thr_i} : trom_data_i;
 
   ecg_bnn_threshold #(.W(ACC_W), .THR_W(THR_W), .LATENCY(THR_LAT)) u_thr (
     .clk_i, .rst_ni,
-    .load_i(thr_load), .thr_i(thr_word),
+    .load_i(thr_load), .load_hi_i(scaled_hi_i), .load_lo_i(scaled_lo_i), .thr_i(thr_word),
+    .thr_o,
     .valid_i(pool_valid && !block6_i), .m_i(pool_out),
     .out_valid_o(bit_valid_o), .bit_o
   );

@@ -21,8 +21,12 @@
 // so no state decode sits in front of the digit select and the carry chain (that was the IP's
 // critical path).
 // Per threshold 2*(27 + 4 + 1) + 35 + 1 = 100 cycles; done_o pulses 201 cycles after start_i.
-// s1_i and r_i are read during the whole operation and must be held until done_o (they are the
-// front end's per-window constants, stable while its window is ready).
+// The unit works in place on the caller's threshold register (the engine lane's): thr_i is
+// that register's {hi, lo}, read during the whole operation, and hi' and lo' are written back
+// over them (hi_we_o, lo_we_o with thr_o, each in the cycle that ends its pass), so the unit keeps
+// no copy of either. s1_i and r_i are read during the whole operation too (the front end's
+// per-window constants, stable while its window is ready): all three must be held (hi until its
+// write) from the cycle after start_i until done_o.
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"
@@ -34,13 +38,15 @@ module ecg_bnn_thr_scale #(
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  logic                    start_i,  // ignored while busy_o
-  input  logic [2*THR_W:0]        thr_i,    // ROM word {inv, hi, lo} (Q14 z units)
+  input  logic [2*THR_W-1:0]      thr_i,    // {hi, lo} (Q14 z units), held from the cycle after start_i
   input  logic [6:0]              w_i,      // the channel's 7 weight bits (1 = +1)
   input  logic signed [27:0]      s1_i,     // sum of the window's samples
   input  logic [26:0]             r_i,      // floor(sqrt(N*S2 - S1^2))
   output logic                    busy_o,
-  output logic                    done_o,   // one cycle; thr_o holds until the next start
-  output logic [2*THR_W:0]        thr_o     // {inv, hi', lo'} (raw sample units)
+  output logic                    done_o,   // one cycle, the cycle after lo_we_o
+  output logic                    hi_we_o,  // thr_o is hi': write it over hi
+  output logic                    lo_we_o,  // thr_o is lo': write it over lo
+  output logic [THR_W-1:0]        thr_o     // hi' or lo' (raw sample units), with its write enable
 );
 
   localparam int F_SHIFT   = 14;                         // F = 2^14: Q14 ROM thresholds
@@ -71,8 +77,7 @@ module ecg_bnn_thr_scale #(
   logic [SPLIT:0]          lo_sum_q;    // the low half's sum and carry (registered in ph_q = 0)
   logic [AW-1:0]           acc_q;
   logic [7:0]              rem_q;
-  logic                    inv_q;
-  logic signed [THR_W-1:0] hi_q, lo_q, hi_out_q, lo_out_q;
+  logic signed [THR_W-1:0] hi, lo;
   logic signed [3:0]       ws_q;
   // r and ws shift out MSB first, so a step's digit comes from a flip-flop, not from a
   // step-indexed multiplexer (that select was the IP's critical path)
@@ -92,38 +97,29 @@ module ecg_bnn_thr_scale #(
   // ST_LAST 32*F*N - 1 in the ceiling pass; else 0. The select flip-flops hold the current
   // step's choice (at most one set; none: digit 0); they are loaded with the next step's when a
   // pass starts and when a step ends.
-  typedef struct packed {
-    logic thr;   // thr_sel
-    logic s1;    // S1*2^18
-    logic ns1;   // -S1*2^18 (~x, carry-in 1)
-    logic ceil;  // 32*F*N - 1
-  } digit_sel_t;
-  digit_sel_t              sel_q, next_sel;
+  // one-hot selects (none set: digit 0) of thr_sel, S1*2^18, -S1*2^18 (~x with carry-in) and
+  // 32*F*N - 1; next_*: the same for the next step
+  logic                    sel_thr_q, sel_s1_q, sel_ns1_q, sel_ceil_q;
+  logic                    next_thr, next_s1, next_ns1, next_ceil;
   logic [AW-1:0]           digit, add_sum;
   logic                    add_cin;
   logic [AW:0]             add_wide;
   logic signed [THR_W-1:0] thr_sel;
   logic signed [AW-1:0]    s1_digit;
-  assign thr_sel  = lo_pass_q ? lo_q : hi_q;
+  assign hi       = thr_i[2*THR_W-1:THR_W];
+  assign lo       = thr_i[THR_W-1:0];
+  assign thr_sel  = lo_pass_q ? lo : hi;
   assign s1_digit = AW'(s1_i) <<< WS_SHIFT;
-  assign digit    = ({AW{sel_q.thr}} & AW'(thr_sel)) | ({AW{sel_q.s1}} & s1_digit)
-                  | ({AW{sel_q.ns1}} & ~s1_digit) | ({AW{sel_q.ceil}} & CEIL_LAST);
-  assign add_cin  = sel_q.ns1;
-  always_comb begin
-    next_sel = '0;
-    case (state_q)
-      ST_IDLE, ST_STORE: next_sel.thr = r_i[26];  // a pass's first step (hi, or lo after the store)
-      ST_MUL: begin
-        if (step_q != 6'd0) next_sel.thr = r_sh_q[25];
-        else                next_sel.ns1 = ws_q[3];  // ws's sign bit comes first
-      end
-      ST_WS: begin
-        if (step_q != 6'd0) next_sel.s1   = ws_sh_q[2];
-        else                next_sel.ceil = !lo_pass_q;
-      end
-      default: ;  // ST_LAST, ST_DIV: no Horner step follows
-    endcase
-  end
+  assign digit    = ({AW{sel_thr_q}} & AW'(thr_sel)) | ({AW{sel_s1_q}} & s1_digit)
+                  | ({AW{sel_ns1_q}} & ~s1_digit) | ({AW{sel_ceil_q}} & CEIL_LAST);
+  assign add_cin  = sel_ns1_q;
+  // the next step's select: a pass's first step (hi, or lo after the store), the next bit of r,
+  // ws's sign bit first (negated), its other bits, the last step (the ceiling pass's constant)
+  assign next_thr  = ((state_q == ST_IDLE || state_q == ST_STORE) && r_i[26])
+                     || (state_q == ST_MUL && step_q != 6'd0 && r_sh_q[25]);
+  assign next_ns1  = (state_q == ST_MUL) && step_q == 6'd0 && ws_q[3];
+  assign next_s1   = (state_q == ST_WS) && step_q != 6'd0 && ws_sh_q[2];
+  assign next_ceil = (state_q == ST_WS) && step_q == 6'd0 && !lo_pass_q;
   // {acc, 0, 1} + {digit, cin} in two halves: the low one in the cycle with ph_q = 0, the high
   // one with its registered carry in the next
   logic [AW:0]       add_a, add_b;
@@ -150,7 +146,7 @@ module ecg_bnn_thr_scale #(
   logic signed [THR_W-1:0] clamped;
   logic                    never;
   assign quot  = {~acc_q[DIV_SHIFT+Q_OFF], acc_q[DIV_SHIFT+Q_OFF-1:DIV_SHIFT]};
-  assign never = lo_pass_q ? (lo_q == NEVER_LO) : (hi_q == NEVER_HI);
+  assign never = lo_pass_q ? (lo == NEVER_LO) : (hi == NEVER_HI);
   always_comb begin
     if ((never && !lo_pass_q) || quot > QW'(NEVER_HI))     clamped = NEVER_HI;
     else if ((never && lo_pass_q) || quot < QW'(NEVER_LO)) clamped = NEVER_LO;
@@ -185,7 +181,10 @@ module ecg_bnn_thr_scale #(
   always_ff @(posedge clk_i) begin
     if ((state_q == ST_IDLE && start_i) || state_q == ST_STORE
         || ((state_q == ST_MUL || state_q == ST_WS) && ph_q)) begin
-      sel_q <= next_sel;
+      sel_thr_q  <= next_thr;
+      sel_s1_q   <= next_s1;
+      sel_ns1_q  <= next_ns1;
+      sel_ceil_q <= next_ceil;
     end
   end
 
@@ -195,9 +194,6 @@ module ecg_bnn_thr_scale #(
     case (state_q)
       ST_IDLE: begin
         if (start_i) begin
-          inv_q     <= thr_i[2*THR_W];
-          hi_q      <= thr_i[2*THR_W-1:THR_W];
-          lo_q      <= thr_i[THR_W-1:0];
           ws_q      <= 4'($signed({1'b0, popcount, 1'b0}) - 5'sd7);
           lo_pass_q <= 1'b0;
           step_q    <= 6'd26;
@@ -234,8 +230,6 @@ module ecg_bnn_thr_scale #(
         if (step_q != 6'd0) step_q <= step_q - 6'd1;
       end
       ST_STORE: begin
-        if (lo_pass_q) lo_out_q <= clamped;
-        else           hi_out_q <= clamped;
         lo_pass_q <= 1'b1;
         step_q    <= 6'd26;
         acc_q     <= ACC_INIT;
@@ -253,7 +247,9 @@ module ecg_bnn_thr_scale #(
 
   assign busy_o = (state_q != ST_IDLE);
   assign done_o = done_q;
-  assign thr_o  = {inv_q, hi_out_q, lo_out_q};
+  assign hi_we_o = (state_q == ST_STORE) && !lo_pass_q;
+  assign lo_we_o = (state_q == ST_STORE) && lo_pass_q;
+  assign thr_o   = clamped;
 
   logic unused;
   assign unused = ^{step_q[5], acc_q[DIV_SHIFT-1:0], acc_q[AW-1:DIV_SHIFT+Q_OFF+1], div_t[8],
@@ -266,28 +262,23 @@ module ecg_bnn_thr_scale #(
   logic          f_rst_q, f_started_q;
   logic [27:0]   f_s1_q;
   logic [26:0]   f_r_q;
+  logic [2*THR_W-1:0] f_thr_q;
+  logic          f_busy_q;
   logic          horner, f_cin;
   logic [AW-1:0] f_digit;
   assign horner = (state_q == ST_MUL || state_q == ST_WS || state_q == ST_LAST);
-  always_comb begin
-    f_digit = '0;
-    f_cin   = 1'b0;
-    case (state_q)
-      ST_MUL:  if (r_sh_q[26]) f_digit = AW'(thr_sel);
-      ST_WS: begin
-        if (ws_sh_q[3]) begin
-          f_digit = (step_q[1:0] == 2'd3) ? ~s1_digit : s1_digit;
-          f_cin   = (step_q[1:0] == 2'd3);
-        end
-      end
-      ST_LAST: if (!lo_pass_q) f_digit = CEIL_LAST;
-      default: ;
-    endcase
-  end
+  // (continuous assignments: Icarus 11 has no constant bit selects in always_comb)
+  assign f_cin   = (state_q == ST_WS) && ws_sh_q[3] && (step_q[1:0] == 2'd3);
+  assign f_digit = (state_q == ST_MUL && r_sh_q[26])  ? AW'(thr_sel)
+                 : (state_q == ST_WS && ws_sh_q[3])   ? (f_cin ? ~s1_digit : s1_digit)
+                 : (state_q == ST_LAST && !lo_pass_q) ? CEIL_LAST
+                 : '0;
   always @(posedge clk_i) begin
     f_rst_q <= !rst_ni;
     f_s1_q  <= s1_i;
     f_r_q   <= r_i;
+    f_thr_q <= thr_i;
+    f_busy_q <= rst_ni && busy_o;
     if (!rst_ni)                     f_started_q <= 1'b0;
     else if (start_i && !busy_o)     f_started_q <= 1'b1;
     else if (done_o)                 f_started_q <= 1'b0;
@@ -295,6 +286,10 @@ module ecg_bnn_thr_scale #(
 `endif
   // the window constants are held while the unit works (the front end's, until block 1 ends)
   `ECG_BNN_ASSUME(ScaleWindowHeld, !busy_o || (s1_i == f_s1_q && r_i == f_r_q))
+  // the threshold register is read in place: it changes only by the unit's own write of hi'
+  // (the cycle after the start it may still take its ROM word)
+  `ECG_BNN_ASSUME(ScaleWordHeld, !(busy_o && f_busy_q)
+                                 || (lo == f_thr_q[THR_W-1:0] && (lo_pass_q || hi == f_thr_q[2*THR_W-1:THR_W])))
   `ECG_BNN_ASSERT(ScaleIdleAfterReset, !f_rst_q || (!busy_o && !done_o))
   // the prefetched select picks the step's own digit: the one the FSM state selects directly
   `ECG_BNN_ASSERT(ScaleDigitPrefetched, !horner || (digit == f_digit && add_cin == f_cin))

@@ -1,6 +1,8 @@
 // ecg_bnn_threshold: folded BatchNorm + PReLU + sign of one channel (docs/ARCHITECTURE.md):
 //   bit = ((m >= hi) | (m <= lo)) ^ inv        (signed comparisons, THR_W bits)
-// The channel's word {inv, hi, lo} (thresholds.mem layout) is loaded with load_i.
+// The channel's word {inv, hi, lo} (thresholds.mem layout) is loaded with load_i; load_hi_i and
+// load_lo_i load one field alone from the same port (block 1: ecg_bnn_thr_scale rescales the ROM
+// word in place, reading it on thr_o).
 // LATENCY states the one register stage for the pipeline that instantiates the unit
 // (ecg_bnn_engine sums its stages' latencies into its drain); ThrLatency checks it.
 `default_nettype none
@@ -14,8 +16,11 @@ module ecg_bnn_threshold #(
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
-  input  logic                load_i,
+  input  logic                load_i,     // the whole word
+  input  logic                load_hi_i,  // hi alone
+  input  logic                load_lo_i,  // lo alone
   input  logic [2*THR_W:0]    thr_i,   // {inv, hi[THR_W-1:0], lo[THR_W-1:0]}
+  output logic [2*THR_W:0]    thr_o,   // the stored word
   input  logic                valid_i,
   input  logic signed [W-1:0] m_i,
   output logic                out_valid_o,
@@ -34,11 +39,9 @@ module ecg_bnn_threshold #(
   assign m = THR_W'(m_i);
 
   always_ff @(posedge clk_i) begin
-    if (load_i) begin
-      inv_q <= thr_i[2*THR_W];
-      hi_q  <= thr_i[2*THR_W-1:THR_W];
-      lo_q  <= thr_i[THR_W-1:0];
-    end
+    if (load_i)             inv_q <= thr_i[2*THR_W];
+    if (load_i || load_hi_i) hi_q  <= thr_i[2*THR_W-1:THR_W];
+    if (load_i || load_lo_i) lo_q  <= thr_i[THR_W-1:0];
     if (valid_i) bit_q <= ((m >= hi_q) || (m <= lo_q)) ^ inv_q;
   end
 
@@ -49,6 +52,7 @@ module ecg_bnn_threshold #(
 
   assign out_valid_o = v_q;
   assign bit_o       = bit_q;
+  assign thr_o       = {inv_q, hi_q, lo_q};
 
   // ---------------------------------------------------------------- properties
   // a bit comes exactly LATENCY cycles after its pooled value, and only then

@@ -39,7 +39,8 @@ THR_W = 24
 ROW_BITS = 7 * 64
 IDLE_IN = {
     "block1_i": 0, "block6_i": 0, "group_clear_i": 0, "load_i": 0, "load_word_i": 0,
-    "load_first_i": 0, "wrom_data_i": 0, "trom_data_i": 0, "scaled_i": 0, "scaled_thr_i": 0,
+    "load_first_i": 0, "wrom_data_i": 0, "trom_data_i": 0, "scaled_hi_i": 0, "scaled_lo_i": 0,
+    "scaled_thr_i": 0,
     "rb_re_i": 0, "row_bit_i": 0, "s1_valid_i": 0, "s1_first_i": 0, "s1_last_i": 0,
     "s1_odd_i": 0, "s1_row_off_i": 0, "act_i": 0, "mask_i": 0, "taps_i": 0,
 }  # fmt: skip
@@ -109,9 +110,12 @@ def block1_scenario(length: int, seed: int) -> dict:
     npool = pooled_len(len(acc))
     conv_len = 2 * npool + 5
     m = golden.maxpool(acc[:conv_len])
-    inv, hi, lo = thresholds_for(m, random.Random(seed))
+    trng = random.Random(seed)
+    inv, hi, lo = thresholds_for(m, trng)
     bits = golden.compare_bits(m[None, :], np.array([hi]), np.array([lo]), np.array([inv]))
     xp = golden.pad_samples(x, np.array(pad))
+    # the ROM word before the scaler rewrites hi and lo in place (its inv stays)
+    rom_thr = packing.pack_threshold_word(inv, trng.randrange(-999, 999), trng.randrange(-999, 999))
     taps = [[int(v) for v in xp[2 * t : 2 * t + 7]] for t in range(conv_len)]
     return {
         "cin": 1,
@@ -119,6 +123,9 @@ def block1_scenario(length: int, seed: int) -> dict:
         "block6": 0,
         "rom_words": packing.pack_row(w1[0], 1),
         "thr_word": packing.pack_threshold_word(inv, hi, lo),
+        "rom_thr": rom_thr,
+        "hi": int(hi),
+        "lo": int(lo),
         "taps": taps,
         "npool": int(npool),
         "bits": bits[0].tolist(),
@@ -151,13 +158,17 @@ if cocotb is not None:
         async def run(self, sc: dict) -> None:
             """Load the row and threshold, clear, stream every conv output, drain."""
             self.base = {"block1_i": sc["block1"], "block6_i": sc["block6"]}
-            thr_port = "scaled_thr_i" if sc["block1"] else "trom_data_i"
+            rom_thr = sc["rom_thr"] if sc["block1"] else sc["thr_word"]
             for i, word in enumerate(sc["rom_words"]):
-                first = {"load_first_i": 1, "trom_data_i": sc["thr_word"]} if i == 0 else {}
+                first = {"load_first_i": 1, "trom_data_i": rom_thr} if i == 0 else {}
                 await self.cycle({"load_i": 1, "load_word_i": i, "wrom_data_i": word, **first})
-            if sc["block1"]:  # the scaler's result arrives later, on its own port
-                await self.cycle({"scaled_i": 1, thr_port: sc["thr_word"]})
+            if sc["block1"]:  # the scaler rewrites hi, then lo, in place
+                for field in ("hi", "lo"):
+                    value = to_unsigned(sc[field], 24)
+                    await self.cycle({f"scaled_{field}_i": 1, "scaled_thr_i": value})
             await self.cycle({"group_clear_i": 1})
+            if not sc["block6"]:  # the register the scaler reads holds the channel's word
+                assert int(self.dut.thr_o.value) == sc["thr_word"], "thr_o is not the word"
             if sc["block1"]:
                 await self.block1(sc["taps"])
             else:

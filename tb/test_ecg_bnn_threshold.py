@@ -6,8 +6,10 @@ case of the table in docs/ARCHITECTURE.md (g > 0 / g < 0 with a > 0, a < 0 two-s
 interval, a = 0, g = 0 constants 0 and 1), for block 1 (m in Q8, the whole W-bit range) and
 block 2 (popcounts 0..56); plus hand-made encodings (suffix, prefix, interval, prefix+suffix,
 constants) from ``fold.encode_predicate``. Each channel's word ``{inv, hi, lo}`` is packed with
-``pymodel.packing`` and loaded with ``load_i``; the pooled values include every boundary
-(hi, hi-1, hi+1, lo, lo+1, lo-1), the range ends and random values.
+``pymodel.packing`` and loaded either whole with ``load_i`` or, as block 1's scaler does, as a
+ROM word with other thresholds followed by ``load_hi_i`` and ``load_lo_i`` of the fields alone
+(the lane drives ``{0, v, v}``); ``thr_o`` must then read back ``{inv, hi, lo}``. The pooled
+values include every boundary (hi, hi-1, hi+1, lo, lo+1, lo-1), the range ends and random values.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ try:  # the cocotb side only exists inside a simulator
 except ImportError:  # pragma: no cover
     cocotb = None
 
-IDLE = {"valid_i": 0, "load_i": 0}
+IDLE = {"valid_i": 0, "load_i": 0, "load_hi_i": 0, "load_lo_i": 0}
 # (g, a, b): one per case of the folding table
 CASES = [
     (1.3, 0.25, -0.7),  # g > 0, a > 0, b < 0: v >= T (T > 0)
@@ -108,9 +110,21 @@ if cocotb is not None:
         rng = random.Random(2)
         start_clock(dut.clk_i)
         await reset(dut, **IDLE)
-        for ch in cfg["channels"]:
+        for k, ch in enumerate(cfg["channels"]):
             word = pack_threshold_word(ch["inv"], ch["hi"], ch["lo"])
-            beats = [{"valid_i": 0, "load_i": 1, "thr_i": word}]
+            if k % 2 == 0:
+                beats = [{**IDLE, "load_i": 1, "thr_i": word}]
+            else:  # a ROM word with other thresholds, then hi and lo rewritten in place
+                other = pack_threshold_word(
+                    ch["inv"], rng.randrange(-999, 999), rng.randrange(-999, 999)
+                )
+                beats = [{**IDLE, "load_i": 1, "thr_i": other}]
+                for field, value in rng.sample([("hi", ch["hi"]), ("lo", ch["lo"])], 2):
+                    v = to_unsigned(value, 24)
+                    beats += [{**IDLE, f"load_{field}_i": 1, "thr_i": (v << 24) | v}]
+            await drive_collect(dut, beats, "out_valid_o", ["bit_o"], IDLE)
+            assert int(dut.thr_o.value) == word, f"channel {k}: thr_o is not the loaded word"
+            beats = []
             beats += with_idle(
                 [{"valid_i": 1, "load_i": 0, "m_i": to_unsigned(m, w)} for m in ch["m"]], rng, 0.2
             )
