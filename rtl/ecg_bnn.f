@@ -3,7 +3,6 @@ rtl/ecg_bnn_rom.sv
 rtl/ecg_bnn_spram.sv
 rtl/ecg_bnn_skid.sv
 rtl/ecg_bnn_seqctl.sv
-rtl/ecg_bnn_seqmul.sv
 rtl/ecg_bnn_isqrt.sv
 rtl/ecg_bnn_seqdiv.sv
 rtl/ecg_bnn_norm.sv

@@ -1,8 +1,8 @@
 // ecg_bnn_norm: the window constants of docs/input_contract.md from the window sums:
 //   V = N*S2 - S1^2, r = isqrt(V), P = floor((S1 + r) / N),
 //   flat = (V == 0), low = (r < N*LOW_RMS), clipped = (K > CLIP_MAX).
-// V comes from one right-shifting multiply-accumulate pass over the 28 bits of S1 (the
-// algorithm of ecg_bnn_seqmul with the product negated: -S1*S1), which also adds S2 into the
+// V comes from one right-shifting multiply-accumulate pass over the 28 bits of S1 (shift and
+// add with the product negated: -S1*S1), which also adds S2 into the
 // accumulator at the steps whose bit of N is set (adding S2 at step i adds S2*2^i to the result),
 // so N*S2 needs no adder tree of its own. Both addends are registers cleared by their flip-flops'
 // synchronous reset on the steps that add nothing (no gating logic). Then the square root

@@ -2,7 +2,8 @@
 // For each class in order 0..NUM_CLASSES-1 the engine hands over S_pos and S_neg (calc_i); the
 // unit takes the class's {C, B, A} from the parameter stream (coef_re_o with calc_i, coef_i the
 // cycle after, as a ROM read: ecg_bnn_unpack) and computes score = A*S_pos + B*S_neg + C with one
-// sequential 16x16 multiplier (about 36 cycles per class), shifts the score into the output
+// pipelined 16x16 multiply-accumulate (6 cycles per class; on the iCE40 one SB_MAC16: operand,
+// product and accumulator registers all inside the DSP block), shifts the score into the output
 // register and keeps the running argmax (strictly greater wins, so ties go to the lowest
 // index). finish_i raises m_valid_o with tdata = {scores, 5'b0, clipped, low, flat, class}
 // (the window's input flags, docs/input_contract.md: the class is void when any is set). The output
@@ -36,31 +37,34 @@ module ecg_bnn_result #(
       $fatal(1, "ecg_bnn_result: NUM_CLASSES must lie in [2, 255]");
   end
 
-  typedef enum logic [2:0] {ST_IDLE, ST_ROM, ST_MUL_A, ST_MUL_B, ST_PUSH} state_e;
+  typedef enum logic [2:0] {ST_IDLE, ST_ROM, ST_MUL_A, ST_MUL_B, ST_ADD, ST_PUSH} state_e;
   state_e state_q;
 
   logic [7:0]                cls_q;       // next class to score
   logic signed [15:0]        s_pos_q, s_neg_q, b_q;
-  logic signed [31:0]        acc_q, best_q;
+  logic signed [31:0]        best_q;
   logic [7:0]                best_idx_q;
   logic [32*NUM_CLASSES-1:0] scores_q;
   logic [2:0]                flags_q;
   logic                      valid_q;
-  logic                      mul_start, mul_done, mul_busy;
-  logic signed [15:0]        mul_a, mul_b;
-  logic signed [31:0]        mul_p;
+  // the multiply-accumulate: plain registers without enable or reset, so that Yosys'
+  // ice40_dsp folds all of them into one SB_MAC16 (operand registers A/B, the 16x16 pipeline
+  // register, the accumulator with its load from C/D)
+  logic signed [15:0]        op_a_q, op_b_q;  // A, S_pos in ST_MUL_A; B, S_neg in ST_MUL_B; else 0
+  logic signed [31:0]        prod_q;          // op_a_q * op_b_q, one cycle later
+  logic signed [31:0]        acc_q;           // C (loaded in ST_ROM) + the products
 
   assign coef_re_o = calc_i && state_q == ST_IDLE;
 
-  // ST_ROM: A*S_pos, ST_MUL_A done: B*S_neg
-  assign mul_start = (state_q == ST_ROM) || (state_q == ST_MUL_A && mul_done);
-  assign mul_a     = (state_q == ST_ROM) ? coef_i[15:0] : b_q;
-  assign mul_b     = (state_q == ST_ROM) ? s_pos_q : s_neg_q;
-
-  ecg_bnn_seqmul #(.WA(16), .WB(16)) u_mul (
-    .clk_i, .rst_ni, .start_i(mul_start), .a_i(mul_a), .b_i(mul_b),
-    .busy_o(mul_busy), .done_o(mul_done), .p_o(mul_p)
-  );
+  // ST_ROM: C into the accumulator, A*S_pos into the operands; ST_MUL_A: B*S_neg into the
+  // operands; zero operands otherwise, so the accumulator adds A*S_pos at the end of ST_MUL_B,
+  // B*S_neg at the end of ST_ADD and nothing else (the score waits in acc_q in ST_PUSH)
+  always_ff @(posedge clk_i) begin
+    op_a_q <= (state_q == ST_ROM) ? coef_i[15:0] : (state_q == ST_MUL_A) ? b_q : '0;
+    op_b_q <= (state_q == ST_ROM) ? s_pos_q : (state_q == ST_MUL_A) ? s_neg_q : '0;
+    prod_q <= op_a_q * op_b_q;
+    acc_q  <= (state_q == ST_ROM) ? coef_i[63:32] : acc_q + prod_q;
+  end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -72,8 +76,9 @@ module ecg_bnn_result #(
       case (state_q)
         ST_IDLE:  if (calc_i) state_q <= ST_ROM;
         ST_ROM:   state_q <= ST_MUL_A;
-        ST_MUL_A: if (mul_done) state_q <= ST_MUL_B;
-        ST_MUL_B: if (mul_done) state_q <= ST_PUSH;
+        ST_MUL_A: state_q <= ST_MUL_B;
+        ST_MUL_B: state_q <= ST_ADD;
+        ST_ADD:   state_q <= ST_PUSH;
         ST_PUSH: begin
           state_q <= ST_IDLE;
           cls_q   <= cls_q + 8'd1;
@@ -90,11 +95,7 @@ module ecg_bnn_result #(
       s_pos_q <= s_pos_i;
       s_neg_q <= s_neg_i;
     end
-    if (state_q == ST_ROM) begin
-      acc_q <= coef_i[63:32];
-      b_q   <= coef_i[31:16];
-    end
-    if (mul_done) acc_q <= acc_q + mul_p;
+    if (state_q == ST_ROM) b_q <= coef_i[31:16];
     if (state_q == ST_PUSH) begin
       scores_q <= {acc_q, scores_q[32*NUM_CLASSES-1:32]};
       if (cls_q == 8'd0 || acc_q > best_q) begin
@@ -109,9 +110,6 @@ module ecg_bnn_result #(
   assign slot_free_o = !valid_q;
   assign m_valid_o   = valid_q;
   assign m_data_o    = {scores_q, 5'd0, flags_q, best_idx_q};
-
-  logic unused;
-  assign unused = ^{mul_busy};
 
   // ---------------------------------------------------------------- properties
 `ifdef ECG_BNN_CHECKS

@@ -1,5 +1,5 @@
 // ecg_bnn_seqctl: the start/busy/done controller shared by the sequential arithmetic units
-// (ecg_bnn_seqmul, ecg_bnn_isqrt, ecg_bnn_seqdiv). A start taken while idle (the unit latches
+// (ecg_bnn_isqrt, ecg_bnn_seqdiv). A start taken while idle (the unit latches
 // its operands: `if (busy_o) step; else if (start_i) load`) is followed by exactly STEPS busy
 // cycles, one datapath step each (left_o counts them down, last_o marks the last), and a
 // one-cycle done_o in the cycle after the last step; a new start is taken in that cycle already.

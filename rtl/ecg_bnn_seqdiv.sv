@@ -5,7 +5,7 @@
 // (floor(a/d) = ~floor(~a/d)), so the datapath is an unsigned restoring divider: a remainder as
 // wide as the odd divisor, one constant subtractor, and one register that holds the numerator
 // bits still to come and the quotient bits already found. The start/busy/done handshake is
-// ecg_bnn_seqctl's, as in ecg_bnn_seqmul and ecg_bnn_isqrt (operands latched at a taken start).
+// ecg_bnn_seqctl's, as in ecg_bnn_isqrt (operands latched at a taken start).
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"

@@ -46,8 +46,9 @@ CAUSES = {
     4: "224-bit rows (256 at SIMD 64: 1.14x); per channel group the rows are loaded one ROM word "
     "per cycle (PE*14 cycles) and the pipeline drains (7 cycles)",
     5: "as block 4, with 64/PE channel groups",
-    6: "per class a sequential 16x16 multiply pair in ecg_bnn_result (~36 cycles), row loads, "
-    "and idle lanes when PE does not divide the class count",
+    6: "per class 7 cycles of scoring in ecg_bnn_result (a pipelined multiply-accumulate) and "
+    "waits for the coefficient record, row loads, and idle lanes when PE does not divide the "
+    "class count",
 }
 
 

@@ -352,7 +352,7 @@ if cocotb is not None:
         rng: random.Random,
         glitch: Mapping[str, int] | None = None,
     ) -> int:
-        """One operation of a start/busy/done unit (seqmul, isqrt, seqdiv, norm); returns ``out``.
+        """One operation of a start/busy/done unit (isqrt, seqdiv, norm); returns ``out``.
 
         Pulses ``start_i`` with ``inputs``; one cycle later drives ``glitch`` (other operands) and
         raises ``start_i`` again for a cycle to check the unit latches its operands and ignores

@@ -8,8 +8,7 @@ an operation (with ``start_i`` high during the reset). In every cycle ``busy_o``
 (``start_i`` while ``busy_o`` is low) must be followed by exactly ``STEPS`` busy cycles
 (``last_o`` in the last) and one ``done_o`` in the cycle after them, and nothing else may raise
 ``busy_o`` or ``done_o``.
-Configurations: ``STEPS`` = 1, 2, 16 (``ecg_bnn_seqmul``), 24 (``ecg_bnn_seqdiv``), 27
-(``ecg_bnn_isqrt``).
+Configurations: ``STEPS`` = 1, 2, 16, 24 (``ecg_bnn_seqdiv``), 27 (``ecg_bnn_isqrt``).
 """
 
 from __future__ import annotations

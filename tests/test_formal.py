@@ -26,13 +26,7 @@ formal = formal_mutate.formal
 
 RTL = REPO / "rtl"
 SIM_TB = REPO / "formal" / "sim" / "result_sim_tb.sv"
-SIM_SOURCES = [
-    RTL / "ecg_bnn_rom.sv",
-    RTL / "ecg_bnn_seqctl.sv",
-    RTL / "ecg_bnn_seqmul.sv",
-    RTL / "ecg_bnn_result.sv",
-    SIM_TB,
-]
+SIM_SOURCES = [RTL / "ecg_bnn_result.sv", SIM_TB]
 
 
 def need(*tools: str) -> None:
