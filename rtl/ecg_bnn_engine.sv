@@ -79,7 +79,7 @@ module ecg_bnn_engine #(
   // into the drain after a group's last issue.
   localparam int XNOR_LAT   = 3;                          // ecg_bnn_xnor_pe
   localparam int CONV1_LAT  = 2;                          // ecg_bnn_conv1_pe
-  localparam int POOL_LAT   = 2;                          // ecg_bnn_maxpool
+  localparam int POOL_LAT   = 3;                          // ecg_bnn_maxpool
   localparam int THR_LAT    = 1;                          // ecg_bnn_threshold
 
   initial begin

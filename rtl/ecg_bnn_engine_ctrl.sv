@@ -23,7 +23,7 @@ module ecg_bnn_engine_ctrl #(
   // latencies of the lane's stages (their LATENCY parameters): the drain is their sum
   parameter int XNOR_LAT    = 3,     // ecg_bnn_xnor_pe: last chunk -> popcount
   parameter int CONV1_LAT   = 2,     // ecg_bnn_conv1_pe: taps -> 7-tap sum
-  parameter int POOL_LAT    = 2,     // ecg_bnn_maxpool: input -> pooled value
+  parameter int POOL_LAT    = 3,     // ecg_bnn_maxpool: input -> pooled value
   parameter int THR_LAT     = 1      // ecg_bnn_threshold: pooled value -> bit
 ) (
   input  logic                          clk_i,

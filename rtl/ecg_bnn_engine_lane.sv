@@ -17,7 +17,7 @@ module ecg_bnn_engine_lane #(
   parameter int THR_W     = 24,       // threshold fields (signed)
   parameter int XNOR_LAT  = 3,        // LATENCY of ecg_bnn_xnor_pe
   parameter int CONV1_LAT = 2,        // LATENCY of ecg_bnn_conv1_pe
-  parameter int POOL_LAT  = 2,        // LATENCY of ecg_bnn_maxpool
+  parameter int POOL_LAT  = 3,        // LATENCY of ecg_bnn_maxpool
   parameter int THR_LAT   = 1         // LATENCY of ecg_bnn_threshold
 ) (
   input  logic                          clk_i,

@@ -1,11 +1,13 @@
 // ecg_bnn_maxpool: streaming max pool, window 7, stride 2, over conv outputs x[0], x[1], ...
 // of one channel: out[j] = max x[2j .. 2j+6]. Keeps the last three pair maxima
 // u[i] = max(x[2i], x[2i+1]) and the pending even value; out[j] = max(u[j], u[j+1], u[j+2],
-// x[2j+6]) is emitted (registered) when x[2j+6] arrives. clear_i starts a new channel (and
-// drops an input still in the input register). The input is registered first (the lane's
-// block-1 / blocks 2-6 select and the PEs' output routing in front of two comparisons were the
-// placed IP's critical path), so out_valid_o follows the completing input by two cycles.
-// LATENCY states these two register stages for the pipeline that instantiates the pool
+// x[2j+6]) is emitted when x[2j+6] arrives. clear_i starts a new channel (and drops an input
+// still in the pipeline). The input is registered first (the lane's block-1 / blocks 2-6 select
+// and the PEs' output routing in front of the comparisons were the placed IP's critical path),
+// and the four-way max takes two stages, max(u[j+1], u[j+2]) and max(u[j], x[2j+6]) in the first
+// and their max in the second (two comparisons in series were the critical path after that),
+// so out_valid_o follows the completing input by three cycles.
+// LATENCY states these three register stages for the pipeline that instantiates the pool
 // (ecg_bnn_engine sums its stages' latencies into its drain); PoolLatency checks it.
 `default_nettype none
 `timescale 1ns / 1ps
@@ -13,7 +15,7 @@
 
 module ecg_bnn_maxpool #(
   parameter int W       = 18,  // signed value width
-  parameter int LATENCY = 2    // cycles from the input that completes a window to out_valid_o (must be 2)
+  parameter int LATENCY = 3    // cycles from the input that completes a window to out_valid_o (must be 3)
 ) (
   input  logic                clk_i,
   input  logic                rst_ni,
@@ -25,13 +27,14 @@ module ecg_bnn_maxpool #(
 );
 
   initial begin
-    if (LATENCY != 2) $fatal(1, "ecg_bnn_maxpool: input and output are registered: LATENCY must be 2 (got %0d)", LATENCY);
+    if (LATENCY != 3) $fatal(1, "ecg_bnn_maxpool: input, half maxima and output are registered: LATENCY must be 3 (got %0d)", LATENCY);
   end
 
   logic                odd_q;     // the next input has an odd index
   logic [1:0]          npair_q;   // completed pairs, saturating at 3
   logic signed [W-1:0] even_q, u0_q, u1_q, u2_q;
-  logic                v_q;
+  logic signed [W-1:0] m12_q, m0x_q;  // the output's two halves: max(u1, u2), max(u0, x)
+  logic                h_q, v_q;      // the halves, the output hold a window's maximum
   // the input register
   logic                xv_q;
   logic signed [W-1:0] x_q;
@@ -53,9 +56,11 @@ module ecg_bnn_maxpool #(
     if (!rst_ni || clear_i) begin
       odd_q   <= 1'b0;
       npair_q <= '0;
+      h_q     <= 1'b0;
       v_q     <= 1'b0;
     end else begin
-      v_q <= xv_q && !odd_q && (npair_q == 2'd3);
+      h_q <= xv_q && !odd_q && (npair_q == 2'd3);
+      v_q <= h_q;
       if (xv_q) begin
         odd_q <= !odd_q;
         if (odd_q && npair_q != 2'd3) npair_q <= npair_q + 2'd1;
@@ -67,13 +72,15 @@ module ecg_bnn_maxpool #(
     if (xv_q) begin
       if (!odd_q) begin
         even_q <= x_q;
-        out_o  <= smax(smax(u2_q, u1_q), smax(u0_q, x_q));
+        m12_q  <= smax(u2_q, u1_q);
+        m0x_q  <= smax(u0_q, x_q);
       end else begin
         u2_q <= u1_q;
         u1_q <= u0_q;
         u0_q <= smax(even_q, x_q);
       end
     end
+    if (h_q) out_o <= smax(m12_q, m0x_q);
   end
 
   assign out_valid_o = v_q;
@@ -87,6 +94,8 @@ module ecg_bnn_maxpool #(
   `ECG_BNN_ASSERT(PoolLatency, !out_valid_o || f_valid_q[LATENCY-1])
   // the input register holds only an input taken a cycle ago (makes PoolLatency inductive)
   `ECG_BNN_ASSERT(PoolInput, !xv_q || f_valid_q[0])
+  // the halves hold only the maximum of an input taken two cycles ago
+  `ECG_BNN_ASSERT(PoolHalves, !h_q || f_valid_q[1])
 
 endmodule
 
