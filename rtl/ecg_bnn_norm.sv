@@ -8,6 +8,8 @@
 // synchronous reset on the steps that add nothing (no gating logic). Then the square root
 // (ecg_bnn_isqrt, 27 cycles) and the floor division by N (ecg_bnn_seqdiv). flat is r == 0
 // (isqrt(V) = 0 exactly when V = 0). About 90 cycles from start_i to done_o.
+// s1_i and s2_i are read in place (the window pass's sum registers, final and held while the
+// unit works: NormSumsHeld); k_i is sampled with start_i.
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"
@@ -20,8 +22,8 @@ module ecg_bnn_norm #(
   input  logic               clk_i,
   input  logic               rst_ni,
   input  logic               start_i,  // ignored while busy_o
-  input  logic signed [27:0] s1_i,     // sum of samples
-  input  logic [41:0]        s2_i,     // sum of squared samples
+  input  logic signed [27:0] s1_i,     // sum of samples (held from start_i until done_o)
+  input  logic [41:0]        s2_i,     // sum of squared samples (held likewise)
   input  logic [11:0]        k_i,      // samples at the rails
   output logic               busy_o,
   output logic               done_o,   // one-cycle pulse; outputs valid until the next start
@@ -47,8 +49,6 @@ module ecg_bnn_norm #(
   state_e state_q;
 
   // ---------------------------------------------------------------- V = N*S2 - S1*S1
-  logic signed [S1W-1:0] s1_q;
-  logic [S2W-1:0]        s2_q;
   logic [CW-1:0]         step_q;     // multiply-accumulate step (bit of S1) being added now
   logic signed [HW-1:0]  hi_q;
   logic [S1W-1:0]        lo_q;       // low product bits, shifted in from the top
@@ -77,22 +77,18 @@ module ecg_bnn_norm #(
   assign next_step = (state_q == ST_LOAD) ? '0 : step_q + CW'(1);
 
   logic next_s1_bit, next_is_sign;
-  assign next_s1_bit  = s1_q[next_step];
+  assign next_s1_bit  = s1_i[next_step];
   assign next_is_sign = (next_step == CW'(S1W - 1));
 
   always_ff @(posedge clk_i) begin
-    if (state_q == ST_IDLE && start_i) begin
-      s1_q <= s1_i;
-      s2_q <= s2_i;
-    end
     // the addends: synchronous clear when the step adds nothing
     if (!load_step || !n_bit(next_step)) add_s2_q <= '0;
-    else add_s2_q <= s2_q;
+    else add_s2_q <= s2_i;
     if (!load_step || !next_s1_bit) begin
       add_s1_q <= '0;
       cin_q    <= 1'b0;
     end else begin
-      add_s1_q <= next_is_sign ? s1_q : ~s1_q;
+      add_s1_q <= next_is_sign ? s1_i : ~s1_i;
       cin_q    <= !next_is_sign;
     end
     if (load_step) step_q <= next_step;
@@ -116,7 +112,7 @@ module ecg_bnn_norm #(
 
   assign root_start = (state_q == ST_VDONE);  // V is complete from this cycle on
   assign div_start  = (state_q == ST_ROOT) && root_done;
-  assign num        = 29'(s1_q) + 29'(root);
+  assign num        = 29'(s1_i) + 29'(root);
 
   ecg_bnn_isqrt #(.VW(VW)) u_isqrt (
     .clk_i, .rst_ni, .start_i(root_start), .v_i(v),
@@ -170,9 +166,15 @@ module ecg_bnn_norm #(
 
   // ---------------------------------------------------------------- properties
 `ifdef ECG_BNN_CHECKS
-  logic f_rst_q;
-  always @(posedge clk_i) f_rst_q <= !rst_ni;
+  logic        f_rst_q;
+  logic [69:0] f_s12_q;
+  always @(posedge clk_i) begin
+    f_rst_q <= !rst_ni;
+    f_s12_q <= {s1_i, s2_i};
+  end
 `endif
+  // the sums are read in place: held from the start (busy_o from the next cycle) until done_o
+  `ECG_BNN_ASSUME(NormSumsHeld, !busy_o || {s1_i, s2_i} == f_s12_q)
   `ECG_BNN_ASSERT(NormIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !done_q))
   `ECG_BNN_ASSERT(NormStateLegal, state_q <= ST_PAD)
   `ECG_BNN_ASSERT(NormStepBound, state_q != ST_VAR || step_q <= CW'(S1W - 1))

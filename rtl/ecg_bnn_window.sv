@@ -159,6 +159,8 @@ module ecg_bnn_window #(
   logic [RAW-1:0] f_base_q;   // ring address of window k's first sample: k*HOP
   logic           f_held_q;   // the window was ready and not released in the last cycle
   logic [74:0]    f_consts_q; // the window constants in the last cycle
+  logic           f_sums_q;   // the sums were final (ST_START, ST_NORM) in the last cycle
+  logic [69:0]    f_s12_q;    // S1, S2 in the last cycle
   always @(posedge clk_i) begin
     f_rst_q <= !rst_ni;
     if (!rst_ni || win_pop_o) f_widx_q <= '0;
@@ -167,6 +169,8 @@ module ecg_bnn_window #(
     else if (p2_q && last2_q)  f_base_q <= f_base_q + RAW'(HOP);
     f_held_q   <= rst_ni && win_ready_o && !win_release_i;
     f_consts_q <= {win_s1_o, win_r_o, win_pad_o, win_flags_o};
+    f_sums_q   <= rst_ni && (state_q == ST_START || state_q == ST_NORM);
+    f_s12_q    <= {s1_q, s2_q};
   end
 `endif
   `ECG_BNN_ASSERT(WinPipeOnlyInCopy, state_q == ST_COPY || (!p1_q && !p2_q))
@@ -191,6 +195,8 @@ module ecg_bnn_window #(
   `ECG_BNN_ASSERT(WinReadyHeld, !f_held_q || win_ready_o)
   // norm runs only while the pass waits for it, so it cannot overwrite a ready window's constants
   `ECG_BNN_ASSERT(WinNormOnlyInNorm, !norm_busy || state_q == ST_NORM)
+  // ... and reads the sums in place: they stay as they were at its start until it is done
+  `ECG_BNN_ASSERT(WinSumsHeld, !(f_sums_q && state_q == ST_NORM) || {s1_q, s2_q} == f_s12_q)
   `ECG_BNN_ASSERT(WinConstHeld, !f_held_q
                   || {win_s1_o, win_r_o, win_pad_o, win_flags_o} == f_consts_q)
   `ECG_BNN_COVER(WinReleased, win_ready_o && win_release_i)
