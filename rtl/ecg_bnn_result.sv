@@ -19,8 +19,8 @@ module ecg_bnn_result #(
   input  logic                          rst_ni,
   input  logic                          clear_i,   // new window (only while slot_free_o)
   input  logic                          calc_i,    // score the next class (only while !busy_o)
-  input  logic signed [15:0]            s_pos_i,
-  input  logic signed [15:0]            s_neg_i,
+  input  logic signed [15:0]            s_pos_i,   // the class's sums: from calc_i until !busy_o
+  input  logic signed [15:0]            s_neg_i,   // (read in place, the lane's registers)
   output logic                          coef_re_o, // read the class's coefficients (with calc_i)
   input  logic [63:0]                   coef_i,    // {C, B, A}, the cycle after coef_re_o
   output logic                          busy_o,
@@ -41,7 +41,7 @@ module ecg_bnn_result #(
   state_e state_q;
 
   logic [7:0]                cls_q;       // next class to score
-  logic signed [15:0]        s_pos_q, s_neg_q, b_q;
+  logic signed [15:0]        b_q;
   logic signed [31:0]        best_q;
   logic [7:0]                best_idx_q;
   logic [32*NUM_CLASSES-1:0] scores_q;
@@ -61,7 +61,7 @@ module ecg_bnn_result #(
   // B*S_neg at the end of ST_ADD and nothing else (the score waits in acc_q in ST_PUSH)
   always_ff @(posedge clk_i) begin
     op_a_q <= (state_q == ST_ROM) ? coef_i[15:0] : (state_q == ST_MUL_A) ? b_q : '0;
-    op_b_q <= (state_q == ST_ROM) ? s_pos_q : (state_q == ST_MUL_A) ? s_neg_q : '0;
+    op_b_q <= (state_q == ST_ROM) ? s_pos_i : (state_q == ST_MUL_A) ? s_neg_i : '0;
     prod_q <= op_a_q * op_b_q;
     acc_q  <= (state_q == ST_ROM) ? coef_i[63:32] : acc_q + prod_q;
   end
@@ -91,10 +91,6 @@ module ecg_bnn_result #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (state_q == ST_IDLE && calc_i) begin
-      s_pos_q <= s_pos_i;
-      s_neg_q <= s_neg_i;
-    end
     if (state_q == ST_ROM) b_q <= coef_i[31:16];
     if (state_q == ST_PUSH) begin
       scores_q <= {acc_q, scores_q[32*NUM_CLASSES-1:32]};
@@ -115,6 +111,7 @@ module ecg_bnn_result #(
 `ifdef ECG_BNN_CHECKS
   logic                         f_rst_q, f_stall_q, f_fin_q, f_valid_q, f_hs_q;
   logic [16+32*NUM_CLASSES-1:0] f_data_q;
+  logic [31:0]                  f_sums_q;
   always @(posedge clk_i) begin
     f_rst_q   <= !rst_ni;
     f_stall_q <= rst_ni && m_valid_o && !m_ready_i;
@@ -122,12 +119,15 @@ module ecg_bnn_result #(
     f_valid_q <= rst_ni && m_valid_o;
     f_hs_q    <= rst_ni && m_valid_o && m_ready_i;
     f_data_q  <= m_data_o;
+    f_sums_q  <= {s_pos_i, s_neg_i};
   end
 `endif
   // the engine's side of the handshake: a window is cleared, scored and finished only while the
   // result slot is free and the unit idle
   `ECG_BNN_ASSUME(ResClearWhenFree, !clear_i || (slot_free_o && !busy_o))
   `ECG_BNN_ASSUME(ResCalcWhenFree, !calc_i || (slot_free_o && !busy_o))
+  // the class's sums are read in place: held from calc_i while the class is scored
+  `ECG_BNN_ASSUME(ResSumsHeld, !busy_o || {s_pos_i, s_neg_i} == f_sums_q)
   `ECG_BNN_ASSUME(ResFinishWhenFree, !finish_i || (slot_free_o && !busy_o && !calc_i))
   // AXI4-Stream rules on the result: low after reset, held until taken, data stable meanwhile
   `ECG_BNN_ASSERT(ResIdleAfterReset, !f_rst_q || (!m_valid_o && state_q == ST_IDLE))

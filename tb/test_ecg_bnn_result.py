@@ -109,11 +109,14 @@ if cocotb is not None:
             await ReadOnly()
             assert int(dut.coef_re_o.value) == 1, "calc_i must read the coefficients"
             await FallingEdge(dut.clk_i)
-            for name in ("calc_i", "s_pos_i", "s_neg_i"):
-                getattr(dut, name).value = 0
+            dut.calc_i.value = 0  # the sums stay: the unit reads them until it is idle again
             dut.coef_i.value = int(coefs[c])  # as a ROM read: the cycle after the read
             await FallingEdge(dut.clk_i)
             dut.coef_i.value = rng.getrandbits(64)
+            await when(dut, lambda: int(dut.busy_o.value) == 0)
+            await FallingEdge(dut.clk_i)
+            for name in ("s_pos_i", "s_neg_i"):  # no longer read
+                getattr(dut, name).value = rng.getrandbits(16)
         if classes is None:
             await when(dut, lambda: int(dut.busy_o.value) == 0)
             await pulse(dut, finish_i=1, flags_i=int(flags))
