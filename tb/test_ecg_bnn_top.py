@@ -174,8 +174,8 @@ if cocotb is not None:
             last = WINDOW - 1 + k * hop
             lat = when - accepted[last] if last < len(accepted) else float("nan")
             dut._log.info(
-                "window %d: class %d (golden %d) flags %03b, %.0f cycles after its last sample",
-                k, cls, exp["pred"][k], flags, lat,
+                "window %d: class %d (golden %d) flags %s, %.0f cycles after its last sample",
+                k, cls, exp["pred"][k], f"{flags:03b}", lat,
             )  # fmt: skip
             assert scores == [int(s) for s in exp["scores"][k]], (
                 f"window {k}: scores {scores} != golden {list(exp['scores'][k])}"
