@@ -9,7 +9,8 @@
 // the width mux: that was the critical path). Each block starts with a header (field widths,
 // bases) that this unit keeps; a record is decoded while the engine works on the previous ones
 // and waits, ready_o high, until re_i takes it. The record's words are valid from ready_o until
-// the cycle after re_i (the engine reads them there, as it would a ROM's registered read):
+// the cycle after re_i (the engine reads them there, as it would a ROM's registered read), B
+// one cycle more (the result unit reads it in place):
 //   thr_o  = {inv, hi[23:0], lo[23:0]} with hi = HF ? HBASE + HF : never (MAX), lo likewise
 //   coef_o = {C[31:0], B[15:0], A[15:0]}, sign-extended
 `default_nettype none

@@ -8,9 +8,9 @@ extremes, a tie for the maximum that must go to the lower index) with their inpu
 {clipped, low, flat} (every combination occurs). The cocotb side plays the engine (clear while
 ``slot_free_o``, one ``calc_i`` per class when not busy, random gaps, ``finish_i``), the
 parameter stream (the class's coefficient word on ``coef_i`` the cycle after the read
-``coef_re_o``, its ``B`` one cycle longer, random bits otherwise) and a sink with back-pressure that checks a stalled
-result holds; every result's scores, class and flags (tdata[10:8]) are compared. A reset in the
-middle of a window must empty the unit.
+``coef_re_o``, its ``B`` one cycle longer, random bits otherwise) and a sink with
+back-pressure that checks a stalled result holds; every result's scores, class and flags
+(tdata[10:8]) are compared. A reset in the middle of a window must empty the unit.
 """
 
 from __future__ import annotations
