@@ -22,7 +22,7 @@ module ecg_bnn_result #(
   input  logic signed [15:0]            s_pos_i,   // the class's sums: from calc_i until !busy_o
   input  logic signed [15:0]            s_neg_i,   // (read in place, the lane's registers)
   output logic                          coef_re_o, // read the class's coefficients (with calc_i)
-  input  logic [63:0]                   coef_i,    // {C, B, A}, the cycle after coef_re_o
+  input  logic [63:0]                   coef_i,    // {C, B, A}: the cycle after coef_re_o (B: 2)
   output logic                          busy_o,
   input  logic                          finish_i,  // all classes scored: present the result
   input  logic [2:0]                    flags_i,   // {clipped, low, flat}, taken with finish_i
@@ -41,7 +41,6 @@ module ecg_bnn_result #(
   state_e state_q;
 
   logic [7:0]                cls_q;       // next class to score
-  logic signed [15:0]        b_q;
   logic signed [31:0]        best_q;
   logic [7:0]                best_idx_q;
   logic [32*NUM_CLASSES-1:0] scores_q;
@@ -57,10 +56,10 @@ module ecg_bnn_result #(
   assign coef_re_o = calc_i && state_q == ST_IDLE;
 
   // ST_ROM: C into the accumulator, A*S_pos into the operands; ST_MUL_A: B*S_neg into the
-  // operands; zero operands otherwise, so the accumulator adds A*S_pos at the end of ST_MUL_B,
+  // operands (B read in place: the unpacker holds it one cycle longer); zero operands otherwise, so the accumulator adds A*S_pos at the end of ST_MUL_B,
   // B*S_neg at the end of ST_ADD and nothing else (the score waits in acc_q in ST_PUSH)
   always_ff @(posedge clk_i) begin
-    op_a_q <= (state_q == ST_ROM) ? coef_i[15:0] : (state_q == ST_MUL_A) ? b_q : '0;
+    op_a_q <= (state_q == ST_ROM) ? coef_i[15:0] : (state_q == ST_MUL_A) ? coef_i[31:16] : '0;
     op_b_q <= (state_q == ST_ROM) ? s_pos_i : (state_q == ST_MUL_A) ? s_neg_i : '0;
     prod_q <= op_a_q * op_b_q;
     acc_q  <= (state_q == ST_ROM) ? coef_i[63:32] : acc_q + prod_q;
@@ -91,7 +90,6 @@ module ecg_bnn_result #(
   end
 
   always_ff @(posedge clk_i) begin
-    if (state_q == ST_ROM) b_q <= coef_i[31:16];
     if (state_q == ST_PUSH) begin
       scores_q <= {acc_q, scores_q[32*NUM_CLASSES-1:32]};
       if (cls_q == 8'd0 || acc_q > best_q) begin
@@ -112,6 +110,7 @@ module ecg_bnn_result #(
   logic                         f_rst_q, f_stall_q, f_fin_q, f_valid_q, f_hs_q;
   logic [16+32*NUM_CLASSES-1:0] f_data_q;
   logic [31:0]                  f_sums_q;
+  logic [15:0]                  f_b_q;
   always @(posedge clk_i) begin
     f_rst_q   <= !rst_ni;
     f_stall_q <= rst_ni && m_valid_o && !m_ready_i;
@@ -120,6 +119,7 @@ module ecg_bnn_result #(
     f_hs_q    <= rst_ni && m_valid_o && m_ready_i;
     f_data_q  <= m_data_o;
     f_sums_q  <= {s_pos_i, s_neg_i};
+    f_b_q     <= coef_i[31:16];
   end
 `endif
   // the engine's side of the handshake: a window is cleared, scored and finished only while the
@@ -128,6 +128,8 @@ module ecg_bnn_result #(
   `ECG_BNN_ASSUME(ResCalcWhenFree, !calc_i || (slot_free_o && !busy_o))
   // the class's sums are read in place: held from calc_i while the class is scored
   `ECG_BNN_ASSUME(ResSumsHeld, !busy_o || {s_pos_i, s_neg_i} == f_sums_q)
+  // the class's B is read in place too: held from the coefficient read (ST_ROM) into ST_MUL_A
+  `ECG_BNN_ASSUME(ResCoefBHeld, state_q != ST_MUL_A || coef_i[31:16] == f_b_q)
   `ECG_BNN_ASSUME(ResFinishWhenFree, !finish_i || (slot_free_o && !busy_o && !calc_i))
   // AXI4-Stream rules on the result: low after reset, held until taken, data stable meanwhile
   `ECG_BNN_ASSERT(ResIdleAfterReset, !f_rst_q || (!m_valid_o && state_q == ST_IDLE))

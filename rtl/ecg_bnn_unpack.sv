@@ -9,7 +9,8 @@
 // the width mux: that was the critical path). Each block starts with a header (field widths,
 // bases) that this unit keeps; a record is decoded while the engine works on the previous ones
 // and waits, ready_o high, until re_i takes it. The record's words are valid from ready_o until
-// the cycle after re_i (the engine reads them there, as it would a ROM's registered read):
+// the cycle after re_i (the engine reads them there, as it would a ROM's registered read), B
+// one cycle more (the result unit reads it in place):
 //   thr_o  = {inv, hi[23:0], lo[23:0]} with hi = HF ? HBASE + HF : never (MAX), lo likewise
 //   coef_o = {C[31:0], B[15:0], A[15:0]}, sign-extended
 `default_nettype none
@@ -145,13 +146,17 @@ module ecg_bnn_unpack #(
 
   // One shift register takes every field: bit_in appended, or at a field's first bit bit_in
   // sign- or zero-filled; it is cleared in the field's first cycle (so a field of width 0 leaves
-  // it 0). The registers that keep the fields load it with no multiplexer of their own: the
-  // 5-bit widths, B and the top of C at the field's last bit (fdone) with the shift register's
-  // next value sh; the bases, which may be empty, from the register itself in the next cycle.
-  // The record's threshold fields go through the one adder, hi = HBASE + HF, lo = LBASE + LF,
-  // the coefficients A and C through it with 0, so hi and C share a register, as lo and A do; a
-  // field value 0 of HF or LF ("never") sets the register to the never value with the
-  // flip-flops' synchronous set and reset, found with nz, which tracks whether a 1 came in.
+  // it 0). The 5-bit widths load its next value sh at the field's last bit (fdone: the next
+  // field may need its width at once); every other register that keeps a field loads the
+  // shift register itself in the next cycle (the next field's first cycle, which clears it
+  // only at its end), so that sh drives the shift register alone (bits 5-31) and each bit of
+  // it shares a logic cell with its flip-flop. The record's threshold fields go through two
+  // 24-bit adders, hi = HBASE + HF into the register that holds C of a coefficient record,
+  // lo = LBASE + LF into the one that holds A: each adder reads its own base, so no base
+  // multiplexer, and drives one register, so each adder bit shares a cell with its flip-flop.
+  // The bases are cleared at the score header, so the coefficients A and C pass the adders
+  // with 0. A field value 0 of HF or LF ("never") sets the register to the never value with
+  // the flip-flops' synchronous set and reset, found with nz, which tracks whether a 1 came in.
   logic [31:0] sr_q, sh;
   logic        nz_q, nz;
   assign sh = first ? {{31{fill}}, bit_in} : {sr_q[30:0], bit_in};
@@ -166,51 +171,57 @@ module ecg_bnn_unpack #(
 
   localparam logic [THR_W-1:0] NEVER_HI = {1'b0, {(THR_W-1){1'b1}}};
   localparam logic [THR_W-1:0] NEVER_LO = {1'b1, {(THR_W-1){1'b0}}};
-  logic [THR_W-1:0] base, sum;
+  logic [THR_W-1:0] sum_hi, sum_lo;
   logic             never;  // HF or LF is 0 (or empty)
-  always_comb begin
-    base = '0;  // P_A, P_C: the coefficient itself
-    if (ph_q == P_HF)      base = hbase_q;
-    else if (ph_q == P_LF) base = lbase_q;
-  end
-  assign sum   = base + sh[THR_W-1:0];
-  assign never = empty || !nz;
+  assign sum_hi = hbase_q + sr_q[THR_W-1:0];
+  assign sum_lo = lbase_q + sr_q[THR_W-1:0];
+  assign never  = empty || !nz;
 
-  logic ld_hw, ld_lw, ld_bw, ld_iw, ld_hi, ld_c, ld_lo, ld_b, ld_inv, hb_ld_q, lb_ld_q;
+  logic ld_hw, ld_lw, ld_bw, ld_iw, ld_inv;
+  // the loads from the shift register, one cycle after the field's last bit
+  logic hb_ld_q, lb_ld_q, hi_ld_q, lo_ld_q, b_ld_q, c_ld_q, hi_never_q, lo_never_q;
   assign ld_hw  = fdone && (ph_q == P_HW || ph_q == P_AW);   // fixed widths: never empty
   assign ld_lw  = fdone && (ph_q == P_LW || ph_q == P_BW2);
   assign ld_bw  = fdone && (ph_q == P_BW || ph_q == P_CW);
   assign ld_iw  = fdone && ph_q == P_IW;
-  assign ld_hi  = fdone && (ph_q == P_HF || ph_q == P_C);
-  assign ld_c   = fdone && ph_q == P_C;
-  assign ld_lo  = fdone && (ph_q == P_LF || ph_q == P_A);
-  assign ld_b   = fdone && ph_q == P_B;
   assign ld_inv = fdone && ph_q == P_INV;
   always_ff @(posedge clk_i) begin
-    hb_ld_q <= fdone && ph_q == P_HB;
-    lb_ld_q <= fdone && ph_q == P_LB;
+    hb_ld_q    <= fdone && ph_q == P_HB;
+    lb_ld_q    <= fdone && ph_q == P_LB;
+    hi_ld_q    <= fdone && (ph_q == P_HF || ph_q == P_C);
+    lo_ld_q    <= fdone && (ph_q == P_LF || ph_q == P_A);
+    b_ld_q     <= fdone && ph_q == P_B;
+    c_ld_q     <= fdone && ph_q == P_C;
+    hi_never_q <= ph_q == P_HF && never;
+    lo_never_q <= ph_q == P_LF && never;
   end
 
   always_ff @(posedge clk_i) if (ld_hw) hw_q <= sh[4:0];
   always_ff @(posedge clk_i) if (ld_lw) lw_q <= sh[4:0];
   always_ff @(posedge clk_i) if (ld_bw) bw_q <= sh[4:0];
   always_ff @(posedge clk_i) if (ld_iw) iw_q <= bit_in;  // IW is 1 bit wide
-  always_ff @(posedge clk_i) if (hb_ld_q) hbase_q <= sr_q[THR_W-1:0];
-  always_ff @(posedge clk_i) if (lb_ld_q) lbase_q <= sr_q[THR_W-1:0];
   always_ff @(posedge clk_i) begin
-    if (ld_hi) begin
-      if (ph_q == P_HF && never) rc_q[THR_W-1:0] <= NEVER_HI;
-      else                       rc_q[THR_W-1:0] <= sum;
+    if (hb_ld_q)           hbase_q <= sr_q[THR_W-1:0];
+    else if (ph_q == P_AW) hbase_q <= '0;
+  end
+  always_ff @(posedge clk_i) begin
+    if (lb_ld_q)           lbase_q <= sr_q[THR_W-1:0];
+    else if (ph_q == P_AW) lbase_q <= '0;
+  end
+  always_ff @(posedge clk_i) begin
+    if (hi_ld_q) begin
+      if (hi_never_q) rc_q[THR_W-1:0] <= NEVER_HI;
+      else            rc_q[THR_W-1:0] <= sum_hi;
     end
   end
-  always_ff @(posedge clk_i) if (ld_c) rc_q[31:THR_W] <= sh[31:THR_W];
+  always_ff @(posedge clk_i) if (c_ld_q) rc_q[31:THR_W] <= sr_q[31:THR_W];
   always_ff @(posedge clk_i) begin
-    if (ld_lo) begin
-      if (ph_q == P_LF && never) ra_q <= NEVER_LO;
-      else                       ra_q <= sum;
+    if (lo_ld_q) begin
+      if (lo_never_q) ra_q <= NEVER_LO;
+      else            ra_q <= sum_lo;
     end
   end
-  always_ff @(posedge clk_i) if (ld_b) rb_q <= sh[15:0];
+  always_ff @(posedge clk_i) if (b_ld_q) rb_q <= sr_q[15:0];
   always_ff @(posedge clk_i) if (ld_inv) inv_q <= !empty && bit_in;
 
   // ------------------------------------------------------------------ records and phases
@@ -284,13 +295,11 @@ module ecg_bnn_unpack #(
   end
 
   // ------------------------------------------------------------------ outputs
-  assign ready_o = (ph_q == P_TRDY) || (ph_q == P_SRDY);
+  // (C's last bits reach rc_q in P_SRDY's first cycle: ready from the next)
+  assign ready_o = (ph_q == P_TRDY) || (ph_q == P_SRDY && !c_ld_q);
   assign layer_o = lay_q;
   assign thr_o   = {inv_q, rc_q[THR_W-1:0], ra_q};
   assign coef_o  = {rc_q, rb_q, ra_q[15:0]};
-
-  logic unused;
-  assign unused = ^{sr_q[31]};
 
   // ------------------------------------------------------------------ properties
   // the engine takes a record only when one is ready

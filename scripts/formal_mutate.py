@@ -232,6 +232,16 @@ MUTATIONS: tuple[Mutation, ...] = (
         bmc=False,
     ),
     Mutation(
+        "unpack_b_overwritten_in_hold",
+        "the coefficient record's B is replaced in the hold cycle, before the result unit reads it",
+        "ecg_bnn_unpack.sv",
+        "always_ff @(posedge clk_i) if (b_ld_q) rb_q <= sr_q[15:0];",
+        "always_ff @(posedge clk_i) if (b_ld_q || ph_q == P_HOLD) rb_q <= sr_q[15:0];",
+        "engine",
+        "prove",
+        bmc=False,
+    ),
+    Mutation(
         "scale_prefetch_stale_ws_bit",
         "the prefetched ws digit reads the current step's bit of ws, not the next step's",
         "ecg_bnn_thr_scale.sv",

@@ -8,9 +8,9 @@ extremes, a tie for the maximum that must go to the lower index) with their inpu
 {clipped, low, flat} (every combination occurs). The cocotb side plays the engine (clear while
 ``slot_free_o``, one ``calc_i`` per class when not busy, random gaps, ``finish_i``), the
 parameter stream (the class's coefficient word on ``coef_i`` the cycle after the read
-``coef_re_o``, a random word otherwise) and a sink with back-pressure that checks a stalled
-result holds; every result's scores, class and flags (tdata[10:8]) are compared. A reset in the
-middle of a window must empty the unit.
+``coef_re_o``, its ``B`` one cycle longer, random bits otherwise) and a sink with
+back-pressure that checks a stalled result holds; every result's scores, class and flags
+(tdata[10:8]) are compared. A reset in the middle of a window must empty the unit.
 """
 
 from __future__ import annotations
@@ -111,6 +111,10 @@ if cocotb is not None:
             await FallingEdge(dut.clk_i)
             dut.calc_i.value = 0  # the sums stay: the unit reads them until it is idle again
             dut.coef_i.value = int(coefs[c])  # as a ROM read: the cycle after the read
+            await FallingEdge(dut.clk_i)
+            # B is read in place one cycle longer (the unpacker holds it): C and A change
+            b_field = int(coefs[c]) & (0xFFFF << 16)
+            dut.coef_i.value = (rng.getrandbits(64) & ~(0xFFFF << 16)) | b_field
             await FallingEdge(dut.clk_i)
             dut.coef_i.value = rng.getrandbits(64)
             await when(dut, lambda: int(dut.busy_o.value) == 0)
