@@ -34,7 +34,7 @@ module ecg_bnn_engine_lane #(
   input  logic                          scaled_hi_i,    // block 1: scaled_thr_i is this lane's hi'
   input  logic                          scaled_lo_i,    // block 1: scaled_thr_i is this lane's lo'
   input  logic [THR_W-1:0]              scaled_thr_i,   // the scaler's result (raw units)
-  output logic [2*THR_W:0]              thr_o,          // the threshold word (the scaler reads block 1's)
+  output logic [2*THR_W:0]              thr_o,          // the threshold word (block 1: scaler)
   // issue stage (blocks 2-6): row-buffer read of the chunk starting at weight bit row_bit_i
   input  logic                          rb_re_i,
   input  logic [8:0]                    row_bit_i,

@@ -34,7 +34,7 @@ module ecg_bnn_maxpool #(
   logic [1:0]          npair_q;   // completed pairs, saturating at 3
   logic signed [W-1:0] even_q, u0_q, u1_q, u2_q;
   logic signed [W-1:0] m12_q, m0x_q;  // the output's two halves: max(u1, u2), max(u0, x)
-  logic                h_q, v_q;      // the halves, the output hold a window's maximum
+  logic                h_q, v_q;      // the halves (h_q), the output (v_q) hold a window's max
   // the input register
   logic                xv_q;
   logic signed [W-1:0] x_q;

@@ -56,8 +56,9 @@ module ecg_bnn_result #(
   assign coef_re_o = calc_i && state_q == ST_IDLE;
 
   // ST_ROM: C into the accumulator, A*S_pos into the operands; ST_MUL_A: B*S_neg into the
-  // operands (B read in place: the unpacker holds it one cycle longer); zero operands otherwise, so the accumulator adds A*S_pos at the end of ST_MUL_B,
-  // B*S_neg at the end of ST_ADD and nothing else (the score waits in acc_q in ST_PUSH)
+  // operands (B read in place: the unpacker holds it one cycle longer); zero operands
+  // otherwise, so the accumulator adds A*S_pos at the end of ST_MUL_B, B*S_neg at the end of
+  // ST_ADD and nothing else (the score waits in acc_q in ST_PUSH)
   always_ff @(posedge clk_i) begin
     op_a_q <= (state_q == ST_ROM) ? coef_i[15:0] : (state_q == ST_MUL_A) ? coef_i[31:16] : '0;
     op_b_q <= (state_q == ST_ROM) ? s_pos_i : (state_q == ST_MUL_A) ? s_neg_i : '0;

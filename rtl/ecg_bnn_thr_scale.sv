@@ -38,7 +38,7 @@ module ecg_bnn_thr_scale #(
   input  logic                    clk_i,
   input  logic                    rst_ni,
   input  logic                    start_i,  // ignored while busy_o
-  input  logic [2*THR_W-1:0]      thr_i,    // {hi, lo} (Q14 z units), held from the cycle after start_i
+  input  logic [2*THR_W-1:0]      thr_i,    // {hi, lo} (Q14 z units), read in place (see above)
   input  logic [6:0]              w_i,      // the channel's 7 weight bits (1 = +1)
   input  logic signed [27:0]      s1_i,     // sum of the window's samples
   input  logic [26:0]             r_i,      // floor(sqrt(N*S2 - S1^2))
@@ -94,11 +94,9 @@ module ecg_bnn_thr_scale #(
   // the Horner step: acc*2 + digit (+ carry-in for a negated digit), via an extra low bit.
   // The digits, step by step: ST_MUL (hi or lo, MSB of r first) thr_sel where r's bit is set;
   // ST_WS (ws, MSB first) S1*2^18 where ws's bit is set, negated for the sign bit (it weighs -8);
-  // ST_LAST 32*F*N - 1 in the ceiling pass; else 0. The select flip-flops hold the current
-  // step's choice (at most one set; none: digit 0); they are loaded with the next step's when a
-  // pass starts and when a step ends.
-  // one-hot selects (none set: digit 0) of thr_sel, S1*2^18, -S1*2^18 (~x with carry-in) and
-  // 32*F*N - 1; next_*: the same for the next step
+  // ST_LAST 32*F*N - 1 in the ceiling pass; else 0. sel_*_q: the current step's one-hot select
+  // of thr_sel, S1*2^18, -S1*2^18 (~x with carry-in) or 32*F*N - 1 (none set: digit 0), loaded
+  // with next_*, the next step's, when a pass starts and when a step ends.
   logic                    sel_thr_q, sel_s1_q, sel_ns1_q, sel_ceil_q;
   logic                    next_thr, next_s1, next_ns1, next_ceil;
   logic [AW-1:0]           digit, add_sum;
@@ -259,13 +257,13 @@ module ecg_bnn_thr_scale #(
   // Handshake: a start is taken only while idle; every taken start ends in exactly one done_o
   // (busy_o from the cycle after the start until done_o; the latency is checked in tb/).
 `ifdef ECG_BNN_CHECKS
-  logic          f_rst_q, f_started_q;
-  logic [27:0]   f_s1_q;
-  logic [26:0]   f_r_q;
+  logic               f_rst_q, f_started_q;
+  logic [27:0]        f_s1_q;
+  logic [26:0]        f_r_q;
   logic [2*THR_W-1:0] f_thr_q;
-  logic          f_busy_q;
-  logic          horner, f_cin;
-  logic [AW-1:0] f_digit;
+  logic               f_busy_q;
+  logic               horner, f_cin;
+  logic [AW-1:0]      f_digit;
   assign horner = (state_q == ST_MUL || state_q == ST_WS || state_q == ST_LAST);
   // (continuous assignments: Icarus 11 has no constant bit selects in always_comb)
   assign f_cin   = (state_q == ST_WS) && ws_sh_q[3] && (step_q[1:0] == 2'd3);
@@ -274,10 +272,10 @@ module ecg_bnn_thr_scale #(
                  : (state_q == ST_LAST && !lo_pass_q) ? CEIL_LAST
                  : '0;
   always @(posedge clk_i) begin
-    f_rst_q <= !rst_ni;
-    f_s1_q  <= s1_i;
-    f_r_q   <= r_i;
-    f_thr_q <= thr_i;
+    f_rst_q  <= !rst_ni;
+    f_s1_q   <= s1_i;
+    f_r_q    <= r_i;
+    f_thr_q  <= thr_i;
     f_busy_q <= rst_ni && busy_o;
     if (!rst_ni)                     f_started_q <= 1'b0;
     else if (start_i && !busy_o)     f_started_q <= 1'b1;
@@ -288,8 +286,8 @@ module ecg_bnn_thr_scale #(
   `ECG_BNN_ASSUME(ScaleWindowHeld, !busy_o || (s1_i == f_s1_q && r_i == f_r_q))
   // the threshold register is read in place: it changes only by the unit's own write of hi'
   // (the cycle after the start it may still take its ROM word)
-  `ECG_BNN_ASSUME(ScaleWordHeld, !(busy_o && f_busy_q)
-                                 || (lo == f_thr_q[THR_W-1:0] && (lo_pass_q || hi == f_thr_q[2*THR_W-1:THR_W])))
+  `ECG_BNN_ASSUME(ScaleWordHeld, !(busy_o && f_busy_q) || (lo == f_thr_q[THR_W-1:0]
+                                 && (lo_pass_q || hi == f_thr_q[2*THR_W-1:THR_W])))
   `ECG_BNN_ASSERT(ScaleIdleAfterReset, !f_rst_q || (!busy_o && !done_o))
   // the prefetched select picks the step's own digit: the one the FSM state selects directly
   `ECG_BNN_ASSERT(ScaleDigitPrefetched, !horner || (digit == f_digit && add_cin == f_cin))

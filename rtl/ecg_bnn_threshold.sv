@@ -39,7 +39,7 @@ module ecg_bnn_threshold #(
   assign m = THR_W'(m_i);
 
   always_ff @(posedge clk_i) begin
-    if (load_i)             inv_q <= thr_i[2*THR_W];
+    if (load_i)              inv_q <= thr_i[2*THR_W];
     if (load_i || load_hi_i) hi_q  <= thr_i[2*THR_W-1:THR_W];
     if (load_i || load_lo_i) lo_q  <= thr_i[THR_W-1:0];
     if (valid_i) bit_q <= ((m >= hi_q) || (m <= lo_q)) ^ inv_q;
