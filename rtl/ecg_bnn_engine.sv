@@ -5,7 +5,7 @@
 // rows are copied once from the weight ROM into per-PE row buffers (weight-stationary) and its
 // thresholds into the PEs' threshold units; then every conv position streams through
 //   issue -> RAM read -> XNOR/popcount -> accumulate -> max pool -> threshold -> bit write
-// (block 1: sample read -> 7-tap line (pad P) -> signed 7-tap sum -> max pool -> threshold ->
+// (block 1: sample read (pad P) -> signed 7-tap sum -> max pool -> threshold ->
 //  bit write, with per-window thresholds from ecg_bnn_thr_scale while the group loads;
 //  block 6: ... max pool -> S_pos/S_neg -> ecg_bnn_result).
 // Activations are bits of the padded map (pad positions written as ones before each layer) in
@@ -15,8 +15,8 @@
 // decoded yet.
 // This module is the datapath around the controller (ecg_bnn_engine_ctrl: state machine,
 // counters, addresses) and the PE lanes (ecg_bnn_engine_lane): the ROMs, the activation buffer
-// with the shared slice shifter and bit writer, the block-1 tap line, the threshold scaler and
-// the result unit.
+// with the shared slice shifter and bit writer, the block-1 input, the threshold scaler and the
+// result unit.
 `default_nettype none
 `timescale 1ns / 1ps
 `include "ecg_bnn_assert.svh"
@@ -185,25 +185,21 @@ module ecg_bnn_engine #(
   assign act_shifted = act_rdata >> s1_act_off;
   assign act_slice   = act_shifted[SIMD-1:0];
 
-  // ------------------------------------------------------------------ block-1 tap line
-  // the last 7 input positions, a sample or (outside the window) the pad value P. A group
-  // starts with 7 pads in the line: they are shifted in while the scaler runs (ST_SCALE, at
-  // least 200 cycles before every block-1 run; the line is idle then), so the line is a plain
-  // shift register with no parallel load.
-  // (pad_shift_q: scale_busy one cycle later, a register of its own, so that the tap line's
-  // enables do not load the scaler's state decode, its critical path)
-  logic             pad_shift_q;
-  logic [X_W-1:0]   xval;
-  logic [7*X_W-1:0] taps_q, taps_next;
-  assign xval      = (s1_pad || pad_shift_q) ? win_pad_i : X_W'($signed(xbuf_rdata_i));
-  assign taps_next = {xval, taps_q[7*X_W-1:X_W]};
+  // ------------------------------------------------------------------ block-1 input
+  // the next input position for the lanes' conv sums: a sample or (outside the window) the pad
+  // value P. A group's run starts after at least 7 pads with its weights in the sums: they are
+  // shifted in while the scaler runs (ST_SCALE, at least 200 cycles before every block-1 run;
+  // the lanes' conv units are idle then).
+  // (pad_shift_q: scale_busy one cycle later, a register of its own, so that the shift enables
+  // do not load the scaler's state decode, its critical path)
+  logic           pad_shift_q, x_shift;
+  logic [X_W-1:0] xval;
+  assign xval    = (s1_pad || pad_shift_q) ? win_pad_i : X_W'($signed(xbuf_rdata_i));
+  assign x_shift = (s1_valid && block1) || pad_shift_q;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) pad_shift_q <= 1'b0;
     else         pad_shift_q <= scale_busy;
-  end
-  always_ff @(posedge clk_i) begin
-    if ((s1_valid && block1) || pad_shift_q) taps_q <= taps_next;
   end
 
   // ------------------------------------------------------------------ block-1 threshold scaler
@@ -246,7 +242,8 @@ module ecg_bnn_engine #(
       .thr_o(lane_thr[p]),
       .rb_re_i(act_re), .row_bit_i(row_bit),
       .s1_valid_i(s1_valid), .s1_first_i(s1_first), .s1_last_i(s1_last), .s1_odd_i(s1_odd),
-      .s1_row_off_i(s1_row_off), .act_i(act_slice), .mask_i(s1_mask), .taps_i(taps_next),
+      .s1_row_off_i(s1_row_off), .act_i(act_slice), .mask_i(s1_mask),
+      .shift_i(x_shift), .x_i(xval),
       .xnor_valid_o(xnor_valid[p]), .conv1_valid_o(conv1_valid[p]),
       .pool_valid_o(pool_valid[p]), .bit_valid_o(bit_valid[p]), .bit_o(bits[p]),
       .s_pos_o(lane_s_pos[p]), .s_neg_o(lane_s_neg[p])
@@ -288,7 +285,7 @@ module ecg_bnn_engine #(
 
   logic unused;
   assign unused = ^{xnor_valid, conv1_valid, pool_valid, bit_valid, act_shifted[2*AW-1:SIMD],
-                    taps_q[X_W-1:0], scale_src[2*THR_W]};
+                    scale_src[2*THR_W]};
 
   // ------------------------------------------------------------------ properties
   // The lanes run in step (same control, same latencies): lane 0's valids stand for all
@@ -296,8 +293,8 @@ module ecg_bnn_engine #(
   `ECG_BNN_ASSERT(EngLanesInStep, (xnor_valid == '0 || xnor_valid == '1)
                   && (conv1_valid == '0 || conv1_valid == '1)
                   && (pool_valid == '0 || pool_valid == '1) && (bit_valid == '0 || bit_valid == '1))
-  // The tap line takes the pads only while the scaler runs, never in a cycle with a block-1
-  // sample (the run's taps are the samples and pads of the schedule alone)
+  // The conv sums take the pads only while the scaler runs, never in a cycle with a block-1
+  // sample (the run's positions are the samples and pads of the schedule alone)
   `ECG_BNN_ASSERT(EngTapsPadWhileIdle, !(pad_shift_q && s1_valid && block1))
   // The lanes' bits are written at a multiple of PE (the replicated write data rely on it).
   // Simulation only, as EngStreamInStep below: out_bit's alignment rests on the layer table.

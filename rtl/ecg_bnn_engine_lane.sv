@@ -4,7 +4,8 @@
 //   blocks 2-6: row-buffer read -> ecg_bnn_xnor_pe -> ecg_bnn_maxpool -> ecg_bnn_threshold
 //   block 1:    7-tap sum (ecg_bnn_conv1_pe) -> ecg_bnn_maxpool -> ecg_bnn_threshold
 //   block 6:    ... ecg_bnn_maxpool -> ecg_bnn_score_acc (S_pos, S_neg)
-// The activation slice, the chunk mask, the tap line and all control come from ecg_bnn_engine
+// The activation slice, the chunk mask, the block-1 input position and all control come from
+// ecg_bnn_engine
 // and ecg_bnn_engine_ctrl, shared by the PE lanes, which run in step. The stage latencies are
 // the engine's parameters, passed to each stage (which checks them): the drain is their sum.
 `default_nettype none
@@ -38,15 +39,16 @@ module ecg_bnn_engine_lane #(
   // issue stage (blocks 2-6): row-buffer read of the chunk starting at weight bit row_bit_i
   input  logic                          rb_re_i,
   input  logic [8:0]                    row_bit_i,
-  // stage 1: the chunk (read data of the issue) or the block-1 taps
+  // stage 1: the chunk (read data of the issue) or the block-1 input position
   input  logic                          s1_valid_i,
   input  logic                          s1_first_i,
   input  logic                          s1_last_i,
-  input  logic                          s1_odd_i,       // block 1: the taps end a conv window
+  input  logic                          s1_odd_i,       // block 1: x_i ends a conv window
   input  logic [$clog2((SIMD > 16) ? SIMD : 16)-1:0] s1_row_off_i,  // chunk offset in the row word
   input  logic [SIMD-1:0]               act_i,          // activation slice of the chunk
   input  logic [SIMD-1:0]               mask_i,         // its valid bits
-  input  logic [7*X_W-1:0]              taps_i,         // block 1: tap k at [k*X_W +: X_W]
+  input  logic                          shift_i,        // block 1: x_i enters the conv sums
+  input  logic [X_W-1:0]                x_i,            // block 1: a sample or the pad value
   // stage outputs
   output logic                          xnor_valid_o,
   output logic                          conv1_valid_o,
@@ -114,7 +116,7 @@ module ecg_bnn_engine_lane #(
   // block 1: a conv output every second input sample (stride 2)
   ecg_bnn_conv1_pe #(.X_W(X_W), .ACC_W(ACC_W), .LATENCY(CONV1_LAT)) u_conv1 (
     .clk_i, .rst_ni,
-    .valid_i(s1_valid_i && s1_odd_i && block1_i), .taps_i, .w_i(w1_q),
+    .shift_i, .valid_i(s1_valid_i && s1_odd_i && block1_i), .x_i, .w_i(w1_q),
     .out_valid_o(c1_valid), .out_o(c1_out)
   );
 

@@ -74,6 +74,8 @@ TASKS: tuple[Task, ...] = (
     Task("result", "cover", False),
     Task("engine", "prove", True),
     Task("engine", "cover", False, ("ecg_bnn_thr_scale",)),
+    Task("conv1", "prove", True),
+    Task("conv1", "cover", False),
     Task("thr_scale", "prove", True),
     Task("thr_scale", "cover", False),
     Task("norm", "prove", True),

@@ -32,6 +32,7 @@ BMC_DEPTH = {
     "frontend": 24,
     "engine": 12,
     "thr_scale": 8,
+    "conv1": 11,
     "top": 8,
     "norm": 8,
 }
@@ -240,6 +241,24 @@ MUTATIONS: tuple[Mutation, ...] = (
         "engine",
         "prove",
         bmc=False,
+    ),
+    Mutation(
+        "conv1_stale_inversion",
+        "a partial sum stored inverted by its own weight only, not by the next stage's",
+        "ecg_bnn_conv1_pe.sv",
+        "t[k*ACC_W +: ACC_W] ^ {ACC_W{w_i[k] ^ w_i[k+1]}};",
+        "t[k*ACC_W +: ACC_W] ^ {ACC_W{!w_i[k+1]}};",
+        "conv1",
+        "prove",
+    ),
+    Mutation(
+        "conv1_first_tap_not_negated",
+        "the first position added as +x whatever its weight",
+        "ecg_bnn_conv1_pe.sv",
+        "assign t[0 +: ACC_W] = {ACC_W{!w_i[0]}} + xs;",
+        "assign t[0 +: ACC_W] = xs;",
+        "conv1",
+        "prove",
     ),
     Mutation(
         "scale_prefetch_stale_ws_bit",

@@ -1,11 +1,12 @@
-"""``ecg_bnn_conv1_pe``: block-1 PE (signed 7-tap sum with binary weights), exact against
-``golden.block1_conv``.
+"""``ecg_bnn_conv1_pe``: block-1 PE (signed 7-tap sum with binary weights, transposed form),
+exact against ``golden.block1_conv``.
 
 The pytest side builds a short raw-sample sequence (random int16 values, runs at both rails and
 at 0) and weight rows (random, all +1, all -1), runs ``golden.block1_conv`` with a pad value P
-at the extremes of its signed 17-bit range (or a narrow variant's) and cuts the padded input
-into the 7 taps of every conv output. The cocotb side drives the taps with random idle cycles
-and compares every sum; a reset must drop the pending output.
+at the extremes of its signed 17-bit range (or a narrow variant's) and turns each channel into
+the engine's schedule: new weights, 7 pads shifted in, then the padded input from the first
+sample on, every second position ending a conv window. The cocotb side drives the positions
+with random idle cycles and compares every sum; a reset must drop the pending output.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ try:  # the cocotb side only exists inside a simulator
 except ImportError:  # pragma: no cover
     cocotb = None
 
-IDLE = {"valid_i": 0}
+IDLE = {"shift_i": 0, "valid_i": 0}
+SETTLE_PADS = 7  # pads the engine shifts in (while the scaler runs) before a channel's run
 
 
-def stimulus(x_w: int, pad: int, seed: int) -> tuple[list[int], list[int], list[int]]:
-    """(taps words, weight rows, golden sums) of every (channel, conv output)."""
+def stimulus(x_w: int, pad: int, seed: int) -> tuple[list[list[dict]], list[list[int]]]:
+    """Per channel: the input beats (engine schedule) and the golden sums of its conv outputs."""
     from pymodel import golden
 
     rng = np.random.default_rng(seed)
@@ -45,17 +47,22 @@ def stimulus(x_w: int, pad: int, seed: int) -> tuple[list[int], list[int], list[
     w1[0], w1[1] = 1, 0
     acc = golden.block1_conv(x, w1, np.int64(pad))  # (8, T), taps: padded positions 2t .. 2t+6
     xp = np.pad(x, 5, constant_values=pad)
-    taps, wts, expect = [], [], []
+    last = 2 * (acc.shape[1] - 1) + 6  # the padded position that ends the last window
+    beats, expect = [], []
     for c in range(8):
         wrow = sum(int(w1[c, k, 0]) << k for k in range(7))
-        for t in range(acc.shape[1]):
-            word = 0
-            for k in range(7):
-                word |= to_unsigned(int(xp[2 * t + k]), x_w) << (k * x_w)
-            taps.append(word)
-            wts.append(wrow)
-            expect.append(int(acc[c, t]))
-    return taps, wts, expect
+        chan = [
+            {"shift_i": 1, "valid_i": 0, "x_i": to_unsigned(pad, x_w), "w_i": wrow}
+            for _ in range(SETTLE_PADS)
+        ]
+        for i in range(5, last + 1):
+            valid = int(i >= 6 and i % 2 == 0)
+            chan.append(
+                {"shift_i": 1, "valid_i": valid, "x_i": to_unsigned(int(xp[i]), x_w), "w_i": wrow}
+            )
+        beats.append(chan)
+        expect.append([int(v) for v in acc[c]])
+    return beats, expect
 
 
 if cocotb is not None:
@@ -68,18 +75,21 @@ if cocotb is not None:
         acc_w = cfg["acc_w"]
         start_clock(dut.clk_i)
         await reset(dut, **IDLE)
-        beats = [
-            {"valid_i": 1, "taps_i": t, "w_i": w}
-            for t, w in zip(cfg["taps"], cfg["w"], strict=True)
-        ]
+        # the weights hold a cycle past a channel's last position (the adders take them a cycle
+        # after the position: the engine drains and loads the next channel long after)
+        beats = [b for chan in cfg["beats"] for b in [*chan, None]]
+        expect = [e for chan in cfg["expect"] for e in chan]
         got = await drive_collect(dut, with_idle(beats, rng, 0.3), "out_valid_o", ["out_o"], IDLE)
-        assert [to_signed(g[0], acc_w) for g in got] == cfg["expect"], "conv sums differ"
+        assert [to_signed(g[0], acc_w) for g in got] == expect, "conv sums differ"
         # a reset with a sum in flight (LATENCY 2): the sum before it comes out, the one in
-        # flight does not, the next ones are exact
-        got = await drive_collect(dut, beats[:2], "out_valid_o", ["out_o"], IDLE, drain=0)
+        # flight does not; the channel run again from its pads is exact
+        chan = cfg["beats"][0]
+        ends = [i for i, b in enumerate(chan) if b["valid_i"]]
+        got = await drive_collect(dut, chan[: ends[1] + 1], "out_valid_o", ["out_o"], IDLE, drain=0)
         await reset(dut, **IDLE)
-        got += await drive_collect(dut, beats[1:3], "out_valid_o", ["out_o"], IDLE, drain=2)
-        assert [to_signed(g[0], acc_w) for g in got] == cfg["expect"][:3], "wrong around reset"
+        got += await drive_collect(dut, chan, "out_valid_o", ["out_o"], IDLE, drain=2)
+        want = cfg["expect"][0][:1] + cfg["expect"][0]
+        assert [to_signed(g[0], acc_w) for g in got] == want, "wrong around reset"
 
 
 @pytest.mark.parametrize(
@@ -88,13 +98,13 @@ if cocotb is not None:
 def test_conv1_pe(sim, x_w, acc_w, pad):
     """The IP's 17-bit taps (int16 samples, P at both ends of its range) with a 20-bit sum, and
     a narrow 12/15-bit variant."""
-    taps, wts, expect = stimulus(x_w, pad, x_w)
-    assert all(-(1 << (acc_w - 1)) <= e < (1 << (acc_w - 1)) for e in expect)
+    beats, expect = stimulus(x_w, pad, x_w)
+    assert all(-(1 << (acc_w - 1)) <= e < (1 << (acc_w - 1)) for chan in expect for e in chan)
     run_unit(
         sim=sim,
         toplevel="ecg_bnn_conv1_pe",
         test_module="test_ecg_bnn_conv1_pe",
         bid=build_id("conv1_pe", sim, XW=x_w, AW=acc_w, P=pad),
         parameters={"X_W": x_w, "ACC_W": acc_w},
-        cfg={"taps": taps, "w": wts, "expect": expect, "acc_w": acc_w},
+        cfg={"beats": beats, "expect": expect, "acc_w": acc_w},
     )

@@ -11,9 +11,9 @@ bits (or, in block 6, reads the score sums at the end). Scenarios per ``SIMD``:
   (both comparisons and the inversion occur); bits against ``golden.popcount_conv``,
   ``golden.maxpool`` and ``golden.compare_bits``;
 - block 6: ``C_in`` = 64, ``S_pos`` / ``S_neg`` against ``golden.score_sums``;
-- block 1: raw int16 samples through the 7-tap window (pad value ``P``), the 7 weight bits from
-  the weight ROM word, the threshold word from the scaler's port; against
-  ``golden.block1_conv``.
+- block 1: raw int16 samples one input position per cycle, after 7 pads (value ``P``) shifted
+  in while the scaler's results arrive, as the engine does; the 7 weight bits from the weight ROM
+  word, the threshold word from the scaler's port; against ``golden.block1_conv``.
 
 Every scenario also checks the number of pooled values and bits, that no bit comes in block 6,
 and (through the stages' own assertions) each stage's latency.
@@ -42,7 +42,7 @@ IDLE_IN = {
     "load_first_i": 0, "wrom_data_i": 0, "trom_data_i": 0, "scaled_hi_i": 0, "scaled_lo_i": 0,
     "scaled_thr_i": 0,
     "rb_re_i": 0, "row_bit_i": 0, "s1_valid_i": 0, "s1_first_i": 0, "s1_last_i": 0,
-    "s1_odd_i": 0, "s1_row_off_i": 0, "act_i": 0, "mask_i": 0, "taps_i": 0,
+    "s1_odd_i": 0, "s1_row_off_i": 0, "act_i": 0, "mask_i": 0, "shift_i": 0, "x_i": 0,
 }  # fmt: skip
 
 
@@ -116,7 +116,8 @@ def block1_scenario(length: int, seed: int) -> dict:
     xp = golden.pad_samples(x, np.array(pad))
     # the ROM word before the scaler rewrites hi and lo in place (its inv stays)
     rom_thr = packing.pack_threshold_word(inv, trng.randrange(-999, 999), trng.randrange(-999, 999))
-    taps = [[int(v) for v in xp[2 * t : 2 * t + 7]] for t in range(conv_len)]
+    # the run's input positions: the padded input from the first sample to the last window's end
+    positions = [int(v) for v in xp[5 : 2 * (conv_len - 1) + 7]]
     return {
         "cin": 1,
         "block1": 1,
@@ -126,7 +127,8 @@ def block1_scenario(length: int, seed: int) -> dict:
         "rom_thr": rom_thr,
         "hi": int(hi),
         "lo": int(lo),
-        "taps": taps,
+        "pad": pad,
+        "positions": positions,
         "npool": int(npool),
         "bits": bits[0].tolist(),
     }
@@ -162,26 +164,28 @@ if cocotb is not None:
             for i, word in enumerate(sc["rom_words"]):
                 first = {"load_first_i": 1, "trom_data_i": rom_thr} if i == 0 else {}
                 await self.cycle({"load_i": 1, "load_word_i": i, "wrom_data_i": word, **first})
-            if sc["block1"]:  # the scaler rewrites hi, then lo, in place
+            if sc["block1"]:  # the scaler rewrites hi, then lo, in place; 7 pads shift in
+                pad = {"shift_i": 1, "x_i": to_unsigned(sc["pad"], X_W)}
                 for field in ("hi", "lo"):
                     value = to_unsigned(sc[field], 24)
-                    await self.cycle({f"scaled_{field}_i": 1, "scaled_thr_i": value})
+                    await self.cycle({f"scaled_{field}_i": 1, "scaled_thr_i": value, **pad})
+                for _ in range(5):
+                    await self.cycle(pad)
             await self.cycle({"group_clear_i": 1})
             if not sc["block6"]:  # the register the scaler reads holds the channel's word
                 assert int(self.dut.thr_o.value) == sc["thr_word"], "thr_o is not the word"
             if sc["block1"]:
-                await self.block1(sc["taps"])
+                await self.block1(sc["positions"])
             else:
                 await self.chunks(sc["windows"], 7 * sc["cin"])
             for _ in range(8):
                 await self.cycle({})
 
-        async def block1(self, taps: list[list[int]]) -> None:
-            """Two input positions per conv output; the odd one carries the 7 taps."""
-            for window in taps:
-                word = sum(to_unsigned(v, X_W) << (X_W * k) for k, v in enumerate(window))
-                await self.cycle({"s1_valid_i": 1, "s1_odd_i": 0})
-                await self.cycle({"s1_valid_i": 1, "s1_odd_i": 1, "taps_i": word})
+        async def block1(self, positions: list[int]) -> None:
+            """One input position per cycle; every second one (an odd sample) ends a window."""
+            for i, value in enumerate(positions):
+                pos = {"s1_valid_i": 1, "shift_i": 1, "x_i": to_unsigned(value, X_W)}
+                await self.cycle({**pos, "s1_odd_i": i % 2})
 
         async def chunks(self, windows: list[str], row_bits: int) -> None:
             """Issue the SIMD-bit chunks of every conv window (rows given MSB first)."""
