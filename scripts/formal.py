@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,7 @@ def run_task(task: Task, timeout: float) -> dict[str, Any]:
         "method": method,
         "solver": "smtbmc z3",
         "assume2assert": assume2assert(sby, task.task),
+        "removed": removed(sby, task.task),
         "dut": sby_top(sby, task.task).removesuffix("_tb"),
         "modules": modules,
         "fast": task.fast,
@@ -258,6 +260,30 @@ def assume2assert(sby: Path, task: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def removed(sby: Path, task: str) -> list[tuple[str, str, list[str]]]:
+    """(module glob, property glob, kinds) of the properties ``task`` removes (``chformal -remove``;
+    no kind given: every kind)."""
+    out = []
+    for _, line in task_lines(sby, task):
+        words = line.split()
+        if words[:2] == ["chformal", "-remove"]:
+            kinds = [w.lstrip("-") for w in words[2:] if w.startswith("-")]
+            for word in (w for w in words[2:] if not w.startswith("-")):
+                mod, _, name = word.partition("/")
+                out.append((mod.strip("*"), name or "*", kinds))
+    return out
+
+
+def is_removed(prop: dict[str, str], run: dict[str, Any]) -> bool:
+    """True when ``run`` removes ``prop`` before its proof (it neither checks nor assumes it)."""
+    return any(
+        mod in prop["module"]
+        and fnmatchcase(prop["property"], name)
+        and (not kinds or prop["kind"] in kinds)
+        for mod, name, kinds in run.get("removed", [])
+    )
+
+
 def converted(prop: dict[str, str], run: dict[str, Any]) -> bool:
     """True when ``run`` asserts the assumption ``prop`` (of a submodule)."""
     return any(
@@ -275,7 +301,11 @@ def property_rows(props: list[dict[str, str]], runs: list[dict[str, Any]]) -> li
     """
     rows = []
     for p in props:
-        mine = [] if p.get("formal") == "no" else [r for r in runs if p["module"] in r["modules"]]
+        mine = [
+            r
+            for r in runs
+            if p.get("formal") != "no" and p["module"] in r["modules"] and not is_removed(p, r)
+        ]
         checks = [r for r in mine if r["mode"] in ("prove", "bmc")]
         if p["kind"] == "cover":
             used = [r for r in mine if r["mode"] == "cover" and p["property"] in r["reached"]]
@@ -400,6 +430,9 @@ def main() -> int:
 
     if args.render:
         report = json.loads(RESULTS.read_text())
+        for run in report["tasks"]:  # the .sby files state what each task removes
+            sby, _, task = run["task"].partition("/")
+            run["removed"] = removed(FORMAL / f"{sby}.sby", task)
         report["properties"] = property_rows(rtl_properties(), report["tasks"])
         RESULTS.write_text(json.dumps(report, indent=1) + "\n")
         DOC.write_text(render_markdown(report))
