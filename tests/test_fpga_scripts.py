@@ -173,6 +173,18 @@ def test_nextpnr_log_figures():
     assert f["fmax_mhz"] == 21.5
 
 
+def test_fmax_median_over_seeds():
+    """The flow's own seed comes first; the median of three seeds is the middle one, and the
+    README's datasheet states it with the seeds (one seed only: that seed's Fmax)."""
+    flow = load_script("fpga_flow")
+    readme = load_script("update_readme")
+    pnr = flow.with_seed_fmax({"fmax_mhz": 30.2}, 1, {"2": 36.38, "3": 35.54})
+    assert list(pnr["fmax_by_seed"]) == ["1", "2", "3"]
+    assert pnr["fmax_median_mhz"] == 35.54
+    assert readme.fmax_text(pnr) == "Fmax 35.5 MHz (median of placement seeds 1, 2, 3)"
+    assert readme.fmax_text({"fmax_mhz": 30.24}) == "Fmax 30.2 MHz"
+
+
 def test_energy_rows():
     energy = load_script("energy")
     rows = energy.energy_rows(1_200_000, 1000, 24.0, 3600, 0.02, 0.1)
