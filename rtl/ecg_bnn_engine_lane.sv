@@ -5,9 +5,9 @@
 //   block 1:    7-tap sum (ecg_bnn_conv1_pe) -> ecg_bnn_maxpool -> ecg_bnn_threshold
 //   block 6:    ... ecg_bnn_maxpool -> ecg_bnn_score_acc (S_pos, S_neg)
 // The activation slice, the chunk mask, the block-1 input position and all control come from
-// ecg_bnn_engine
-// and ecg_bnn_engine_ctrl, shared by the PE lanes, which run in step. The stage latencies are
-// the engine's parameters, passed to each stage (which checks them): the drain is their sum.
+// ecg_bnn_engine and ecg_bnn_engine_ctrl, shared by the PE lanes, which run in step. The stage
+// latencies are the engine's parameters, passed to each stage (which checks them): the drain is
+// their sum.
 `default_nettype none
 `timescale 1ns / 1ps
 
