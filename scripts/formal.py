@@ -248,30 +248,33 @@ def tool_versions() -> dict[str, str]:
     return out
 
 
-def assume2assert(sby: Path, task: str) -> list[tuple[str, str]]:
-    """(module glob, property glob) pairs whose assumptions ``task`` turns into assertions."""
-    pairs = []
+def chformal_targets(sby: Path, task: str, option: str) -> Iterator[tuple[str, str, list[str]]]:
+    """(module glob, property glob, kinds) of each target of ``task``'s ``chformal <option>``
+    lines; kinds are the lines' other flags without their dash (none: every kind)."""
     for _, line in task_lines(sby, task):
         words = line.split()
-        if words[:2] == ["chformal", "-assume2assert"]:
-            for word in words[2:]:
+        if words[:2] == ["chformal", option]:
+            kinds = [w.lstrip("-") for w in words[2:] if w.startswith("-")]
+            for word in (w for w in words[2:] if not w.startswith("-")):
                 mod, _, name = word.partition("/")
-                pairs.append((mod.strip("*"), name.strip("*")))
-    return pairs
+                yield mod, name, kinds
+
+
+def assume2assert(sby: Path, task: str) -> list[tuple[str, str]]:
+    """(module glob, property glob) pairs whose assumptions ``task`` turns into assertions."""
+    return [
+        (mod.strip("*"), name.strip("*"))
+        for mod, name, _ in chformal_targets(sby, task, "-assume2assert")
+    ]
 
 
 def removed(sby: Path, task: str) -> list[tuple[str, str, list[str]]]:
     """(module glob, property glob, kinds) of the properties ``task`` removes (``chformal -remove``;
     no kind given: every kind)."""
-    out = []
-    for _, line in task_lines(sby, task):
-        words = line.split()
-        if words[:2] == ["chformal", "-remove"]:
-            kinds = [w.lstrip("-") for w in words[2:] if w.startswith("-")]
-            for word in (w for w in words[2:] if not w.startswith("-")):
-                mod, _, name = word.partition("/")
-                out.append((mod.strip("*"), name or "*", kinds))
-    return out
+    return [
+        (mod.strip("*"), name or "*", kinds)
+        for mod, name, kinds in chformal_targets(sby, task, "-remove")
+    ]
 
 
 def is_removed(prop: dict[str, str], run: dict[str, Any]) -> bool:

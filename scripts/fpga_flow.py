@@ -416,14 +416,9 @@ def pnr_ice40(cfg: Config, mem: Path, opts: Ice40Options, freq: float, seed: int
     script += f"synth_ice40 {' '.join(opts.synth_options)} -top {top} -json {top}.json\n"
     synth = ice40_summary(cell_counts(yosys(script, work, "ice40_top")))
     log(f"{cfg.name}: synth_ice40 {top}: {synth}; nextpnr-ice40 ...")
-    cmd = ["nextpnr-ice40", *opts.device, "--json", f"{top}.json"]
-    cmd += ["--freq", f"{freq:g}", "--seed", str(seed), "--timing-allow-fail"]
-    cmd += ["--report", "nextpnr_report.json", "--asc", f"{top}.asc", "-q", "-l", "nextpnr.log"]
-    cmd += ["--pcf", relpath(pcf, work)] if pcf else ["--pcf-allow-unconstrained"]
-    run_tool(cmd, work / "nextpnr.stdout", work)
-    report = json.loads((work / "nextpnr_report.json").read_text())
+    report = nextpnr(work, f"{top}.json", pcf, opts, freq, seed, "nextpnr", asc=f"{top}.asc")
     util = {k: v["used"] for k, v in report["utilization"].items() if v["used"]}
-    fmax = min(v["achieved"] for v in report["fmax"].values())
+    fmax = report_fmax(report)
     out: dict[str, Any] = {
         "top": top,
         "synth": synth,
@@ -460,21 +455,45 @@ def critical_path_summary(nextpnr_log: Path) -> str:
     return f"{cells[0]} -> {cells[-1]}" if cells else ""
 
 
+def nextpnr(
+    work: Path,
+    netlist: str,
+    pcf: Path | None,
+    opts: Ice40Options,
+    freq: float,
+    seed: int,
+    stem: str,
+    asc: str = "",
+) -> dict[str, Any]:
+    """Place and route ``netlist`` (in ``work``) with nextpnr-ice40; its JSON report.
+
+    Log, report and tool output go to ``<stem>.log``, ``<stem>_report.json`` and
+    ``<stem>.stdout``; the routed design to ``asc`` when given."""
+    cmd = ["nextpnr-ice40", *opts.device, "--json", netlist]
+    cmd += ["--freq", f"{freq:g}", "--seed", str(seed), "--timing-allow-fail"]
+    cmd += ["--report", f"{stem}_report.json", "-q", "-l", f"{stem}.log"]
+    cmd += ["--asc", asc] if asc else []
+    cmd += ["--pcf", relpath(pcf, work)] if pcf else ["--pcf-allow-unconstrained"]
+    run_tool(cmd, work / f"{stem}.stdout", work)
+    return json.loads((work / f"{stem}_report.json").read_text())
+
+
+def report_fmax(report: dict[str, Any]) -> float:
+    """The lowest clock Fmax (MHz) of a nextpnr JSON report."""
+    return min(v["achieved"] for v in report["fmax"].values())
+
+
 def seed_fmax(
     work: Path, netlist: str, pcf: Path | None, opts: Ice40Options, freq: float, seeds: list[int]
 ) -> dict[str, float]:
     """Fmax (MHz) of the placed netlist ``netlist`` (in ``work``) for each placement seed, from
-    nextpnr-ice40 runs that write nothing else (logs and reports ``nextpnr_seed<N>.*``)."""
-    out: dict[str, float] = {}
-    for seed in seeds:
-        cmd = ["nextpnr-ice40", *opts.device, "--json", netlist, "--freq", f"{freq:g}"]
-        cmd += ["--seed", str(seed), "--timing-allow-fail", "-q"]
-        cmd += ["--report", f"nextpnr_seed{seed}.json", "-l", f"nextpnr_seed{seed}.log"]
-        cmd += ["--pcf", relpath(pcf, work)] if pcf else ["--pcf-allow-unconstrained"]
-        run_tool(cmd, work / f"nextpnr_seed{seed}.stdout", work)
-        report = json.loads((work / f"nextpnr_seed{seed}.json").read_text())
-        out[str(seed)] = round(min(v["achieved"] for v in report["fmax"].values()), 2)
-    return out
+    nextpnr-ice40 runs that write nothing else (``nextpnr_seed<N>.*``)."""
+    return {
+        str(seed): round(
+            report_fmax(nextpnr(work, netlist, pcf, opts, freq, seed, f"nextpnr_seed{seed}")), 2
+        )
+        for seed in seeds
+    }
 
 
 def with_seed_fmax(pnr: dict[str, Any], seed: int, more: dict[str, float]) -> dict[str, Any]:
