@@ -19,7 +19,7 @@ download DIR`` fetches MIT-BIH from PhysioNet on request (the 17-class set has n
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -84,6 +84,7 @@ class DatasetSplit:
     x_test: np.ndarray
     y_test: np.ndarray
     test_ids: list[str]
+    train_ids: list[str] = field(default_factory=list)  # 'record:k' (empty: not recorded)
 
     @property
     def num_classes(self) -> int:
@@ -346,9 +347,9 @@ def load_split(
     if protocol == "interpatient":
         if seed != 0 or not stratify or folds:
             raise ValueError("protocol 'interpatient' has one fixed record split (DS1 / DS2)")
-        x_tr, y_tr, _ = mitdb_windows(DS1_RECORDS, data_dir)
+        x_tr, y_tr, ids_tr = mitdb_windows(DS1_RECORDS, data_dir)
         x_te, y_te, ids_te = mitdb_windows(DS2_RECORDS, data_dir)
-        return DatasetSplit(protocol, AAMI_CLASSES, x_tr, y_tr, x_te, y_te, ids_te)
+        return DatasetSplit(protocol, AAMI_CLASSES, x_tr, y_tr, x_te, y_te, ids_te, ids_tr)
     if protocol == "paper":
         x, y, ids = mitdb_windows(paper_records(mitdb_dir(data_dir)), data_dir)
         names: tuple[str, ...] = AAMI_CLASSES
@@ -369,8 +370,9 @@ def load_split(
     else:
         train, test = random_split(len(y), 0.2, seed)
     return DatasetSplit(
-        protocol, names, x[train], y[train], x[test], y[test], [ids[i] for i in test]
-    )
+        protocol, names, x[train], y[train], x[test], y[test], [ids[i] for i in test],
+        [ids[i] for i in train],
+    )  # fmt: skip
 
 
 def save_split_npz(split: DatasetSplit, path: str | os.PathLike[str]) -> None:
@@ -378,7 +380,7 @@ def save_split_npz(split: DatasetSplit, path: str | os.PathLike[str]) -> None:
     np.savez_compressed(
         path, protocol=split.protocol, class_names=np.asarray(split.class_names),
         x_train=split.x_train, y_train=split.y_train, x_test=split.x_test, y_test=split.y_test,
-        test_ids=np.asarray(split.test_ids),
+        test_ids=np.asarray(split.test_ids), train_ids=np.asarray(split.train_ids),
     )  # fmt: skip
 
 
@@ -390,6 +392,7 @@ def load_split_npz(path: str | os.PathLike[str]) -> DatasetSplit:
                 str(f["protocol"]), tuple(str(c) for c in f["class_names"]),
                 f["x_train"], f["y_train"], f["x_test"], f["y_test"],
                 [str(i) for i in f["test_ids"]],
+                [str(i) for i in f["train_ids"]] if "train_ids" in f else [],
             )  # fmt: skip
     except (OSError, KeyError, ValueError) as exc:
         raise DatasetError(f"split file {path}: {exc}") from exc

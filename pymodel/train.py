@@ -47,6 +47,8 @@ class TrainConfig:
     weight_decay: float = 0.0
     dropout: float = 0.0
     val_fraction: float = 0.1
+    val_by_record: bool = False  # validation slice of whole records (inter-patient selection)
+    class_weight_power: float = 0.0  # loss weight of class c: (windows of c)^-power (1: balanced)
     seed: int = 0
     split_seed: int = 0  # which random 80/20 split (0 = the shipped one)
     stratify: bool = True  # stratified split (False: the SEU code's plain random split)
@@ -85,11 +87,36 @@ def seed_everything(seed: int) -> None:
     np.random.seed(seed)
 
 
+def record_validation(train_ids: list[str], fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """(fit, validation) indices with whole records in the validation slice.
+
+    Records (the part of an id before ':') are drawn in a fixed shuffled order until they hold at
+    least ``fraction`` of the windows, so no patient is on both sides: validation then measures
+    what an inter-patient test does, generalization to unseen patients.
+    """
+    records = np.asarray([i.split(":", 1)[0] for i in train_ids])
+    order = np.random.default_rng(VAL_SPLIT_SEED).permutation(np.unique(records))
+    held: list[str] = []
+    for record in order:
+        if np.isin(records, held).sum() >= fraction * len(records):
+            break
+        held.append(str(record))
+    val = np.isin(records, held)
+    return np.flatnonzero(~val), np.flatnonzero(val)
+
+
 def split_validation(
-    split: DatasetSplit, fraction: float
+    split: DatasetSplit, fraction: float, by_record: bool = False
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Carve a stratified validation slice out of the training windows; z-score both parts."""
-    if fraction > 0:
+    """Carve a validation slice out of the training windows; z-score both parts.
+
+    Stratified by class, or with ``by_record`` made of whole records (:func:`record_validation`).
+    """
+    if by_record and not split.train_ids:
+        raise ValueError(f"{split.protocol}: the split records no training ids (by_record)")
+    if fraction > 0 and by_record:
+        fit_idx, val_idx = record_validation(split.train_ids, fraction)
+    elif fraction > 0:
         fit_idx, val_idx = stratified_split(split.y_train, fraction, VAL_SPLIT_SEED)
     else:
         fit_idx, val_idx = np.arange(len(split.y_train)), np.arange(0)
@@ -132,12 +159,27 @@ def random_shift(x: torch.Tensor) -> torch.Tensor:
     return x.gather(2, index.unsqueeze(1))
 
 
+def class_weights(labels: torch.Tensor, num_classes: int, power: float) -> torch.Tensor | None:
+    """Cross-entropy weights ``(windows of c)^-power``, scaled to a window-weighted mean of 1.
+
+    ``power`` 0 gives None (the plain loss), 1 the balanced loss in which every class weighs the
+    same in total, 0.5 a milder boost of the rare classes. A class without windows gets weight 0.
+    """
+    if power == 0.0:
+        return None
+    counts = torch.bincount(labels.cpu(), minlength=num_classes).double()
+    weights = torch.where(counts > 0, counts.clamp(min=1) ** -power, torch.zeros_like(counts))
+    weights *= counts.sum() / (weights * counts).sum()
+    return weights.float().to(labels.device)
+
+
 def distillation_loss(
     logits: torch.Tensor,
     labels: torch.Tensor,
     teacher_logits: torch.Tensor | None,
     distill: float = 0.0,
     temperature: float = 2.0,
+    class_weight: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Cross entropy blended with knowledge distillation (Hinton et al. 2015).
 
@@ -145,8 +187,9 @@ def distillation_loss(
     softmax(logits / T))``, averaged over the batch; the ``T^2`` keeps the term's gradients on
     the scale of the cross entropy's. Without a teacher (or ``distill == 0``) it is the plain
     cross entropy. Both logits are as the loss sees them (readout scale applied).
+    ``class_weight`` (:func:`class_weights`) weighs the cross entropy's classes.
     """
-    ce = F.cross_entropy(logits, labels)
+    ce = F.cross_entropy(logits, labels, weight=class_weight)
     if teacher_logits is None or distill == 0.0:
         return ce
     t = temperature
@@ -188,6 +231,7 @@ def train_epoch(
     soft: torch.Tensor | None = None,
     distill: float = 0.0,
     temperature: float = 2.0,
+    class_weight: torch.Tensor | None = None,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
@@ -195,7 +239,7 @@ def train_epoch(
     ``clamp`` keeps latent binary weights in [-1, 1] after each step; ``on_step`` runs after
     every step (the weight average, :class:`EmaWeights`). ``soft`` (one row of teacher logits per
     training window, :func:`teacher_logits`) adds a distillation term of weight ``distill``
-    (:func:`distillation_loss`).
+    (:func:`distillation_loss`); ``class_weight`` weighs the cross entropy's classes.
     """
     model.train()
     order = torch.randperm(len(y), device=y.device)
@@ -208,7 +252,9 @@ def train_epoch(
         optimizer.zero_grad()
         batch = random_shift(x[idx]) if augment else x[idx]
         target = soft[idx] if soft is not None else None
-        loss = distillation_loss(model(batch) * scale, y[idx], target, distill, temperature)
+        loss = distillation_loss(
+            model(batch) * scale, y[idx], target, distill, temperature, class_weight
+        )
         loss.backward()
         optimizer.step()
         if clamp:
@@ -336,8 +382,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     split = load_split(
         cfg.protocol, cfg.data_dir, cfg.split_seed, cfg.stratify, cfg.folds, cfg.fold
     )
-    x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction)
+    x_fit, y_fit, x_val, y_val = split_validation(split, cfg.val_fraction, cfg.val_by_record)
     x_fit, y_fit = x_fit.to(device), y_fit.to(device)
+    weights = class_weights(y_fit, split.num_classes, cfg.class_weight_power)
     soft = teacher_logits(cfg.teacher, x_fit) if cfg.teacher else None
     model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
     earlier_history: list[dict] = []
@@ -388,6 +435,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             soft,
             cfg.distill,
             cfg.temperature,
+            weights,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -474,6 +522,14 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--val-fraction", type=float, default=TrainConfig.val_fraction)
     p.add_argument(
+        "--val-by-record", action="store_true",
+        help="validation slice of whole records (no patient on both sides; needs record ids)",
+    )  # fmt: skip
+    p.add_argument(
+        "--class-weight-power", type=float, default=TrainConfig.class_weight_power,
+        help="weigh class c in the loss by (its windows)^-power: 0 plain, 1 balanced",
+    )  # fmt: skip
+    p.add_argument(
         "--seed", type=int, default=TrainConfig.seed,
         help="init, shuffling, augmentation and dropout (the data split is fixed)",
     )  # fmt: skip
@@ -515,7 +571,8 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
         dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp, ema=a.ema,
         distill=a.distill, temperature=a.temperature, teacher=a.teacher,
-        val_fraction=a.val_fraction, seed=a.seed, split_seed=a.split_seed,
+        val_fraction=a.val_fraction, val_by_record=a.val_by_record,
+        class_weight_power=a.class_weight_power, seed=a.seed, split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment,
         track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",

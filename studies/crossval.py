@@ -352,7 +352,10 @@ def recipe_text(entry: dict) -> str:
         )
     if r.get("weight_decay"):
         parts.append(f"weight decay {r['weight_decay']:g}")
-    parts.append(f"val slice {r['val_fraction']:g}, seed {r['seed']}")
+    if r.get("class_weight_power"):
+        parts.append(f"class weights (windows)^-{r['class_weight_power']:g}")
+    slice_kind = "val slice of whole records" if r.get("val_by_record") else "val slice"
+    parts.append(f"{slice_kind} {r['val_fraction']:g}, seed {r['seed']}")
     if r.get("init"):
         parts.append(f"fine-tuned from `{r['init']}`")
     text = ", ".join(parts)

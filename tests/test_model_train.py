@@ -189,6 +189,48 @@ def test_validation_slice_does_not_depend_on_the_training_seed():
     assert sorted(y_val.tolist()) == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
 
 
+def test_record_validation_holds_whole_records_out():
+    """--val-by-record: no record on both sides, at least the fraction held out, fixed draw."""
+    from pymodel.datasets import DatasetSplit
+    from pymodel.train import record_validation, split_validation
+
+    ids = [f"{r}:{k}" for r in range(100, 110) for k in range(10 + r % 3)]
+    fit, val = record_validation(ids, 0.2)
+    record = np.asarray([i.split(":")[0] for i in ids])
+    assert not set(record[fit]) & set(record[val])
+    assert len(val) >= 0.2 * len(ids) and len(fit) + len(val) == len(ids)
+    assert np.array_equal(val, record_validation(ids, 0.2)[1])
+    assert len(set(record[val])) < len(set(record[record_validation(ids, 0.5)[1]]))
+    x = np.zeros((len(ids), 3600), np.int16)
+    labels = np.arange(len(ids)) % 5
+    split = DatasetSplit("interpatient", ("N", "S", "V", "F", "Q"), x, labels, x, labels, ids)
+    with pytest.raises(ValueError, match="no training ids"):
+        split_validation(split, 0.2, by_record=True)
+    cfg, _ = parse_args(["--val-by-record", "--class-weight-power", "0.5"])
+    assert (cfg.val_by_record, cfg.class_weight_power) == (True, 0.5)
+
+
+def test_class_weights_balance_the_loss():
+    """--class-weight-power: 1 gives every class the same total weight, 0 the plain loss."""
+    from pymodel.train import class_weights
+
+    labels = torch.tensor([0] * 8 + [1] * 2 + [3] * 1)
+    assert class_weights(labels, 5, 0.0) is None
+    w = class_weights(labels, 5, 1.0)
+    counts = torch.tensor([8.0, 2.0, 0.0, 1.0, 0.0])
+    totals = (w * counts)[counts > 0]
+    assert torch.allclose(totals, totals[0].expand_as(totals))
+    assert float((w * counts).sum()) == pytest.approx(float(counts.sum()))
+    assert w[2] == 0 and w[4] == 0
+    mild = class_weights(labels, 5, 0.5)
+    assert w[3] / w[0] > mild[3] / mild[0] > 1
+    logits = torch.randn(11, 5)
+    weighted = distillation_loss(logits, labels, None, 0.0, 2.0, w)
+    assert float(weighted) == pytest.approx(
+        float(torch.nn.functional.cross_entropy(logits, labels, weight=w))
+    )
+
+
 def test_mean_readout_divides_scores_by_block6_length_and_keeps_the_argmax():
     """Mean readout = sum / 27 (block 6's length): same class, softer loss; bad names rejected."""
     assert readout_scale(5, "sum") == 1.0
