@@ -1,9 +1,10 @@
 """Evaluate the committed checkpoints on their held-out test windows.
 
-``python -m pymodel.evaluate`` prints, for every protocol with committed weights, the accuracy of
-the BNN (and of its full-precision twin when present), per-class sensitivity / PPV / F1, and the
-parameter storage against the paper; it writes a confusion-matrix PNG and a training-curve PNG per
-model and ``results/evaluation.json`` with all the figures.
+``python -m pymodel.evaluate`` prints, for every shipped model (:mod:`pymodel.shipped`) with
+committed weights, the accuracy of the BNN (and of its full-precision twin when present),
+per-class sensitivity / PPV / F1, and the parameter storage against the paper; it writes a
+confusion-matrix PNG and a training-curve PNG per model and ``results/evaluation.json`` with all
+the figures, keyed by model name.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import torch  # noqa: E402
 
 from pymodel.datasets import DatasetSplit, load_split, repo_root  # noqa: E402
 from pymodel.model import EcgBnn, layer_shapes, zscore  # noqa: E402
-from pymodel.train import default_name, load_checkpoint  # noqa: E402
+from pymodel.shipped import SHIPPED_MODELS, ShippedModel  # noqa: E402
+from pymodel.train import load_checkpoint  # noqa: E402
 
 PAPER_ACCURACY = {"paper": 0.9690, "ecg17": 0.9750}
 PAPER_FP_ACCURACY = {"paper": 0.9709}
@@ -129,9 +131,10 @@ def evaluate_checkpoint(path: Path, split: DatasetSplit, out_dir: Path) -> dict:
     }
 
 
-def format_report(protocol: str, result: dict) -> str:
-    """Human-readable lines for one protocol."""
-    lines = [f"== {protocol} ({result['bnn']['test_windows']} held-out windows)"]
+def format_report(name: str, result: dict) -> str:
+    """Human-readable lines for one model."""
+    protocol = result["protocol"]
+    lines = [f"== {name}, {protocol} ({result['bnn']['test_windows']} held-out windows)"]
     for kind in ("bnn", "float"):
         if kind in result:
             paper = (PAPER_ACCURACY if kind == "bnn" else PAPER_FP_ACCURACY).get(protocol)
@@ -151,31 +154,46 @@ def format_report(protocol: str, result: dict) -> str:
     return "\n".join(lines)
 
 
+def evaluate_model(
+    shipped: ShippedModel, weights: Path, out_dir: Path, data_dir: str | None
+) -> dict | None:
+    """The figures of one shipped model and its float twin (None without its checkpoint)."""
+    bnn_path = weights / f"{shipped.name}.pt"
+    if not bnn_path.is_file():
+        print(f"== {shipped.name}: no checkpoint {bnn_path}, skipped")
+        return None
+    split = load_split(shipped.protocol, data_dir)
+    result = {"protocol": shipped.protocol, "recipe": shipped.recipe}
+    result["bnn"] = evaluate_checkpoint(bnn_path, split, out_dir)
+    fp_path = weights / f"{shipped.twin}.pt"
+    if shipped.twin and fp_path.is_file():
+        result["float"] = evaluate_checkpoint(fp_path, split, out_dir)
+    result["storage"] = parameter_bytes(split.num_classes)
+    return result
+
+
 def main(argv: list[str] | None = None) -> None:
     """Evaluate every committed checkpoint and write the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights-dir", default=str(repo_root() / "weights"))
     parser.add_argument("--out-dir", default=str(repo_root() / "results"))
     parser.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
-    parser.add_argument("--protocol", action="append", help="only these protocols")
+    parser.add_argument(
+        "--model", action="append", help="only these shipped models (the others' entries kept)"
+    )
     args = parser.parse_args(argv)
     weights, out_dir = Path(args.weights_dir), Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    report: dict[str, dict] = {}
-    for protocol in args.protocol or ["paper", "interpatient", "ecg17"]:
-        bnn_path = weights / f"{default_name(protocol, True)}.pt"
-        if not bnn_path.is_file():
-            print(f"== {protocol}: no checkpoint {bnn_path}, skipped")
+    path = out_dir / "evaluation.json"
+    report: dict[str, dict] = json.loads(path.read_text()) if args.model and path.is_file() else {}
+    for shipped in SHIPPED_MODELS:
+        if args.model and shipped.name not in args.model:
             continue
-        split = load_split(protocol, args.data_dir)
-        result = {"bnn": evaluate_checkpoint(bnn_path, split, out_dir)}
-        fp_path = weights / f"{default_name(protocol, False)}.pt"
-        if fp_path.is_file():
-            result["float"] = evaluate_checkpoint(fp_path, split, out_dir)
-        result["storage"] = parameter_bytes(split.num_classes)
-        report[protocol] = result
-        print(format_report(protocol, result))
-    (out_dir / "evaluation.json").write_text(json.dumps(report, indent=2))
+        result = evaluate_model(shipped, weights, out_dir, args.data_dir)
+        if result:
+            report[shipped.name] = result
+            print(format_report(shipped.name, result))
+    path.write_text(json.dumps(report, indent=2))
     print(f"figures written to {out_dir}")
 
 

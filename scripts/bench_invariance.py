@@ -25,9 +25,9 @@ from pymodel import golden
 from pymodel.datasets import load_split
 from pymodel.evaluate import predict
 from pymodel.export import load_checkpoint_model, load_params
+from pymodel.shipped import SHIPPED_MODELS
 
 REPO = Path(__file__).resolve().parent.parent
-MODELS = {"bnn5_paper": "paper", "bnn5_interpatient": "interpatient", "bnn17": "ecg17"}
 MIT_BIH_MID_CODE = 1024
 GAINS = ("1/16", "1/8", "1/4", "1/2", "2", "3.3", "4", "8", "16")
 OFFSETS = (-16000, -1000, 1000, 16000)
@@ -123,8 +123,18 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
     p.add_argument("--out", type=Path, default=REPO / "results" / "input_invariance.json")
+    p.add_argument(
+        "--model", action="append", help="only these shipped models (the others' entries kept)"
+    )
     args = p.parse_args(argv)
-    results = {name: bench_model(name, proto, args.data_dir) for name, proto in MODELS.items()}
+    kept = json.loads(args.out.read_text()) if args.model and args.out.is_file() else {}
+    results = {
+        m.name: bench_model(m.name, m.protocol, args.data_dir)
+        if not args.model or m.name in args.model
+        else kept[m.name]
+        for m in SHIPPED_MODELS
+        if not args.model or m.name in args.model or m.name in kept
+    }
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     plot(results, args.out.with_suffix(".png"))
     for name, r in results.items():

@@ -1,11 +1,11 @@
 """Run whole held-out test sets through the RTL and compare with the golden model.
 
-The 5-class "paper" test set (1548 windows, ``pymodel.datasets.load_split('paper')``) with the
-``bnn5_paper`` export, the 5-class "interpatient" DS2 set (3960 windows) with
-``bnn5_interpatient`` and the 17-class test set (200 windows, ``load_split('ecg17')``) with the
-``bnn17`` export are streamed through ``ecg_bnn_top`` in Verilator (the file-driven stream
-testbench of ``ecg_bnn_tools.rtlsim``; no Python per clock cycle), optionally a subset also in
-Icarus Verilog (``--icarus-windows``). Reports the agreement with the bit-exact golden model (class,
+Every shipped model (``pymodel.shipped``: ``bnn5_paper`` on the 5-class "paper" test set of 1548
+windows, ``bnn5_interpatient`` on the inter-patient DS2 set of 3960, ``bnn17`` and ``bnn17_long``
+on the 17-class test set of 200) has its whole held-out test set streamed from its export
+through ``ecg_bnn_top`` in Verilator (the file-driven stream testbench of
+``ecg_bnn_tools.rtlsim``; no Python per clock cycle), optionally a subset also in Icarus
+Verilog (``--icarus-windows``). Reports the agreement with the bit-exact golden model (class,
 flat flag and every score; must be 100 %), the accuracy against the labels and the simulation
 throughput (windows/s per simulator), and writes ``results/rtl_benchmark.json``. Exits with
 status 1 on any disagreement.
@@ -33,12 +33,7 @@ from ecg_bnn_tools.rtlsim import (
     export_random_model,
     model_dir,
 )
-
-SETS = (
-    ("paper", "bnn5_paper", 5),
-    ("interpatient", "bnn5_interpatient", 5),
-    ("ecg17", "bnn17", 17),
-)
+from pymodel.shipped import SHIPPED_MODELS, shipped_names
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,9 +45,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--data-dir", default=None, help="data directory (default $ECG_DATA_DIR)")
     p.add_argument(
-        "--sets",
-        default="paper,interpatient,ecg17",
-        help="test sets to run (default all); the other sets' entries in --out are kept",
+        "--models",
+        default=",".join(shipped_names()),
+        help="shipped models whose test sets run (default all); the others' entries in --out "
+        "are kept",
     )
     p.add_argument(
         "--limit", type=int, default=0, metavar="N", help="only N windows per set (spread evenly)"
@@ -83,7 +79,7 @@ def pick(n_total: int, n: int) -> np.ndarray:
     return np.linspace(0, n_total - 1, n).round().astype(int)
 
 
-def model_for(name: str, num_classes: int) -> tuple[Path, str]:
+def export_or_stand_in(name: str, num_classes: int) -> tuple[Path, str]:
     """The shipped export, or a randomized stand-in when it is not exported yet."""
     mem_dir = model_dir(name)
     if (mem_dir / "manifest.json").is_file():
@@ -137,31 +133,36 @@ def main(argv: list[str] | None = None) -> int:
     from pymodel.datasets import load_split
 
     args = parse_args(argv)
-    chosen = [s for s in args.sets.split(",") if s]
+    chosen = [s for s in args.models.split(",") if s]
+    unknown = sorted(set(chosen) - set(shipped_names()))
+    if unknown:
+        raise SystemExit(f"bench_rtl: not shipped models: {unknown}; choose from {shipped_names()}")
     previous = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
     kept = {k: v for k, v in previous.get("sets", {}).items() if k not in chosen}
     report: dict = {"sets": kept, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     ok = all(r["agreement"] == 1.0 for e in kept.values() for r in e["runs"])
-    for proto, name, num_classes in SETS:
-        if proto not in chosen:
+    for shipped in SHIPPED_MODELS:
+        if shipped.name not in chosen:
             continue
-        mem_dir, label = model_for(name, num_classes)
+        name, proto = shipped.name, shipped.protocol
+        mem_dir, label = export_or_stand_in(name, shipped.num_classes)
         split = load_split(proto, args.data_dir)
         idx = pick(len(split.x_test), args.limit)
         x, y = split.x_test[idx].astype(np.int64), split.y_test[idx]
         entry: dict = {
+            "protocol": proto,
             "model": label,
             "model_source": model_source(mem_dir),
             "test_windows": len(split.x_test),
             "started": time.strftime("%Y-%m-%d %H:%M:%S"),
             "runs": [],
         }
-        print(f"{proto}: {len(x)} of {len(split.x_test)} held-out windows, model {label}")
-        res = run_set("verilator", mem_dir, x, y, args.jobs, f"{proto} verilator")
+        print(f"{name} ({proto}): {len(x)} of {len(split.x_test)} held-out windows, model {label}")
+        res = run_set("verilator", mem_dir, x, y, args.jobs, f"{name} verilator")
         entry["runs"].append(res)
         if args.icarus_windows > 0:
             sub = pick(len(x), args.icarus_windows)
-            entry["runs"].append(run_set("icarus", mem_dir, x[sub], y[sub], 1, f"{proto} icarus"))
+            entry["runs"].append(run_set("icarus", mem_dir, x[sub], y[sub], 1, f"{name} icarus"))
         for r in entry["runs"]:
             print(
                 f"  {r['simulator']:>9}: {r['windows']} windows, agreement "
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"({r['jobs']} process{'es' if r['jobs'] > 1 else ''})"
             )
             ok &= r["agreement"] == 1.0
-        report["sets"][proto] = entry
+        report["sets"][name] = entry
     report["all_agree"] = ok
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(report, indent=2) + "\n")

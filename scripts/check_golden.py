@@ -1,7 +1,7 @@
 """Agreement of the bit-exact integer model with the float PyTorch model on held-out windows.
 
-For every protocol with a committed checkpoint (``weights/bnn5_paper.pt``,
-``weights/bnn5_interpatient.pt``, ``weights/bnn17.pt``), or for ``--checkpoint PATH``, runs the
+For every shipped model (``pymodel.shipped``: ``weights/<name>.pt``) with a committed checkpoint,
+or for ``--checkpoint PATH``, runs the
 float model (``model.eval()``, input ``pymodel.model.zscore(raw)``) and the integer golden model
 (from the exported ROM images in ``rtl/mem/<name>/`` when they belong to that checkpoint, else
 folded directly) on the protocol's test split, and prints:
@@ -10,7 +10,7 @@ folded directly) on the protocol's test split, and prints:
 - float and integer accuracy, target: integer within 0.3 points of float;
 - per-layer output-bit agreement (blocks 1-5), the windows that disagree.
 
-Writes everything to ``results/golden_agreement.json`` (``--out``).
+Writes everything to ``results/golden_agreement.json`` (``--out``), keyed by model name.
 """
 
 from __future__ import annotations
@@ -30,13 +30,9 @@ from pymodel.export import load_checkpoint_model, load_params, read_manifest
 from pymodel.fold import fold_model
 from pymodel.memfile import sha256_file
 from pymodel.model import EcgBnn, zscore
+from pymodel.shipped import SHIPPED_MODELS, shipped_model, shipped_names
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_CHECKPOINTS = {
-    "paper": "weights/bnn5_paper.pt",
-    "interpatient": "weights/bnn5_interpatient.pt",
-    "ecg17": "weights/bnn17.pt",
-}
 TARGET_AGREEMENT = 0.999
 TARGET_GAP_POINTS = 0.3
 
@@ -86,10 +82,10 @@ def compare(model: EcgBnn, params: golden.IntegerParams, x: np.ndarray, chunk: i
     }
 
 
-def check_protocol(
+def check_model(
     protocol: str, ckpt: Path, data_dir: str | None, limit: int | None, chunk: int
 ) -> dict:
-    """All figures of one protocol and checkpoint."""
+    """All figures of one checkpoint on its protocol's test windows."""
     model, meta = load_checkpoint_model(ckpt)
     split = load_split(protocol, data_dir)
     x, y = split.x_test, split.y_test
@@ -105,6 +101,7 @@ def check_protocol(
     differ = np.flatnonzero(res["float_pred"] != res["int_pred"])
     ids = split.test_ids[: len(x)]
     return {
+        "protocol": protocol,
         "checkpoint": str(ckpt.relative_to(REPO) if ckpt.is_relative_to(REPO) else ckpt),
         "checkpoint_sha256": sha256_file(ckpt),
         "integer_params": source,
@@ -130,15 +127,15 @@ def check_protocol(
     }
 
 
-def report_line(protocol: str, r: dict) -> str:
-    """One printed summary block of a protocol."""
+def report_line(name: str, r: dict) -> str:
+    """One printed summary block of a model."""
     bits = " ".join(f"{100 * a:.4f}" for a in r["layer_bit_agreement"])
     return (
-        f"{protocol:<13s} agreement {100 * r['agreement']:6.2f} %  float acc "
+        f"{name:<17s} agreement {100 * r['agreement']:6.2f} %  float acc "
         f"{100 * r['float_accuracy']:6.2f} %  integer acc {100 * r['integer_accuracy']:6.2f} %  "
         f"gap {r['accuracy_gap_points']:+.2f} pt  ({r['test_windows']} windows, "
         f"{'meets' if r['meets_targets'] else 'MISSES'} targets)\n"
-        f"{'':13s} bit agreement blocks 1-5 (%): {bits}; integer model: {r['integer_params']}"
+        f"{'':17s} bit agreement blocks 1-5 (%): {bits}; integer model: {r['integer_params']}"
     )
 
 
@@ -146,17 +143,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument(
-        "--protocol",
+        "--model",
         action="append",
-        choices=sorted(DEFAULT_CHECKPOINTS),
-        help="protocol(s) to check (default: all with a committed checkpoint)",
+        choices=shipped_names(),
+        help="shipped model(s) to check (default: all with a committed checkpoint)",
     )
     p.add_argument(
         "--checkpoint",
         type=Path,
         default=None,
-        help="check this checkpoint instead (protocol from --protocol or the file)",
+        help="check this checkpoint instead (its protocol from --protocol or the file)",
     )
+    p.add_argument("--protocol", default=None, help="the --checkpoint's protocol")
     p.add_argument("--data-dir", default=None, help="data directory (else $ECG_DATA_DIR)")
     p.add_argument("--limit", type=int, default=None, help="only the first N test windows")
     p.add_argument("--chunk", type=int, default=128, help="windows per batch (memory)")
@@ -169,39 +167,40 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def jobs(args: argparse.Namespace) -> list[tuple[str, Path]]:
-    """(protocol, checkpoint) pairs to check."""
+def jobs(args: argparse.Namespace) -> list[tuple[str, str, Path]]:
+    """(name, protocol, checkpoint) triples to check."""
     if args.checkpoint is not None:
-        protocol = (args.protocol or [None])[0]
-        if protocol is None:
-            protocol = torch.load(args.checkpoint, map_location="cpu", weights_only=False).get(
-                "protocol"
-            )
-        if protocol not in DEFAULT_CHECKPOINTS:
+        protocol = args.protocol or torch.load(
+            args.checkpoint, map_location="cpu", weights_only=False
+        ).get("protocol")
+        if protocol not in {m.protocol for m in SHIPPED_MODELS}:
             raise SystemExit(f"{args.checkpoint}: give --protocol (checkpoint says {protocol!r})")
-        return [(protocol, args.checkpoint.resolve())]
+        return [(args.checkpoint.stem, protocol, args.checkpoint.resolve())]
     out = []
-    for protocol in args.protocol or list(DEFAULT_CHECKPOINTS):
-        ckpt = REPO / DEFAULT_CHECKPOINTS[protocol]
+    for name in args.model or shipped_names():
+        ckpt = REPO / "weights" / f"{name}.pt"
         if ckpt.is_file():
-            out.append((protocol, ckpt))
+            out.append((name, shipped_model(name).protocol, ckpt))
         else:
-            print(f"{protocol}: no {DEFAULT_CHECKPOINTS[protocol]}, skipped")
+            print(f"{name}: no weights/{name}.pt, skipped")
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Check every requested protocol; exit status 1 when one misses the targets."""
+    """Check every requested model; exit status 1 when one misses the targets."""
     args = parse_args(argv)
     results = {}
-    for protocol, ckpt in jobs(args):
-        results[protocol] = check_protocol(protocol, ckpt, args.data_dir, args.limit, args.chunk)
-        print(report_line(protocol, results[protocol]))
+    if args.model and args.out.is_file():  # a subset: the other models' entries stay
+        results = json.loads(args.out.read_text()).get("models", {})
+    for name, protocol, ckpt in jobs(args):
+        results[name] = check_model(protocol, ckpt, args.data_dir, args.limit, args.chunk)
+        print(report_line(name, results[name]))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     targets = {"agreement_min": TARGET_AGREEMENT, "accuracy_gap_points_max": TARGET_GAP_POINTS}
-    args.out.write_text(json.dumps({"targets": targets, "protocols": results}, indent=2) + "\n")
+    args.out.write_text(json.dumps({"targets": targets, "models": results}, indent=2) + "\n")
     print(f"wrote {args.out}")
-    return 0 if all(r["meets_targets"] for r in results.values()) else 1
+    checked = [results[name] for name, _, _ in jobs(args)] if results else []
+    return 0 if all(r["meets_targets"] for r in checked) else 1
 
 
 if __name__ == "__main__":

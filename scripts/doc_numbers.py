@@ -15,7 +15,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- doc_numbers:begin -->", "<!-- doc_numbers:end -->"
-PROTOCOL_OF = {"bnn5_paper": "paper", "bnn5_interpatient": "interpatient", "bnn17": "ecg17"}
 
 
 def manifests(mem_root: Path) -> list[dict]:
@@ -24,8 +23,8 @@ def manifests(mem_root: Path) -> list[dict]:
 
 
 def agreement(path: Path) -> dict:
-    """Per-protocol results of scripts/check_golden.py, or {} when not run yet."""
-    return json.loads(path.read_text()).get("protocols", {}) if path.is_file() else {}
+    """Per-model results of scripts/check_golden.py, or {} when not run yet."""
+    return json.loads(path.read_text()).get("models", {}) if path.is_file() else {}
 
 
 def pct(value: float | None) -> str:
@@ -42,7 +41,7 @@ def model_table(mans: list[dict], agree: dict) -> list[str]:
     ]
     for m in mans:
         st = m["storage"]
-        r = agree.get(PROTOCOL_OF.get(m["model_name"], ""), {})
+        r = agree.get(m["model_name"], {})
         rows.append(
             f"| `{m['model_name']}` | {m['num_classes']} | {m['score_shift']} | "
             f"{st['rom_total_bytes']} B | {st['binary_weight_bytes']:.0f} B | "

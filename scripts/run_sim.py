@@ -156,10 +156,10 @@ def held_out(mem_dir: Path) -> tuple[str, dict] | None:
     if not EVALUATION.is_file():
         return None
     source = json.loads((mem_dir / "manifest.json").read_text()).get("source") or {}
-    for proto, entry in json.loads(EVALUATION.read_text()).items():
+    for entry in json.loads(EVALUATION.read_text()).values():
         bnn = entry.get("bnn") or {}
         if source.get("checkpoint") and bnn.get("checkpoint") == source["checkpoint"]:
-            return proto, bnn
+            return entry["protocol"], bnn
     return None
 
 

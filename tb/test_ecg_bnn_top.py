@@ -49,6 +49,7 @@ except ImportError:  # pragma: no cover
     cocotb = None
 
 from ecg_bnn_tools.rtlsim import decode_result
+from pymodel.shipped import SHIPPED_MODELS, shipped_names
 
 CLK_NS = 10
 WINDOW = 3600
@@ -287,7 +288,7 @@ if cocotb is not None:
 # ----------------------------------------------------------------------------- pytest side
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED = ("bnn5_paper", "bnn5_interpatient", "bnn17")
+SHIPPED = tuple(shipped_names())
 
 
 def ecg17_fragments(count: int) -> np.ndarray:
@@ -556,10 +557,11 @@ CASES = [
         # would complete the next window, and that sample plus one more in the input skid buffer
         extra=(("expect_stopped", (2 + 4) * WINDOW + 1),),
     ),
-    # the shipped trained models
-    Case(VER, model="bnn5_paper", stimulus="real3"),
-    Case(VER, model="bnn5_interpatient", stimulus="real3"),
-    Case(VER, model="bnn17", stimulus="ecg17"),
+    # the shipped trained models (pymodel.shipped), each on real windows of its own task
+    *(
+        Case(VER, model=m.name, stimulus="ecg17" if m.protocol == "ecg17" else "real3")
+        for m in SHIPPED_MODELS
+    ),
 ]
 
 

@@ -11,6 +11,7 @@ from golden_fixtures import random_model, real_windows
 from pymodel import fold, golden
 from pymodel.golden import THR_NEVER_HI, THR_NEVER_LO
 from pymodel.model import EcgBnn, layer_shapes, zscore
+from pymodel.shipped import shipped_names
 
 SHAPES = layer_shapes(5)
 B1, B2, B5 = SHAPES[0], SHAPES[1], SHAPES[4]  # block 2: C_in = 8, m in 0..56, v = 2m - 56
@@ -182,7 +183,7 @@ def test_integer_model_agrees_with_float_model_on_real_ecg(num_classes, seed):
     assert err < 1e-2 * max(1.0, np.abs(float_scores).max())
 
 
-@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+@pytest.mark.parametrize("name", shipped_names())
 def test_committed_checkpoint_agrees_with_float_model(name):
     """The shipped weights: integer and float models agree on real windows."""
     from pymodel.export import load_checkpoint_model

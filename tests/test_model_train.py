@@ -19,12 +19,13 @@ from pymodel.model import (
     readout_scale,
     zscore,
 )
+from pymodel.shipped import shipped_model, shipped_names
 from pymodel.train import distillation_loss, load_checkpoint, parse_args, train_epoch
 
 REPO = Path(__file__).resolve().parents[1]
 # Floors a committed model must stay above (well below the shipped figures, far above chance):
 # the inter-patient protocol is much harder than the random window split.
-ACCURACY_FLOOR = {"bnn5_paper": 0.9, "bnn5_interpatient": 0.65, "bnn17": 0.85}
+ACCURACY_FLOOR = {"paper": 0.9, "interpatient": 0.65, "ecg17": 0.85}
 PAPER_LENGTHS = [(1802, 898), (902, 448), (452, 223), (227, 111), (115, 55), (59, 27)]
 
 
@@ -113,7 +114,7 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     assert "; epochs 3-3: cpu" in tuned_ckpt["config"]["trained_on"]
 
 
-@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+@pytest.mark.parametrize("name", shipped_names())
 def test_committed_weights_reproduce_the_recorded_accuracy(name: str):
     """The committed checkpoint's held-out accuracy equals results/evaluation.json's figure."""
     from pymodel.evaluate import predict
@@ -122,11 +123,13 @@ def test_committed_weights_reproduce_the_recorded_accuracy(name: str):
     report_path = REPO / "results" / "evaluation.json"
     model, ckpt = load_checkpoint(path)
     protocol = ckpt["protocol"]
-    recorded = json.loads(report_path.read_text())[protocol]["bnn"]["accuracy"]
+    entry = json.loads(report_path.read_text())[name]
+    assert entry["protocol"] == protocol == shipped_model(name).protocol
+    recorded = entry["bnn"]["accuracy"]
     split = load_split(protocol, None)
     accuracy = float(np.mean(predict(model, split.x_test) == split.y_test))
     assert accuracy == pytest.approx(recorded, abs=1e-9)
-    floor = ACCURACY_FLOOR[name]
+    floor = ACCURACY_FLOOR[protocol]
     assert accuracy > floor, f"{name}: held-out accuracy {accuracy:.4f} below {floor}"
 
 

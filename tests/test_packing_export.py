@@ -12,6 +12,7 @@ from golden_fixtures import random_model, real_windows
 from pymodel import export, golden, packing
 from pymodel.fold import fold_model
 from pymodel.memfile import MemFileError, format_mem, read_mem, write_mem
+from pymodel.shipped import shipped_names
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -190,7 +191,7 @@ def test_storage_report(exported):
 STORAGE_TARGET_BYTES = {5: 3850, 17: 4557}
 
 
-@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+@pytest.mark.parametrize("name", shipped_names())
 def test_shipped_storage_within_target(name):
     """Every shipped model's ROM images, as built, fit the target; the manifest adds up."""
     manifest = json.loads((REPO / "rtl" / "mem" / name / "manifest.json").read_text())
@@ -299,7 +300,7 @@ def test_broken_stream_inside_export_names_file(exported, tmp_path):
             export.load_params(d)
 
 
-@pytest.mark.parametrize("name", ["bnn5_paper", "bnn5_interpatient", "bnn17"])
+@pytest.mark.parametrize("name", shipped_names())
 def test_committed_export_matches_committed_weights(name, tmp_path):
     """Re-exporting a shipped checkpoint gives the shipped ROM files, byte for byte."""
     ckpt, mem = REPO / "weights" / f"{name}.pt", REPO / "rtl" / "mem" / name
@@ -346,9 +347,10 @@ def test_scripts_run_on_a_random_checkpoint(tmp_path):
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=False)
     assert proc.returncode in (0, 1), proc.stderr
-    result = json.loads(out.read_text())["protocols"]["paper"]
+    result = json.loads(out.read_text())["models"]["rand5"]
+    assert result["protocol"] == "paper"
     assert result["test_windows"] == 40 and result["agreement"] >= 0.95
-    export.export_model(ckpt, tmp_path / "mem" / "bnn5_paper", name="bnn5_paper")
+    export.export_model(ckpt, tmp_path / "mem" / "rand5", name="rand5")
     cmd = [
         sys.executable,
         str(REPO / "scripts" / "doc_numbers.py"),
@@ -358,4 +360,5 @@ def test_scripts_run_on_a_random_checkpoint(tmp_path):
         str(out),
     ]
     text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    assert "| `bnn5_paper` | 5 |" in text and "%" in text
+    row = next(line for line in text.splitlines() if line.startswith("| `rand5` | 5 |"))
+    assert f"| {100 * result['agreement']:.2f} % |" in row

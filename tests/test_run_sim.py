@@ -28,7 +28,7 @@ def test_demo_summary_per_class_and_held_out_figure():
     for c, name in enumerate(names):
         correct = int(np.sum((labels == c) & (pred == c)))
         assert any(ln.split()[:3] == [name, "4", str(correct)] for ln in text.splitlines())
-    evaluation = json.loads((REPO / "results" / "evaluation.json").read_text())["paper"]["bnn"]
+    evaluation = json.loads((REPO / "results" / "evaluation.json").read_text())["bnn5_paper"]["bnn"]
     assert f"{evaluation['accuracy'] * 100:.2f} % of {evaluation['test_windows']}" in text
     assert f"accuracy on these 20 windows: {np.mean(pred == labels) * 100:.2f} %" in text
     assert "why they differ" in text
