@@ -56,6 +56,7 @@ class TrainConfig:
     fold: int = 0
     max_steps: int = 0
     augment: bool = False
+    noise: float = 0.0  # sd of Gaussian noise added to each z-scored training window (0: off)
     readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
     clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
     track_test: bool = False
@@ -232,6 +233,7 @@ def train_epoch(
     distill: float = 0.0,
     temperature: float = 2.0,
     class_weight: torch.Tensor | None = None,
+    noise: float = 0.0,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
@@ -239,7 +241,8 @@ def train_epoch(
     ``clamp`` keeps latent binary weights in [-1, 1] after each step; ``on_step`` runs after
     every step (the weight average, :class:`EmaWeights`). ``soft`` (one row of teacher logits per
     training window, :func:`teacher_logits`) adds a distillation term of weight ``distill``
-    (:func:`distillation_loss`); ``class_weight`` weighs the cross entropy's classes.
+    (:func:`distillation_loss`); ``class_weight`` weighs the cross entropy's classes; ``noise``
+    adds Gaussian noise of that sd to every training window (z units: the IP's input scale).
     """
     model.train()
     order = torch.randperm(len(y), device=y.device)
@@ -251,6 +254,8 @@ def train_epoch(
         idx = order[start : start + batch_size]
         optimizer.zero_grad()
         batch = random_shift(x[idx]) if augment else x[idx]
+        if noise:
+            batch = batch + noise * torch.randn_like(batch)
         target = soft[idx] if soft is not None else None
         loss = distillation_loss(
             model(batch) * scale, y[idx], target, distill, temperature, class_weight
@@ -436,6 +441,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.distill,
             cfg.temperature,
             weights,
+            cfg.noise,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -546,6 +552,10 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--augment", action="store_true", help="rotate each training window by a random shift"
     )
     p.add_argument(
+        "--noise", type=float, default=TrainConfig.noise,
+        help="add Gaussian noise of this sd to each z-scored training window (0 = off)",
+    )  # fmt: skip
+    p.add_argument(
         "--track-test",
         action="store_true",
         help="also log held-out test accuracy every epoch (analysis of the paper's best-test-epoch "
@@ -573,7 +583,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         distill=a.distill, temperature=a.temperature, teacher=a.teacher,
         val_fraction=a.val_fraction, val_by_record=a.val_by_record,
         class_weight_power=a.class_weight_power, seed=a.seed, split_seed=a.split_seed,
-        stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment,
+        stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
         track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,

@@ -338,6 +338,8 @@ def recipe_text(entry: dict) -> str:
     parts = [f"{r['epochs']} epochs", f"lr {r['lr']:g} {r['schedule']}", f"batch {r['batch_size']}"]
     if r.get("augment"):
         parts.append("random-shift augmentation")
+    if r.get("noise"):
+        parts.append(f"Gaussian noise sd {r['noise']:g} (z units)")
     if r.get("dropout"):
         parts.append(f"dropout {r['dropout']:g}")
     parts.append(f"{r['readout']} readout")

@@ -213,6 +213,23 @@ def test_record_validation_holds_whole_records_out():
     assert (cfg.val_by_record, cfg.class_weight_power) == (True, 0.5)
 
 
+def test_noise_augmentation_changes_only_the_training_batches():
+    """--noise: a training step sees noisy windows (other weights than without), same data."""
+    cfg, _ = parse_args(["--noise", "0.1"])
+    assert cfg.noise == 0.1
+    x, y = torch.randn(8, 1, 3600), torch.arange(8) % 5
+    kept = x.clone()
+    weights = []
+    for noise in (0.0, 0.5):
+        torch.manual_seed(0)
+        model = EcgBnn(5, binary=False)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        train_epoch(model, optimizer, x, y, 8, 1, "t", noise=noise)
+        weights.append(model.blocks[0].conv.weight.detach().clone())
+    assert torch.equal(x, kept)
+    assert not torch.equal(weights[0], weights[1])
+
+
 def test_class_weights_balance_the_loss():
     """--class-weight-power: 1 gives every class the same total weight, 0 the plain loss."""
     from pymodel.train import class_weights
