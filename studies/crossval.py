@@ -66,11 +66,12 @@ class CrossvalRun:
     run_root: Path
     checkpoint: str = ""  # interpatient only: evaluate this checkpoint instead of training
     results_dir: Path | None = None  # fold results and recipe.json (default: run_root)
-    teacher_epochs: int = 0  # distillation: epochs of the float teacher trained in each fold
+    teacher_epochs: int = 0  # epochs of the float teacher trained in each fold (0: none)
+    teacher_init: bool = False  # each fold's BNN starts from its float teacher's weights
 
     @property
     def distilled(self) -> bool:
-        """Whether each fold first trains a float teacher that the BNN distills from."""
+        """Whether each fold first trains a float teacher (to distill from or start from)."""
         return self.teacher_epochs > 0
 
     @property
@@ -94,6 +95,11 @@ def recipe(cfg: TrainConfig) -> dict:
     return {k: v for k, v in asdict(cfg).items() if k not in RUNTIME_FIELDS}
 
 
+def teacher_path(cv: CrossvalRun, fold: int) -> str:
+    """The float teacher checkpoint of one fold."""
+    return str(cv.run_root / f"fold{fold}_teacher.pt")
+
+
 def fold_config(cv: CrossvalRun, fold: int) -> TrainConfig:
     """The training config of one fold: the recipe, that fold's test part, its own files."""
     return replace(
@@ -101,7 +107,8 @@ def fold_config(cv: CrossvalRun, fold: int) -> TrainConfig:
         fold=fold,
         out=str(cv.run_root / f"fold{fold}.pt"),
         run_dir=str(cv.run_root / f"fold{fold}"),
-        teacher=str(cv.run_root / f"fold{fold}_teacher.pt") if cv.distilled else "",
+        teacher=teacher_path(cv, fold) if cv.train.distill > 0 else "",
+        init=teacher_path(cv, fold) if cv.teacher_init else cv.train.init,
         history=[],
     )
 
@@ -119,14 +126,19 @@ def teacher_config(cv: CrossvalRun, fold: int) -> TrainConfig:
         ema=0.0,
         distill=0.0,
         teacher="",
-        out=str(cv.run_root / f"fold{fold}_teacher.pt"),
+        init="",
+        out=teacher_path(cv, fold),
         run_dir=str(cv.run_root / f"fold{fold}_teacher"),
     )
 
 
 def pinned_recipe(cv: CrossvalRun) -> dict:
     """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher's length."""
-    return recipe(cv.train) | {"checkpoint": cv.checkpoint, "teacher_epochs": cv.teacher_epochs}
+    return recipe(cv.train) | {
+        "checkpoint": cv.checkpoint,
+        "teacher_epochs": cv.teacher_epochs,
+        "teacher_init": cv.teacher_init,
+    }
 
 
 def fold_split(cfg: TrainConfig) -> DatasetSplit:
@@ -153,7 +165,11 @@ def pin_recipe(cv: CrossvalRun) -> None:
     """Write ``recipe.json`` into the run root, or check that the one there matches."""
     cv.fold_dir.mkdir(parents=True, exist_ok=True)
     path = cv.fold_dir / "recipe.json"
-    defaults = recipe(TrainConfig()) | {"checkpoint": "", "teacher_epochs": 0}
+    defaults = recipe(TrainConfig()) | {
+        "checkpoint": "",
+        "teacher_epochs": 0,
+        "teacher_init": False,
+    }
     mine = pinned_recipe(cv)
     if path.is_file():
         # Options added after the folds were pinned took their defaults then.
@@ -201,10 +217,13 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         checkpoint = cfg.out
         ckpt_cfg = torch.load(checkpoint, map_location="cpu", weights_only=False)["config"]
         history, trained_on = ckpt_cfg["history"], ckpt_cfg["trained_on"]
+        if cv.teacher_init:  # the history chains the teacher's epochs first: keep the BNN's
+            offset = len(teacher["history"])
+            history = [{**h, "epoch": h["epoch"] - offset} for h in history[offset:]]
     split = fold_split(cfg)
     teacher_result = {}
     if cv.distilled:  # reported only: nothing is chosen on the test part
-        teacher_pred = predict(load_checkpoint(cfg.teacher)[0], split.x_test)
+        teacher_pred = predict(load_checkpoint(teacher_path(cv, fold))[0], split.x_test)
         t_hist = teacher["history"]
         t_val = [h["val_acc"] for h in t_hist]
         teacher_result = {
@@ -268,7 +287,11 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
     spe = [r["seconds_per_epoch"] for r in results if r["seconds_per_epoch"] is not None]
     train_seconds = sum(r["epoch_seconds_total"] + r.get("teacher_epoch_seconds_total", 0.0)
                         for r in results)  # fmt: skip
-    trained = recipe(cv.train) | ({"teacher_epochs": cv.teacher_epochs} if cv.distilled else {})
+    trained = recipe(cv.train) | (
+        {"teacher_epochs": cv.teacher_epochs, "teacher_init": cv.teacher_init}
+        if cv.distilled
+        else {}
+    )
     if cv.checkpoint:  # the recipe the evaluated checkpoint was trained with
         config = torch.load(cv.checkpoint, map_location="cpu", weights_only=False)["config"]
         # An older checkpoint predates some options: they took today's defaults then.
@@ -351,6 +374,11 @@ def recipe_text(entry: dict) -> str:
         parts.append(
             f"distilled (weight {r['distill']:g}, temperature {r['temperature']:g}) from a "
             f"float twin trained {r['teacher_epochs']} epochs on the fold's training part"
+        )
+    if r.get("teacher_init"):
+        parts.append(
+            f"started from the weights of a float twin trained {r['teacher_epochs']} epochs on "
+            "the fold's training part"
         )
     if r.get("weight_decay"):
         parts.append(f"weight decay {r['weight_decay']:g}")
@@ -542,7 +570,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         "--teacher-epochs", type=int, default=0,
         help="distillation: each fold first trains the recipe's float twin this many epochs on "
         "its training part (checkpoint chosen on its validation slice), and the BNN distills from "
-        "it with --distill and --temperature (0 = no teacher)",
+        "it with --distill and --temperature, or starts from it (--teacher-init; 0 = no teacher)",
+    )  # fmt: skip
+    p.add_argument(
+        "--teacher-init", action="store_true",
+        help="each fold's BNN starts from its float teacher's weights (latent weights, PReLU, "
+        "BatchNorm), the usual two-step binarization; needs --teacher-epochs",
     )  # fmt: skip
     p.add_argument(
         "--checkpoint", default="", help="interpatient: evaluate this checkpoint, no training"
@@ -570,8 +603,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         if value:
             p.error(f"{flag} does not apply to cross-validation")
     cfg = replace(config_from_args(a), fit_eval=False)  # logging only: the time goes to epochs
-    if (a.teacher_epochs > 0) != (a.distill > 0):
-        p.error("distillation needs both --teacher-epochs and --distill above 0")
+    if (a.teacher_epochs > 0) != (a.distill > 0 or a.teacher_init):
+        p.error("a teacher (--teacher-epochs) needs --distill above 0 or --teacher-init")
     folds = a.folds or DEFAULT_FOLDS[a.protocol]
     if a.protocol == "interpatient":
         if folds != 1:
@@ -588,7 +621,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     fold_dir = Path(a.fold_results or repo_root() / "results" / "crossval" / name)
     if a.teacher_epochs and a.checkpoint:
         p.error("--teacher-epochs trains; --checkpoint evaluates without training")
-    return CrossvalRun(name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs), a
+    run = CrossvalRun(name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs, a.teacher_init)
+    return run, a
 
 
 def render_page(results_path: Path, data: dict, baseline_path: Path) -> str:

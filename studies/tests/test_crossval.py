@@ -256,6 +256,39 @@ def test_distillation_trains_a_float_teacher_per_fold_and_reports_it(
             cv_mod.parse_args(["--protocol", "ecg17", *bad])
 
 
+def test_teacher_init_starts_each_fold_bnn_from_its_float_teacher(fake_ecg17, tmp_path: Path):
+    """--teacher-init: the BNN loads its fold's teacher, its own epochs counted from 1."""
+    base = tiny_run(tmp_path / "run")
+    run = replace(base, teacher_epochs=1, teacher_init=True)
+    loaded = []
+    real_load = train_mod.load_checkpoint
+
+    def spy(path, *args, **kwargs):
+        loaded.append(Path(path).name)
+        return real_load(path, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(train_mod, "load_checkpoint", spy)
+        r = cv_mod.run_crossval(run, only=[0])[0]
+    # the teacher's best checkpoint when it ends, the BNN's start, the BNN's best when it ends
+    assert loaded[:3] == ["fold0_teacher.pt", "fold0_teacher.pt", "fold0.pt"]
+    _, ckpt = train_mod.load_checkpoint(run.run_root / "fold0.pt")
+    assert ckpt["config"]["init"].endswith("fold0_teacher.pt") and not ckpt["config"]["teacher"]
+    assert [h["epoch"] for h in ckpt["config"]["history"]] == [1, 2]  # teacher's, then BNN's
+    assert r["epochs"] == 1 and r["chosen_epoch"] == 1 and r["golden_float_agreement"] == 1.0
+    assert json.loads((run.fold_dir / "recipe.json").read_text())["teacher_init"] is True
+    entry = cv_mod.summarize(run, cv_mod.run_crossval(run))
+    assert "started from the weights of a float twin trained 1 epochs" in (
+        cv_mod.recipe_text(entry)
+    )
+    with pytest.raises(ValueError, match="another recipe .*teacher_init"):
+        cv_mod.run_crossval(replace(run, teacher_init=False, train=replace(run.train, distill=0.5)))
+    a, _ = cv_mod.parse_args(["--protocol", "ecg17", "--teacher-epochs", "5", "--teacher-init"])
+    assert a.teacher_init and a.train.distill == 0.0
+    with pytest.raises(SystemExit):
+        cv_mod.parse_args(["--protocol", "ecg17", "--teacher-init"])
+
+
 def test_cli_help_and_rejected_options():
     out = subprocess.run(
         [sys.executable, "-m", "studies.crossval", "--help"], cwd=REPO, check=True,
