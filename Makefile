@@ -155,10 +155,19 @@ crossval: venv
 # docs/crossval_candidates.md with the paired comparison): distillation from the recipe's float
 # twin, trained per fold on that fold's training part (58 min wall here: 25 min of teacher epochs,
 # 31 min of BNN epochs); the headline recipe with a 3x longer schedule (300 epochs; fixed before
-# its first fold; about 1.2-2 s per epoch here, spread over sessions: resumable).
+# its first fold; about 1.2-2 s per epoch here, spread over sessions: resumable); on top of that
+# an EMA of the weights, Gaussian input noise, or a start from a float twin trained per fold
+# (two-step binarization); for the inter-patient task augmentation and dropout, then a validation
+# slice of whole DS1 records, then class weights (each about 8 min on one thread).
 crossval-candidates: venv
 	$(CV_RUN) --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --teacher-epochs 100 --distill 0.5 --temperature 2 --name ecg17_distill --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --dropout 0.5 --readout mean --name ecg17_long --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --dropout 0.5 --readout mean --ema 0.995 --name ecg17_long_ema --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --noise 0.1 --dropout 0.5 --readout mean --name ecg17_long_noise --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --dropout 0.5 --readout mean --teacher-epochs 100 --teacher-init --name ecg17_long_finit --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol interpatient --folds 1 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --name interpatient_aug --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol interpatient --folds 1 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --val-by-record --val-fraction 0.2 --name interpatient_recval --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol interpatient --folds 1 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --val-by-record --val-fraction 0.2 --class-weight-power 0.5 --name interpatient_balanced --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 
 # Seed / hyper-parameter sweeps (studies/sweep.py): all members train at once as one stacked
 # network; each keeps its best-validation epoch and the member best on validation can be written
