@@ -128,13 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     kept = json.loads(args.out.read_text()) if args.model and args.out.is_file() else {}
-    results = {
-        m.name: bench_model(m.name, m.protocol, args.data_dir)
-        if not args.model or m.name in args.model
-        else kept[m.name]
-        for m in SHIPPED_MODELS
-        if not args.model or m.name in args.model or m.name in kept
-    }
+    results = {}  # in the shipped models' order; a subset keeps the others' entries
+    for m in SHIPPED_MODELS:
+        if not args.model or m.name in args.model:
+            results[m.name] = bench_model(m.name, m.protocol, args.data_dir)
+        elif m.name in kept:
+            results[m.name] = kept[m.name]
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     plot(results, args.out.with_suffix(".png"))
     for name, r in results.items():
