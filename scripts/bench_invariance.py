@@ -24,7 +24,7 @@ import torch
 from pymodel import golden
 from pymodel.datasets import load_split
 from pymodel.evaluate import predict
-from pymodel.export import load_checkpoint_model, load_params
+from pymodel.export import display_path, load_checkpoint_model, load_params
 from pymodel.shipped import SHIPPED_MODELS
 
 REPO = Path(__file__).resolve().parent.parent
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:<18s} baseline {r['baseline']:6.2f} %  worst deviation {worst:.2f} pt  "
             f"({'meets' if r['meets_target'] else 'MISSES'} the {TARGET_POINTS} pt target)"
         )
-    print(f"wrote {args.out.relative_to(REPO)} and {args.out.with_suffix('.png').name}")
+    print(f"wrote {display_path(args.out)} and {args.out.with_suffix('.png').name}")
     return 0 if all(r["meets_target"] for r in results.values()) else 1
 
 
