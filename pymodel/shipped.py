@@ -41,7 +41,7 @@ SHIPPED_MODELS: tuple[ShippedModel, ...] = (
     ShippedModel("bnn5_paper", "paper", PAPER_EXACT, "fp5_paper"),
     ShippedModel("bnn5_interpatient", "interpatient", PAPER_EXACT, "fp5_interpatient"),
     ShippedModel("bnn17", "ecg17", PAPER_EXACT, "fp17"),
-    ShippedModel("bnn17_long", "ecg17", IMPROVED, crossval="ecg17_long"),
+    ShippedModel("bnn17_noise", "ecg17", IMPROVED, crossval="ecg17_long_noise"),
 )
 DEFAULT_MODEL = "bnn5_paper"
 

@@ -1,7 +1,7 @@
 """Run whole held-out test sets through the RTL and compare with the golden model.
 
 Every shipped model (``pymodel.shipped``: ``bnn5_paper`` on the 5-class "paper" test set of 1548
-windows, ``bnn5_interpatient`` on the inter-patient DS2 set of 3960, ``bnn17`` and ``bnn17_long``
+windows, ``bnn5_interpatient`` on the inter-patient DS2 set of 3960, ``bnn17`` and ``bnn17_noise``
 on the 17-class test set of 200) has its whole held-out test set streamed from its export
 through ``ecg_bnn_top`` in Verilator (the file-driven stream testbench of
 ``ecg_bnn_tools.rtlsim``; no Python per clock cycle), optionally a subset also in Icarus
@@ -47,8 +47,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--models",
         default=",".join(shipped_names()),
-        help="shipped models whose test sets run (default all); the others' entries in --out "
-        "are kept",
+        help="shipped models whose test sets run (default all); the other shipped models' "
+        "entries in --out are kept",
     )
     p.add_argument(
         "--limit", type=int, default=0, metavar="N", help="only N windows per set (spread evenly)"
@@ -138,7 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"bench_rtl: not shipped models: {unknown}; choose from {shipped_names()}")
     previous = json.loads(Path(args.out).read_text()) if Path(args.out).is_file() else {}
-    kept = {k: v for k, v in previous.get("sets", {}).items() if k not in chosen}
+    # Other shipped models keep their sets; a model no longer shipped loses its stale one.
+    others = set(shipped_names()) - set(chosen)
+    kept = {k: v for k, v in previous.get("sets", {}).items() if k in others}
     report: dict = {"sets": kept, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
     ok = all(r["agreement"] == 1.0 for e in kept.values() for r in e["runs"])
     for shipped in SHIPPED_MODELS:
