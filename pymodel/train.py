@@ -357,10 +357,20 @@ def machine_description(device: torch.device) -> str:
     return f"{where}, {os.cpu_count()} CPU cores, {torch.get_num_threads()} torch threads"
 
 
-def chain_trained_on(earlier: dict, offset: int, epochs: int, here: str) -> str:
-    """``trained_on`` of a fine-tune: the starting checkpoint's machine(s), then this one's."""
-    before = earlier.get("trained_on") or earlier.get("device", "unknown")
-    return f"epochs 1-{offset}: {before}; epochs {offset + 1}-{offset + epochs}: {here}"
+def machines_text(segments: list[list], end: int, numbered: bool = False) -> str:
+    """``trained_on`` of the epochs up to ``end`` from ``[first epoch, machine]`` per phase.
+
+    One phase is its machine's description (unless ``numbered``); several (a run resumed on
+    another machine) are "epochs a-b: machine" joined by "; ", the form a fine-tune's
+    ``trained_on`` takes after its starting checkpoint's.
+    """
+    if len(segments) == 1 and not numbered:
+        return segments[0][1]
+    ends = [first - 1 for first, _ in segments[1:]] + [end]
+    return "; ".join(
+        f"epochs {first}-{last}: {machine}"
+        for (first, machine), last in zip(segments, ends, strict=True)
+    )
 
 
 def last_epoch(history: list[dict]) -> int:
@@ -397,10 +407,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         init_model, init_ckpt = load_checkpoint(cfg.init)
         model.load_state_dict(init_model.state_dict())
         earlier_history = init_ckpt["config"].get("history", [])
-    cfg.trained_on = machine_description(device)
-    if earlier_history:
-        offset = last_epoch(earlier_history)
-        cfg.trained_on = chain_trained_on(init_ckpt["config"], offset, cfg.epochs, cfg.trained_on)
+    here = machine_description(device)
+    machines = [[1, here]]  # [first epoch, machine] per machine this run trains on
     model.to(device)
     x_test = zscore(torch.from_numpy(split.x_test.astype(np.int64)))
     y_test = torch.from_numpy(split.y_test)
@@ -422,7 +430,19 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         if ema:
             ema.model.load_state_dict(state["ema"])
         cfg.history, best_val, start_epoch = state["history"], state["best_val"], state["epoch"]
+        machines = state.get("machines") or machines  # older states: taken as this machine's
+        if machines[-1][1] != here:  # resumed elsewhere (a lent GPU's run finished here, say)
+            machines = [*machines, [start_epoch + 1, here]]
         print(f"resumed from {run_dir / 'last.pt'} at epoch {start_epoch}")
+    offset = last_epoch(earlier_history)  # a fine-tune numbers on after its start's epochs
+    phases = [[first + offset, machine] for first, machine in machines]
+    cfg.trained_on = machines_text(phases, offset + cfg.epochs, numbered=bool(earlier_history))
+    if earlier_history:
+        start_cfg = init_ckpt["config"]
+        before = start_cfg.get("trained_on") or start_cfg.get("device", "unknown")
+        if not before.startswith("epochs "):  # the start's phases are numbered already
+            before = f"epochs 1-{offset}: {before}"
+        cfg.trained_on = f"{before}; {cfg.trained_on}"
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
         loss = train_epoch(
@@ -466,6 +486,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
              "history": cfg.history, "best_val": best_val, "epoch": epoch + 1,
+             "machines": machines,
              "ema": ema.model.state_dict() if ema else None},
             run_dir / "last.pt",
         )  # fmt: skip
@@ -473,6 +494,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     # after the history of the checkpoint a fine-tune started from: every phase of the recipe.
     best_model, ckpt = load_checkpoint(cfg.out)
     ckpt["config"]["history"] = chain_history(earlier_history, cfg.history)
+    ckpt["config"]["trained_on"] = cfg.trained_on  # every machine of the run, also after the choice
     torch.save(ckpt, cfg.out)
     test_acc = accuracy(best_model, x_test, y_test)
     figures = {"best_val_acc": best_val, "test_acc": test_acc, "epochs": cfg.epochs}

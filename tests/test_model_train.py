@@ -20,7 +20,13 @@ from pymodel.model import (
     zscore,
 )
 from pymodel.shipped import shipped_model, shipped_names
-from pymodel.train import distillation_loss, load_checkpoint, parse_args, train_epoch
+from pymodel.train import (
+    distillation_loss,
+    load_checkpoint,
+    machines_text,
+    parse_args,
+    train_epoch,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 # Floors a committed model must stay above (well below the shipped figures, far above chance):
@@ -94,13 +100,17 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     assert 0.0 <= ckpt["config"]["history"][0]["test_acc"] <= 1.0  # --track-test logs it
     figures = json.loads((run_dir / "figures.json").read_text())
     assert 0.0 <= figures["test_acc"] <= 1.0
+    # Resumed "elsewhere" (another thread count is another machine description).
     resumed = subprocess.run(
-        [*cmd[:5], "2", *cmd[6:], "--resume"], cwd=REPO, check=True, capture_output=True,
-        text=True,
+        [*cmd[:5], "2", *cmd[6:9], "2", *cmd[10:], "--resume"], cwd=REPO, check=True,
+        capture_output=True, text=True,
     )  # fmt: skip
     assert "resumed from" in resumed.stdout
     _, ckpt = load_checkpoint(out)
     assert [h["epoch"] for h in ckpt["config"]["history"]] == [1, 2]
+    first, second = ckpt["config"]["trained_on"].split("; ")
+    assert first.startswith("epochs 1-1: cpu") and first.endswith(", 1 torch threads")
+    assert second.startswith("epochs 2-2: cpu") and second.endswith(", 2 torch threads")
     # A fine-tune (--init) keeps the starting checkpoint's history and numbers on from it.
     tuned = tmp_path / "tuned.pt"
     fine_tune = [*cmd[:5], "1", *cmd[6:10], "--out", str(tuned), "--run-dir", str(tmp_path / "ft")]
@@ -108,10 +118,19 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     _, tuned_ckpt = load_checkpoint(tuned)
     assert tuned_ckpt["config"]["history"][:2] == ckpt["config"]["history"]
     assert [h["epoch"] for h in tuned_ckpt["config"]["history"]] == [1, 2, 3]
-    # Each phase records the machine it ran on.
-    assert "torch threads" in ckpt["config"]["trained_on"]
-    assert tuned_ckpt["config"]["trained_on"].startswith("epochs 1-2: cpu")
-    assert "; epochs 3-3: cpu" in tuned_ckpt["config"]["trained_on"]
+    # Each phase records the machine it ran on, the starting checkpoint's phases first.
+    assert tuned_ckpt["config"]["trained_on"].startswith(ckpt["config"]["trained_on"] + "; ")
+    last = tuned_ckpt["config"]["trained_on"].rsplit("; ", 1)[1]
+    assert last.startswith("epochs 3-3: cpu") and last.endswith(", 1 torch threads")
+
+
+def test_machines_text_names_each_phase():
+    """One machine is its description; phases on several machines are numbered epoch ranges."""
+    assert machines_text([[1, "cpu"]], 380) == "cpu"
+    assert machines_text([[1, "cuda (H200)"], [334, "cpu"]], 380) == (
+        "epochs 1-333: cuda (H200); epochs 334-380: cpu"
+    )
+    assert machines_text([[3, "cpu"]], 5, numbered=True) == "epochs 3-5: cpu"  # a fine-tune's
 
 
 @pytest.mark.parametrize("name", shipped_names())
