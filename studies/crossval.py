@@ -220,9 +220,9 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         if cv.teacher_init:  # the history chains the teacher's epochs first: keep the BNN's
             offset = len(teacher["history"])
             history = [{**h, "epoch": h["epoch"] - offset} for h in history[offset:]]
-    split = fold_split(cfg)
     teacher_result = {}
     if cv.distilled:  # reported only: nothing is chosen on the test part
+        split = fold_split(cfg)
         teacher_pred = predict(load_checkpoint(teacher_path(cv, fold))[0], split.x_test)
         t_hist = teacher["history"]
         t_val = [h["val_acc"] for h in t_hist]
@@ -233,6 +233,20 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
             ],
             "teacher_epoch_seconds_total": float(sum(h["seconds"] for h in t_hist)),
         }
+    return fold_result(cv, fold, checkpoint, history, trained_on, t0, resumed, teacher_result)
+
+
+def fold_result(
+    cv: CrossvalRun, fold: int, checkpoint: str, history: list[dict], trained_on: str,
+    t0: float, resumed: bool, extra: dict | None = None,
+) -> dict:  # fmt: skip
+    """Evaluate a fold's chosen checkpoint on its test part through the golden model.
+
+    ``history`` is the training history (the chosen epoch is read off it), ``t0`` the
+    ``time.perf_counter()`` at the fold's start; ``extra`` joins the result (teacher figures, the
+    trainer). The result is written to ``fold<fold>.json`` in the fold results folder.
+    """
+    split = fold_split(fold_config(cv, fold))
     pred = golden_predict(checkpoint, split.x_test)
     float_pred = predict(load_checkpoint(checkpoint)[0], split.x_test)
     val = [h["val_acc"] for h in history if not math.isnan(h.get("val_acc", math.nan))]
@@ -257,9 +271,9 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         "test_ids": list(split.test_ids),
         "y_true": split.y_test.tolist(),
         "y_pred": pred.tolist(),
-        **teacher_result,
+        **(extra or {}),
     }
-    write_json(result_path, result)
+    write_json(cv.fold_dir / f"fold{fold}.json", result)
     return result
 
 
@@ -543,6 +557,10 @@ The same recipe distilled from a float twin trained per fold (a candidate, its o
       --docs docs/crossval_candidates.md
 Inter-patient DS1 -> DS2 of a shipped checkpoint, no training:
   python -m studies.crossval --protocol interpatient --checkpoint weights/bnn5_interpatient.pt
+On a GPU, all pending folds as one stacked network, saved and stopped after 500 s (rerun to go on):
+  python -m studies.crossval --protocol paper --epochs 380 --lr 0.01 --augment --dropout 0.5 \
+      --device cuda --stacked --stop-after 500 --name paper_x --results \
+      results/crossval_candidates.json --docs docs/crossval_candidates.md
 """
 
 
@@ -595,6 +613,16 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     p.add_argument(
         "--render-only", action="store_true", help="only regenerate --docs from --results"
     )
+    p.add_argument(
+        "--stacked", action="store_true",
+        help="train the pending folds side by side as one stacked network "
+        "(studies/crossval_stacked.py; for a GPU, where one fold leaves it idle)",
+    )  # fmt: skip
+    p.add_argument(
+        "--stop-after", type=float, default=0.0,
+        help="--stacked: save and stop after the epoch that passes this many seconds (0: none); "
+        "a rerun continues",
+    )  # fmt: skip
     a = p.parse_args(argv)
     for flag, value in (("--init", a.init), ("--out", a.out), ("--run-dir", a.run_dir),
                         ("--teacher", a.teacher),
@@ -642,7 +670,12 @@ def main(argv: list[str] | None = None) -> None:
     if not a.render_only:
         if cv.train.threads:
             torch.set_num_threads(cv.train.threads)
-        run_crossval(cv, a.only_fold)
+        if a.stacked:
+            from studies.crossval_stacked import run_stacked  # imports the sweep's network
+
+            run_stacked(cv, a.only_fold, a.stop_after)
+        else:
+            run_crossval(cv, a.only_fold)
         results = finished_results(cv)
         if results is None:
             print(f"{cv.name}: not every fold is finished yet; rerun to continue")

@@ -77,6 +77,7 @@ class MemberConfig:
     distill: float = 0.0  # weight of the distillation term (0: cross entropy only)
     readout: str = "sum"  # scores the loss sees: time sum or mean (model.readout_scale)
     clamp: bool = True  # keep latent binary weights in [-1, 1]
+    noise: float = 0.0  # sd of Gaussian noise on each training window (z units; 0: off)
 
     def __post_init__(self) -> None:
         """Reject settings that would train nothing or divide by zero."""
@@ -86,6 +87,8 @@ class MemberConfig:
             raise ValueError(f"unknown readout {self.readout!r}; choose one of {READOUTS}")
         if not (self.lr > 0 and 0 <= self.dropout < 1 and 0 <= self.distill <= 1):
             raise ValueError(f"member {self}: need lr > 0, 0 <= dropout < 1, 0 <= distill <= 1")
+        if self.noise < 0:
+            raise ValueError(f"member {self}: need noise >= 0")
 
 
 class StackedBnn(nn.Module):
@@ -403,6 +406,7 @@ def train_epoch(
     order = torch.rand(members, n_fit, device=device, generator=generator).argsort(1)
     augment = torch.tensor([c.augment for c in configs], device=device, dtype=torch.long)
     distill = torch.tensor([c.distill for c in configs], device=device)
+    noise = torch.tensor([c.noise for c in configs], device=device)
     scale = member_scales(configs, model.num_classes).to(device)
     clamp = torch.tensor([c.clamp for c in configs], device=device)
     lr = lr.to(device)
@@ -417,6 +421,10 @@ def train_epoch(
         xb = data.x_fit[idx, 0]  # (batch, N, samples)
         if bool(augment.any()):
             xb = rotate_members(xb, augment, generator)
+        if bool(noise.any()):
+            xb = xb + noise.view(1, -1, 1) * torch.randn(
+                xb.shape, device=device, generator=generator
+            )
         losses, hits = train_step(
             model, optimizer, xb, data.y_fit[idx], lr, teacher, distill, temperature, scale,
             clamp,
