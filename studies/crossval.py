@@ -238,13 +238,15 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
 
 def fold_result(
     cv: CrossvalRun, fold: int, checkpoint: str, history: list[dict], trained_on: str,
-    t0: float, resumed: bool, extra: dict | None = None,
+    t0: float, resumed: bool, extra: dict | None = None, sharing: int = 1,
 ) -> dict:  # fmt: skip
     """Evaluate a fold's chosen checkpoint on its test part through the golden model.
 
     ``history`` is the training history (the chosen epoch is read off it), ``t0`` the
-    ``time.perf_counter()`` at the fold's start; ``extra`` joins the result (teacher figures, the
-    trainer). The result is written to ``fold<fold>.json`` in the fold results folder.
+    ``time.perf_counter()`` at the fold's start, ``sharing`` the number of folds that shared
+    that wall time (a stacked run: each fold records its share, so the hours add up);
+    ``extra`` joins the result (teacher figures, the trainer). The result is written to
+    ``fold<fold>.json`` in the fold results folder.
     """
     split = fold_split(fold_config(cv, fold))
     pred = golden_predict(checkpoint, split.x_test)
@@ -263,7 +265,7 @@ def fold_result(
         "epochs": len(history),
         "seconds_per_epoch": statistics.fmean(epoch_seconds) if epoch_seconds else None,
         "epoch_seconds_total": float(sum(epoch_seconds)),
-        "wall_seconds": time.perf_counter() - t0,
+        "wall_seconds": (time.perf_counter() - t0) / sharing,
         "resumed": resumed,
         "trained_on": trained_on,
         "checkpoint": display_path(checkpoint),

@@ -285,7 +285,9 @@ def run_stacked(
         member = member_model(tracker.state, m, model.num_classes, cfg.binary)
         save_checkpoint(Path(fold_cfg.out), member, cv.protocol, data.class_names, fold_cfg)
         extra = {"trainer": f"stacked with folds {folds}"}
-        result = fold_result(cv, fold, fold_cfg.out, history[m], trained_on, t0, start > 0, extra)
+        result = fold_result(
+            cv, fold, fold_cfg.out, history[m], trained_on, t0, start > 0, extra, len(folds)
+        )
         print(
             f"{cv.name} fold {fold}: golden {100 * result['accuracy']:.2f} % "
             f"({result['test_windows']} windows), chosen epoch {result['chosen_epoch']}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,6 +34,7 @@ def stacked_run(root: Path, epochs: int = 2, **recipe) -> cv_mod.CrossvalRun:
 
 def test_each_member_is_its_folds_model_chosen_on_its_own_validation(fake_ecg17, tmp_path):
     run = stacked_run(tmp_path / "run", epochs=3)
+    started = time.perf_counter()
     assert st.run_stacked(run)
     for fold in range(3):
         result = json.loads((run.fold_dir / f"fold{fold}.json").read_text())
@@ -47,6 +49,9 @@ def test_each_member_is_its_folds_model_chosen_on_its_own_validation(fake_ecg17,
         assert accuracy(model, x_val, y_val) == pytest.approx(result["chosen_val_acc"])
         val = [h["val_acc"] for h in ckpt["config"]["history"]]
         assert result["chosen_epoch"] == max(range(3), key=lambda i: (val[i], i)) + 1
+    walls = [json.loads((run.fold_dir / f"fold{f}.json").read_text())["wall_seconds"]
+             for f in range(3)]  # fmt: skip
+    assert 3 * max(walls) < time.perf_counter() - started  # each fold's share, not the whole
     assert not list(run.run_root.glob("stacked_*.pt"))  # the state goes once all are written
     assert cv_mod.finished_results(run) is not None
     assert st.run_stacked(run)  # nothing left to train
