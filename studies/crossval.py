@@ -632,6 +632,8 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
                         ("--full-precision", a.full_precision)):  # fmt: skip
         if value:
             p.error(f"{flag} does not apply to cross-validation")
+    if a.stop_after and not a.stacked:
+        p.error("--stop-after applies to --stacked (a sequential fold resumes from its last epoch)")
     cfg = replace(config_from_args(a), fit_eval=False)  # logging only: the time goes to epochs
     if (a.teacher_epochs > 0) != (a.distill > 0 or a.teacher_init):
         p.error("a teacher (--teacher-epochs) needs --distill above 0 or --teacher-init")
@@ -673,7 +675,7 @@ def main(argv: list[str] | None = None) -> None:
         if cv.train.threads:
             torch.set_num_threads(cv.train.threads)
         if a.stacked:
-            from studies.crossval_stacked import run_stacked  # imports the sweep's network
+            from studies.crossval_stacked import run_stacked  # it imports this module
 
             run_stacked(cv, a.only_fold, a.stop_after)
         else:

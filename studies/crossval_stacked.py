@@ -213,9 +213,12 @@ def run_stacked(
     that passes it; a rerun continues. Finished folds get their checkpoint and result file.
     """
     check_stackable(cv)
+    wanted = list(range(cv.folds)) if only is None else only
+    bad = [f for f in wanted if not 0 <= f < cv.folds]
+    if bad:
+        raise ValueError(f"folds {bad} outside 0-{cv.folds - 1}")
     pin_recipe(cv)
-    folds = [f for f in (range(cv.folds) if only is None else only)
-             if not (cv.fold_dir / f"fold{f}.json").is_file()]  # fmt: skip
+    folds = [f for f in wanted if not (cv.fold_dir / f"fold{f}.json").is_file()]
     if not folds:
         return True
     cfg, t0 = cv.train, time.perf_counter()

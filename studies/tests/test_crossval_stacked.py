@@ -77,6 +77,10 @@ def test_recipes_it_cannot_reproduce_are_refused(tmp_path):
     with pytest.raises(ValueError, match="interpatient"):
         st.check_stackable(interpatient)
     st.check_stackable(stacked_run(tmp_path))  # augment, noise, dropout: fine
+    with pytest.raises(ValueError, match=r"folds \[3\] outside 0-2"):
+        st.run_stacked(stacked_run(tmp_path), only=[0, 3])
+    with pytest.raises(SystemExit):  # --stop-after without --stacked
+        cv_mod.parse_args(["--protocol", "ecg17", "--stop-after", "10"])
     with pytest.raises(ValueError, match="noise"):
         MemberConfig(seed=0, lr=0.01, noise=-0.1)
 
