@@ -220,7 +220,7 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         if cv.teacher_init:  # the history chains the teacher's epochs first: keep the BNN's
             offset = len(teacher["history"])
             history = [{**h, "epoch": h["epoch"] - offset} for h in history[offset:]]
-    teacher_result = {}
+    teacher_result, split = {}, None
     if cv.distilled:  # reported only: nothing is chosen on the test part
         split = fold_split(cfg)
         teacher_pred = predict(load_checkpoint(teacher_path(cv, fold))[0], split.x_test)
@@ -233,22 +233,26 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
             ],
             "teacher_epoch_seconds_total": float(sum(h["seconds"] for h in t_hist)),
         }
-    return fold_result(cv, fold, checkpoint, history, trained_on, t0, resumed, teacher_result)
+    return fold_result(
+        cv, fold, checkpoint, history, trained_on, t0, resumed, teacher_result, split=split
+    )
 
 
 def fold_result(
     cv: CrossvalRun, fold: int, checkpoint: str, history: list[dict], trained_on: str,
     t0: float, resumed: bool, extra: dict | None = None, sharing: int = 1,
+    split: DatasetSplit | None = None,
 ) -> dict:  # fmt: skip
     """Evaluate a fold's chosen checkpoint on its test part through the golden model.
 
     ``history`` is the training history (the chosen epoch is read off it), ``t0`` the
     ``time.perf_counter()`` at the fold's start, ``sharing`` the number of folds that shared
     that wall time (a stacked run: each fold records its share, so the hours add up);
-    ``extra`` joins the result (teacher figures, the trainer). The result is written to
-    ``fold<fold>.json`` in the fold results folder.
+    ``extra`` joins the result (teacher figures, the trainer); ``split`` is the fold's windows
+    where the caller has loaded them already. The result is written to ``fold<fold>.json`` in the
+    fold results folder.
     """
-    split = fold_split(fold_config(cv, fold))
+    split = split if split is not None else fold_split(fold_config(cv, fold))
     pred = golden_predict(checkpoint, split.x_test)
     float_pred = predict(load_checkpoint(checkpoint)[0], split.x_test)
     val = [h["val_acc"] for h in history if not math.isnan(h.get("val_acc", math.nan))]
@@ -518,13 +522,19 @@ def render_markdown(
     return "\n".join(lines) + "\n"
 
 
-def run_crossval(cv: CrossvalRun, only: list[int] | None = None) -> list[dict]:
-    """Run (or resume) the folds of ``cv`` (all, or ``only`` these); their results in fold order."""
-    pin_recipe(cv)
+def chosen_folds(cv: CrossvalRun, only: list[int] | None) -> list[int]:
+    """The folds to run: all of ``cv``'s, or ``only`` these (ValueError for one outside)."""
     todo = list(range(cv.folds)) if only is None else only
     bad = [f for f in todo if not 0 <= f < cv.folds]
     if bad:
         raise ValueError(f"folds {bad} outside 0-{cv.folds - 1}")
+    return todo
+
+
+def run_crossval(cv: CrossvalRun, only: list[int] | None = None) -> list[dict]:
+    """Run (or resume) the folds of ``cv`` (all, or ``only`` these); their results in fold order."""
+    todo = chosen_folds(cv, only)
+    pin_recipe(cv)
     results = []
     for fold in tqdm(todo, desc=f"{cv.name} folds", unit="fold"):
         results.append(run_fold(cv, fold))

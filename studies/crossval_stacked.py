@@ -26,11 +26,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from itertools import accumulate
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
+from pymodel.datasets import DatasetSplit
 from pymodel.train import (
     TrainConfig,
     machine_description,
@@ -38,7 +40,15 @@ from pymodel.train import (
     save_checkpoint,
     split_validation,
 )
-from studies.crossval import CrossvalRun, fold_config, fold_result, fold_split, pin_recipe, recipe
+from studies.crossval import (
+    CrossvalRun,
+    chosen_folds,
+    fold_config,
+    fold_result,
+    fold_split,
+    pin_recipe,
+    recipe,
+)
 from studies.sweep import (
     BestTracker,
     MemberConfig,
@@ -48,8 +58,7 @@ from studies.sweep import (
     member_lrs,
     member_model,
     member_scales,
-    rotate_members,
-    train_step,
+    train_epoch,
 )
 
 # Recipe fields the stacked network reproduces; every other recipe field must keep its default.
@@ -77,15 +86,20 @@ def check_stackable(cv: CrossvalRun) -> None:
 
 @dataclass
 class FoldData:
-    """Each member's own windows, stacked member-major and padded to the largest part."""
+    """Each member's own windows: fit parts pooled, validation slices padded member-major."""
 
-    x_fit: torch.Tensor  # (members, n, samples) z-scored training windows (fit part)
-    y_fit: torch.Tensor  # (members, n)
-    n_fit: list[int]  # each member's count of fit windows (the rest is padding)
+    x_fit: torch.Tensor  # (windows, 1, samples) every member's z-scored fit part, one after another
+    y_fit: torch.Tensor  # (windows,)
+    n_fit: list[int]  # each member's count of fit windows, in member order
     x_val: torch.Tensor  # (members, n, samples) its validation slice
     y_val: torch.Tensor  # (members, n), -1 where padded
     n_val: list[int]
-    class_names: tuple[str, ...]
+    splits: list[DatasetSplit]  # each fold's windows (its test part is evaluated at the end)
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The protocol's class names."""
+        return self.splits[0].class_names
 
 
 def pad_stack(parts: list[torch.Tensor], fill: float) -> torch.Tensor:
@@ -99,20 +113,19 @@ def pad_stack(parts: list[torch.Tensor], fill: float) -> torch.Tensor:
 
 def fold_data(cv: CrossvalRun, folds: list[int], device: torch.device) -> FoldData:
     """The fit part and validation slice of each fold, exactly as the sequential fold trains."""
+    splits = [fold_split(fold_config(cv, fold)) for fold in folds]
     fits, fit_labels, vals, val_labels = [], [], [], []
-    class_names: tuple[str, ...] = ()
-    for fold in folds:
-        split = fold_split(fold_config(cv, fold))
+    for split in splits:
         x_fit, y_fit, x_val, y_val = split_validation(split, cv.train.val_fraction)
-        fits.append(x_fit[:, 0])
+        fits.append(x_fit)
         fit_labels.append(y_fit)
         vals.append(x_val[:, 0])
         val_labels.append(y_val)
-        class_names = split.class_names
+    n_fit = [len(y) for y in fit_labels]
     return FoldData(
-        pad_stack(fits, 0.0).to(device), pad_stack(fit_labels, 0).to(device),
-        [len(y) for y in fit_labels], pad_stack(vals, 0.0).to(device),
-        pad_stack(val_labels, -1).to(device), [len(y) for y in val_labels], class_names,
+        torch.cat(fits).to(device), torch.cat(fit_labels).to(device),
+        n_fit, pad_stack(vals, 0.0).to(device),
+        pad_stack(val_labels, -1).to(device), [len(y) for y in val_labels], splits,
     )  # fmt: skip
 
 
@@ -125,46 +138,18 @@ def member_configs(cfg: TrainConfig, members: int) -> list[MemberConfig]:
     return [one] * members
 
 
-def stacked_epoch(
-    model: StackedBnn,
-    optimizer: StackedAdam,
-    data: FoldData,
-    cfg: TrainConfig,
-    lr: torch.Tensor,
-    generator: torch.Generator,
-) -> torch.Tensor:
-    """One pass of every member over its own shuffle of its fit part; mean loss per member."""
+def epoch_order(data: FoldData, generator: torch.Generator) -> torch.Tensor:
+    """Each member's window indices for one epoch (members, n): its own fit part, shuffled.
+
+    Every member gets as many as the smallest fit part holds (one batch size for the stack).
+    """
+    per_epoch = min(data.n_fit)
     device = data.x_fit.device
-    members = model.members
-    configs = member_configs(cfg, members)
-    scale = member_scales(configs, model.num_classes).to(device)
-    augment = torch.full((members,), int(cfg.augment), device=device, dtype=torch.long)
-    no_distill = torch.zeros(members, device=device)
-    per_epoch = min(data.n_fit)  # the same batch for every member: the smallest part's count
-    order = torch.stack([
-        torch.randperm(n, device=device, generator=generator)[:per_epoch] for n in data.n_fit
+    starts = accumulate(data.n_fit[:-1], initial=0)  # where each member's part begins
+    return torch.stack([
+        start + torch.randperm(n, device=device, generator=generator)[:per_epoch]
+        for start, n in zip(starts, data.n_fit, strict=True)
     ])  # fmt: skip
-    rows = torch.arange(members, device=device).view(-1, 1)
-    starts = range(0, per_epoch, cfg.batch_size)
-    if cfg.max_steps:
-        starts = starts[: cfg.max_steps]
-    clamp = torch.full((members,), cfg.clamp, device=device, dtype=torch.bool)
-    total, seen = torch.zeros(members, device=device), 0
-    for start in starts:
-        idx = order[:, start : start + cfg.batch_size]  # (members, batch)
-        xb = data.x_fit[rows, idx].transpose(0, 1)  # (batch, members, samples)
-        yb = data.y_fit[rows, idx].T
-        if cfg.augment:
-            xb = rotate_members(xb, augment, generator)
-        if cfg.noise:
-            xb = xb + cfg.noise * torch.randn(xb.shape, device=device, generator=generator)
-        losses, _ = train_step(
-            model, optimizer, xb, yb, lr.to(device), None, no_distill, cfg.temperature, scale,
-            clamp,
-        )  # fmt: skip
-        total += losses * idx.shape[1]
-        seen += idx.shape[1]
-    return (total / max(1, seen)).cpu()
 
 
 @torch.no_grad()
@@ -213,10 +198,7 @@ def run_stacked(
     that passes it; a rerun continues. Finished folds get their checkpoint and result file.
     """
     check_stackable(cv)
-    wanted = list(range(cv.folds)) if only is None else only
-    bad = [f for f in wanted if not 0 <= f < cv.folds]
-    if bad:
-        raise ValueError(f"folds {bad} outside 0-{cv.folds - 1}")
+    wanted = chosen_folds(cv, only)
     pin_recipe(cv)
     folds = [f for f in wanted if not (cv.fold_dir / f"fold{f}.json").is_file()]
     if not folds:
@@ -263,9 +245,12 @@ def run_stacked(
 
     for epoch in range(start, cfg.epochs):
         tick = time.perf_counter()
-        loss = stacked_epoch(
-            model, optimizer, data, cfg, member_lrs(configs, epoch, cfg.epochs), generator
-        )
+        loss, _ = train_epoch(
+            model, optimizer, data.x_fit, data.y_fit, configs,
+            member_lrs(configs, epoch, cfg.epochs), cfg.batch_size, generator,
+            temperature=cfg.temperature, max_steps=cfg.max_steps,
+            order=epoch_order(data, generator),
+        )  # fmt: skip
         val_acc, val_loss = own_validation(model, data, scale)
         tracker.update(epoch + 1, val_acc, val_loss)
         share = (time.perf_counter() - tick) / len(folds)  # a member's share of the epoch
@@ -289,8 +274,9 @@ def run_stacked(
         save_checkpoint(Path(fold_cfg.out), member, cv.protocol, data.class_names, fold_cfg)
         extra = {"trainer": f"stacked with folds {folds}"}
         result = fold_result(
-            cv, fold, fold_cfg.out, history[m], trained_on, t0, start > 0, extra, len(folds)
-        )
+            cv, fold, fold_cfg.out, history[m], trained_on, t0, start > 0, extra, len(folds),
+            data.splits[m],
+        )  # fmt: skip
         print(
             f"{cv.name} fold {fold}: golden {100 * result['accuracy']:.2f} % "
             f"({result['test_windows']} windows), chosen epoch {result['chosen_epoch']}"

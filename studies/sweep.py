@@ -387,7 +387,8 @@ def clamp_members(model: StackedBnn, clamp: torch.Tensor | None) -> None:
 def train_epoch(
     model: StackedBnn,
     optimizer: StackedAdam,
-    data: SweepData,
+    x_fit: torch.Tensor,
+    y_fit: torch.Tensor,
     configs: list[MemberConfig],
     lr: torch.Tensor,
     batch_size: int,
@@ -395,15 +396,20 @@ def train_epoch(
     teacher: EcgBnn | None = None,
     temperature: float = 2.0,
     max_steps: int = 0,
+    order: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One pass of every member over its own shuffle of the training windows.
+    """One pass of every member over its own shuffle of the training windows ``x_fit``.
 
-    Returns each member's mean loss and its accuracy on the batches as trained (augmented, with
-    dropout): the training curve, without a second pass over the training windows.
+    ``order`` (members, n) gives each member's window indices for the epoch, in order (default:
+    every member its own shuffle of all windows; cross-validation folds give each member its own
+    fold's windows). Returns each member's mean loss and its accuracy on the batches as trained
+    (augmented, with dropout): the training curve, without a second pass over the windows.
     """
-    device = data.x_fit.device
-    n_fit, members = len(data.y_fit), model.members
-    order = torch.rand(members, n_fit, device=device, generator=generator).argsort(1)
+    device = x_fit.device
+    members = model.members
+    if order is None:
+        order = torch.rand(members, len(y_fit), device=device, generator=generator).argsort(1)
+    n_fit = order.shape[1]
     augment = torch.tensor([c.augment for c in configs], device=device, dtype=torch.long)
     distill = torch.tensor([c.distill for c in configs], device=device)
     noise = torch.tensor([c.noise for c in configs], device=device)
@@ -418,7 +424,7 @@ def train_epoch(
     seen = 0
     for start in starts:
         idx = order[:, start : start + batch_size].T  # (batch, N)
-        xb = data.x_fit[idx, 0]  # (batch, N, samples)
+        xb = x_fit[idx, 0]  # (batch, N, samples)
         if bool(augment.any()):
             xb = rotate_members(xb, augment, generator)
         if bool(noise.any()):
@@ -426,7 +432,7 @@ def train_epoch(
                 xb.shape, device=device, generator=generator
             )
         losses, hits = train_step(
-            model, optimizer, xb, data.y_fit[idx], lr, teacher, distill, temperature, scale,
+            model, optimizer, xb, y_fit[idx], lr, teacher, distill, temperature, scale,
             clamp,
         )  # fmt: skip
         total += losses * idx.shape[0]
@@ -483,8 +489,8 @@ def run_sweep(
         t0 = time.perf_counter()
         lr = member_lrs(configs, epoch, epochs)
         loss, batch_acc = train_epoch(
-            model, optimizer, data, configs, lr, batch_size, generator, teacher, temperature,
-            max_steps,
+            model, optimizer, data.x_fit, data.y_fit, configs, lr, batch_size, generator,
+            teacher, temperature, max_steps,
         )  # fmt: skip
         val_acc, val_loss = evaluate_members(model, data.x_val, data.y_val, scale=scale)
         test_acc, _ = evaluate_members(model, data.x_test, data.y_test)
