@@ -91,12 +91,16 @@ def load_checkpoint_model(path: str | os.PathLike[str]) -> tuple[EcgBnn, dict]:
     """Load a deployable checkpoint (``state_dict``, ``num_classes``, ``binary``) in eval mode."""
     import torch
 
-    from pymodel.model import EcgBnn
+    from pymodel.model import EcgBnn, activation_of
 
     ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "num_classes" not in ckpt:
         raise ExportError(f"{path}: not a checkpoint with 'state_dict' and 'num_classes'")
-    model = EcgBnn(int(ckpt["num_classes"]), binary=bool(ckpt.get("binary", True)))
+    model = EcgBnn(
+        int(ckpt["num_classes"]),
+        binary=bool(ckpt.get("binary", True)),
+        activation=activation_of(ckpt["state_dict"]),
+    )
     model.load_state_dict(ckpt["state_dict"])
     return model.eval(), ckpt
 

@@ -1,9 +1,10 @@
 """Fold a trained :class:`~pymodel.model.EcgBnn` into the integer parameters of the accelerator.
 
 Public API: :func:`fold_model` ``(model, class_names=(), name="") -> IntegerParams``, plus the
-per-layer pieces :func:`bn_affine`, :func:`prelu_slope`, :func:`reachable_pooled`,
-:func:`reference_bits`, :func:`analytic_thresholds`, :func:`fit_thresholds`,
-:func:`fold_thresholds`, :func:`score_coefficients`, :func:`choose_shift`, :func:`weight_bits`.
+per-layer pieces :func:`bn_affine`, :func:`prelu_slopes`, :func:`prelu_shifts`,
+:func:`reachable_pooled`, :func:`reference_bits`, :func:`analytic_thresholds`,
+:func:`fit_thresholds`, :func:`fold_thresholds`, :func:`score_coefficients`, :func:`choose_shift`,
+:func:`weight_bits`.
 
 Threshold folding (blocks 1-5)
 ------------------------------
@@ -13,6 +14,10 @@ float32 parameters). The next block binarizes with ``sign(0) = +1``, so the outp
 pooled value ``v`` is::
 
     bit(v) = [ f(v) >= 0 ],   f(v) = g*PReLU_a(v) + b,   PReLU_a(v) = v if v >= 0 else a*v
+
+(With ``activation="channel"`` every channel has its own slope ``a`` and, in blocks 1-5, a shift
+``t`` before the PReLU: ``f(v) = g*PReLU_a(v - t) + b``. The cases below hold for ``u = v - t``,
+and a threshold ``T`` on ``u`` is ``T + t`` on ``v``: the same encodings, moved.)
 
 ``v`` is an affine image of the pooled integer ``m`` the thresholds are written in: block 1
 ``v = m/2^14`` (Q14 z-units; the IP rescales them to raw units per window), blocks 2-5
@@ -96,12 +101,21 @@ def bn_affine(bn: torch.nn.BatchNorm1d) -> tuple[np.ndarray, np.ndarray]:
     return g, beta - mean * g
 
 
-def prelu_slope(prelu: torch.nn.PReLU) -> float:
-    """The single PReLU slope of a block (``nn.PReLU()`` with one parameter)."""
-    w = prelu.weight.detach().double().numpy().reshape(-1)
-    if w.size != 1:
-        raise FoldError(f"expected one PReLU slope per layer, got {w.size}")
-    return float(w[0])
+def prelu_slopes(block: torch.nn.Module) -> np.ndarray:
+    """The PReLU slope of each output channel of a block (one per block broadcast, or one each)."""
+    w = block.prelu.weight.detach().double().numpy().reshape(-1)
+    channels = block.bn.num_features
+    if w.size not in (1, channels):
+        raise FoldError(f"expected 1 or {channels} PReLU slopes, got {w.size}")
+    return np.broadcast_to(w, (channels,)).copy()
+
+
+def prelu_shifts(block: torch.nn.Module) -> np.ndarray:
+    """The per-channel shift before a block's PReLU (zeros when it has none)."""
+    shift = getattr(block, "shift", None)
+    if shift is None:
+        return np.zeros(block.bn.num_features)
+    return shift.detach().double().numpy().reshape(-1).copy()
 
 
 def reachable_pooled(shape: LayerShape) -> tuple[np.ndarray, np.ndarray]:
@@ -124,16 +138,19 @@ def prelu(v: np.ndarray, a: float) -> np.ndarray:
     return np.where(v >= 0, v, a * v)
 
 
-def reference_bits(v: np.ndarray, g: float, a: float, b: float) -> np.ndarray:
-    """The float64 reference predicate ``g*PReLU_a(v) + b >= 0`` (sign(0) = +1)."""
-    return g * prelu(v, a) + b >= 0
+def reference_bits(v: np.ndarray, g: float, a: float, b: float, t: float = 0.0) -> np.ndarray:
+    """The float64 reference predicate ``g*PReLU_a(v - t) + b >= 0`` (sign(0) = +1)."""
+    return g * prelu(v - t, a) + b >= 0
 
 
-def analytic_thresholds(g: float, a: float, b: float, shape: LayerShape) -> tuple[int, int, int]:
+def analytic_thresholds(
+    g: float, a: float, b: float, shape: LayerShape, t: float = 0.0
+) -> tuple[int, int, int]:
     """Thresholds ``(hi, lo, inv)`` derived from the case table, in ``m`` units (not canonical).
 
-    Works in the ``v`` domain with ``T = -b/g`` (and ``T2 = -b/(g*a)``), then maps ``v = alpha*m +
-    beta`` back to ``m``; the result may lie outside the reachable range (then it is a constant).
+    Works in the domain ``u = v - t`` with ``T = -b/g`` (and ``T2 = -b/(g*a)``), then maps
+    ``v = u + t = alpha*m + beta`` back to ``m``; the result may lie outside the reachable range
+    (then it is a constant).
     """
     alpha, beta = (
         (1.0 / THR1_SCALE, 0.0)
@@ -141,19 +158,19 @@ def analytic_thresholds(g: float, a: float, b: float, shape: LayerShape) -> tupl
         else (2.0, -float(KERNEL_SIZE * shape.in_channels))
     )
 
-    def to_m(t: float) -> float:
-        """Map a ``v``-domain threshold to the ``m`` domain."""
-        return (t - beta) / alpha
+    def to_m(u: float) -> float:
+        """Map a ``u``-domain threshold to the ``m`` domain."""
+        return (u + t - beta) / alpha
 
     never, ones = (THR_NEVER_HI, THR_NEVER_LO, 0), (THR_NEVER_HI, THR_NEVER_LO, 1)
 
-    def suffix(t: float) -> tuple[int, int, int]:
-        """``v >= t``."""
-        return clamp_thr(math.ceil(to_m(t))), THR_NEVER_LO, 0
+    def suffix(u: float) -> tuple[int, int, int]:
+        """``v - t >= u``."""
+        return clamp_thr(math.ceil(to_m(u))), THR_NEVER_LO, 0
 
-    def prefix(t: float) -> tuple[int, int, int]:
-        """``v <= t``."""
-        return clamp_thr(math.floor(to_m(t)) + 1), THR_NEVER_LO, 1
+    def prefix(u: float) -> tuple[int, int, int]:
+        """``v - t <= u``."""
+        return clamp_thr(math.floor(to_m(u)) + 1), THR_NEVER_LO, 1
 
     if g == 0:
         return ones if b >= 0 else never
@@ -162,8 +179,8 @@ def analytic_thresholds(g: float, a: float, b: float, shape: LayerShape) -> tupl
     if a == 0:
         return never if b < 0 else prefix(-b / g)
     if a > 0:  # monotone: the zero crossing is on the side where f(0) = b points
-        t = -b / g if b * g <= 0 else -b / (g * a)
-        return suffix(t) if g > 0 else prefix(t)
+        cross = -b / g if b * g <= 0 else -b / (g * a)
+        return suffix(cross) if g > 0 else prefix(cross)
     t1, t2 = to_m(-b / g), to_m(-b / (g * a))
     if g > 0:  # V-shaped, minimum b at v = 0
         return ones if b >= 0 else (clamp_thr(math.ceil(t1)), clamp_thr(math.floor(t2)), 0)
@@ -209,23 +226,23 @@ def encode_predicate(m: np.ndarray, bits: np.ndarray) -> tuple[int, int, int]:
 
 
 def fit_thresholds(
-    g: float, a: float, b: float, shape: LayerShape, channel: int = 0
+    g: float, a: float, b: float, shape: LayerShape, channel: int = 0, t: float = 0.0
 ) -> tuple[int, int, int]:
     """Fold one channel: enumerate, encode, verify exactly, cross-check the analytic derivation."""
-    where = f"block {shape.index} channel {channel} (g={g!r}, a={a!r}, b={b!r})"
-    if not all(math.isfinite(x) for x in (g, a, b)):
+    where = f"block {shape.index} channel {channel} (g={g!r}, a={a!r}, b={b!r}, t={t!r})"
+    if not all(math.isfinite(x) for x in (g, a, b, t)):
         raise FoldError(f"{where}: non-finite BatchNorm/PReLU parameters")
     m, v = reachable_pooled(shape)
-    ref = reference_bits(v, g, a, b)
+    ref = reference_bits(v, g, a, b, t)
     try:
         hi, lo, inv = encode_predicate(m, ref)
     except FoldError as exc:
         raise FoldError(f"{where}: {exc}") from exc
     if not np.array_equal(unit_bits(m, hi, lo, inv), ref):
         raise FoldError(f"{where}: fitted thresholds do not reproduce the predicate")
-    ana = unit_bits(m, *analytic_thresholds(g, a, b, shape))
-    f = g * prelu(v, a) + b
-    tie = np.abs(f) <= TIE_RTOL * (np.abs(g * prelu(v, a)) + abs(b) + 1e-300)
+    ana = unit_bits(m, *analytic_thresholds(g, a, b, shape, t))
+    f = g * prelu(v - t, a) + b
+    tie = np.abs(f) <= TIE_RTOL * (np.abs(g * prelu(v - t, a)) + abs(b) + 1e-300)
     if np.any((ana != ref) & ~tie):
         bad = int(m[np.flatnonzero((ana != ref) & ~tie)[0]])
         raise FoldError(f"{where}: analytic thresholds disagree with enumeration at m={bad}")
@@ -235,19 +252,25 @@ def fit_thresholds(
 def fold_thresholds(block: torch.nn.Module, shape: LayerShape) -> Thresholds:
     """Per-channel thresholds of one block (its PReLU and BatchNorm)."""
     g, b = bn_affine(block.bn)
-    a = prelu_slope(block.prelu)
-    triples = [fit_thresholds(float(g[c]), a, float(b[c]), shape, c) for c in range(len(g))]
+    a, t = prelu_slopes(block), prelu_shifts(block)
+    triples = [
+        fit_thresholds(float(g[c]), float(a[c]), float(b[c]), shape, c, float(t[c]))
+        for c in range(len(g))
+    ]
     hi, lo, inv = (np.array(col, dtype=np.int64) for col in zip(*triples, strict=True))
     return Thresholds(hi=hi, lo=lo, inv=inv.astype(np.uint8))
 
 
 def quantize_scores(
-    g: np.ndarray, a: float, b: np.ndarray, s: int, positions: int
+    g: np.ndarray, a: np.ndarray, b: np.ndarray, s: int, positions: int
 ) -> tuple[list[int], list[int], list[int]]:
-    """``A = round(g*2^s)``, ``B = round(g*a*2^s)``, ``C = round(positions*b*2^s)`` as ints."""
+    """``A = round(g*2^s)``, ``B = round(g*a*2^s)``, ``C = round(positions*b*2^s)`` as ints.
+
+    ``a`` holds each class's PReLU slope.
+    """
     scale = math.ldexp(1.0, s)
     a_q = [round(float(x) * scale) for x in g]
-    b_q = [round(float(x) * a * scale) for x in g]
+    b_q = [round(float(x) * float(slope) * scale) for x, slope in zip(g, a, strict=True)]
     c_q = [round(positions * float(x) * scale) for x in b]
     return a_q, b_q, c_q
 
@@ -263,9 +286,9 @@ def scores_fit(a_q: Sequence[int], b_q: Sequence[int], c_q: Sequence[int]) -> bo
     return True
 
 
-def choose_shift(g: np.ndarray, a: float, b: np.ndarray, positions: int) -> int:
+def choose_shift(g: np.ndarray, a: np.ndarray, b: np.ndarray, positions: int) -> int:
     """Largest shift ``s`` (62 down to -32) whose rounded coefficients pass :func:`scores_fit`."""
-    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(b)) and math.isfinite(a)):
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(b)) and np.all(np.isfinite(a))):
         raise FoldError(f"block 6: non-finite BatchNorm/PReLU parameters (g={g}, a={a}, b={b})")
     for s in SHIFT_RANGE:
         if scores_fit(*quantize_scores(g, a, b, s, positions)):
@@ -278,7 +301,9 @@ def score_coefficients(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Block 6's ``A``, ``B``, ``C`` (int64 arrays) and the shift ``s``."""
     g, b = bn_affine(block.bn)
-    a = prelu_slope(block.prelu)
+    a = prelu_slopes(block)
+    if np.any(prelu_shifts(block) != 0):
+        raise FoldError("block 6: a shift before the PReLU (the hardware splits the sums at 0)")
     s = choose_shift(g, a, b, shape.pool_length)
     a_q, b_q, c_q = quantize_scores(g, a, b, s, shape.pool_length)
     return np.array(a_q, np.int64), np.array(b_q, np.int64), np.array(c_q, np.int64), s
@@ -320,7 +345,8 @@ def randomize_model(
     """Give ``model`` random weights, BN affine parameters and PReLU slopes, for tests and demos.
 
     BN ``gamma`` gets both signs, PReLU slopes come from ``slopes`` (one per block; default a mix
-    of positive, negative and zero), and the BN running statistics are measured on the raw
+    of positive, negative and zero; a ``"channel"`` model spreads each channel's slope around it
+    and draws the shifts before its PReLUs), and the BN running statistics are measured on the raw
     ``calibration`` windows ``(n, 3600)`` (one train-mode pass with a cumulative average), so the
     thresholds land inside the range real data reaches. Returns the model in eval mode.
     """
@@ -338,6 +364,11 @@ def randomize_model(
             sign = torch.where(torch.rand(n, generator=gen) < 0.3, -1.0, 1.0)
             blk.bn.weight.copy_(sign * (0.5 + torch.rand(n, generator=gen)))
             blk.bn.bias.copy_(0.5 * torch.randn(n, generator=gen))
+            if blk.prelu.weight.numel() > 1:  # per-channel slopes around the block's
+                blk.prelu.weight.add_(0.3 * torch.randn(n, generator=gen))
+            if blk.shift is not None:  # block 1 pools z units, blocks 2-5 popcounts 2m - 7 C_in
+                scale = 0.5 if blk is model.blocks[0] else 3.0
+                blk.shift.copy_(scale * torch.randn(n, generator=gen))
             blk.bn.reset_running_stats()
             blk.bn.momentum = None
         model.train()

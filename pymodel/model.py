@@ -8,6 +8,12 @@ weights. The class scores are the sum over time of block 6's output.
 Binarization uses sign with ``sign(0) = +1`` (bit 1 means +1), the convention of the integer golden
 model and the RTL, and a straight-through estimator (gradient passed where ``|x| <= 1``).
 ``EcgBnn(binary=False)`` is the full-precision twin with the same topology.
+
+``activation="channel"`` (a training option, not the paper's) gives every PReLU one slope per
+channel and blocks 1-5 a learnable per-channel shift before it (``PReLU_a(v - t)``, as ReActNet's
+RPReLU; the shift after it is BatchNorm's bias). Both fold into the same per-channel thresholds and
+score coefficients (``pymodel.fold``): the hardware and the ROM formats do not change. Block 6 has
+no shift: the hardware splits its score sums at 0.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ __all__ = [
     "PAD_VALUE",
     "POOL_SIZE",
     "POOL_STRIDE",
+    "ACTIVATIONS",
     "READOUTS",
     "SAMPLE_RATE_HZ",
     "WINDOW_SAMPLES",
@@ -45,6 +52,7 @@ __all__ = [
     "EcgBnn",
     "LayerShape",
     "SignSTE",
+    "activation_of",
     "binarize",
     "layer_shapes",
     "readout_scale",
@@ -73,20 +81,41 @@ def binarize(x: torch.Tensor) -> torch.Tensor:
     return SignSTE.apply(x)
 
 
+# "layer": one PReLU slope per block (the paper's nn.PReLU()); "channel": one slope per channel
+# and, in blocks 1-5, a per-channel shift before the PReLU
+ACTIVATIONS = ("layer", "channel")
+
+
 class BnnBlock(nn.Module):
     """pad(5, value 1) -> conv k7 (binary) -> maxpool(7, 2) -> PReLU -> BatchNorm."""
 
     def __init__(
-        self, in_channels: int, out_channels: int, stride: int, binary: bool, binary_input: bool
+        self,
+        in_channels: int,
+        out_channels: int,
+        stride: int,
+        binary: bool,
+        binary_input: bool,
+        activation: str = "layer",
+        shift: bool = False,
     ) -> None:
-        """Create one block; ``binary_input`` binarizes the (padded) input activations."""
+        """Create one block; ``binary_input`` binarizes the (padded) input activations.
+
+        ``activation="channel"`` gives the PReLU one slope per channel; ``shift`` (with it) adds a
+        learnable per-channel shift ``t`` before the PReLU: ``PReLU(pool - t)``.
+        """
         super().__init__()
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; choose one of {ACTIVATIONS}")
+        if shift and activation != "channel":
+            raise ValueError("a per-channel shift needs activation='channel'")
         self.binary = binary
         self.binary_input = binary and binary_input
         self.stride = stride
         self.conv = nn.Conv1d(in_channels, out_channels, KERNEL_SIZE, stride=stride, bias=False)
         self.pool = nn.MaxPool1d(POOL_SIZE, POOL_STRIDE)
-        self.prelu = nn.PReLU()
+        self.prelu = nn.PReLU(out_channels if activation == "channel" else 1)
+        self.shift = nn.Parameter(torch.zeros(out_channels)) if shift else None
         self.bn = nn.BatchNorm1d(out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -95,15 +124,26 @@ class BnnBlock(nn.Module):
         if self.binary_input:
             x = binarize(x)
         w = binarize(self.conv.weight) if self.binary else self.conv.weight
-        x = F.conv1d(x, w, stride=self.stride)
-        return self.bn(self.prelu(self.pool(x)))
+        x = self.pool(F.conv1d(x, w, stride=self.stride))
+        if self.shift is not None:
+            x = x - self.shift.view(1, -1, 1)
+        return self.bn(self.prelu(x))
 
 
 class EcgBnn(nn.Module):
     """The six-block ECG BNN; ``binary=False`` gives the full-precision twin."""
 
-    def __init__(self, num_classes: int, binary: bool = True, dropout: float = 0.0) -> None:
+    def __init__(
+        self,
+        num_classes: int,
+        binary: bool = True,
+        dropout: float = 0.0,
+        activation: str = "layer",
+    ) -> None:
         """Build the network for ``num_classes`` outputs (5 AAMI or 17 rhythm classes).
+
+        ``activation``: ``"layer"`` (the paper's one PReLU slope per block) or ``"channel"``
+        (per-channel slopes, and per-channel shifts before the PReLU of blocks 1-5).
 
         ``dropout`` drops block 6 outputs before the time sum while training (a regularizer for
         the small training sets); it has no parameters and is the identity at inference, so the
@@ -112,10 +152,19 @@ class EcgBnn(nn.Module):
         super().__init__()
         self.num_classes = num_classes
         self.binary = binary
+        self.activation = activation
         self.dropout = nn.Dropout(dropout)
         shapes = layer_shapes(num_classes)
         self.blocks = nn.ModuleList(
-            BnnBlock(s.in_channels, s.out_channels, s.stride, binary, binary_input=s.index > 1)
+            BnnBlock(
+                s.in_channels,
+                s.out_channels,
+                s.stride,
+                binary,
+                binary_input=s.index > 1,
+                activation=activation,
+                shift=activation == "channel" and s.index < len(shapes),
+            )
             for s in shapes
         )
 
@@ -124,6 +173,12 @@ class EcgBnn(nn.Module):
         for block in self.blocks:
             x = block(x)
         return self.dropout(x).sum(dim=2)
+
+
+def activation_of(state_dict: dict[str, torch.Tensor]) -> str:
+    """The ``activation`` of the :class:`EcgBnn` a state dict comes from (by its PReLU slopes)."""
+    slopes = state_dict["blocks.0.prelu.weight"]
+    return "channel" if slopes.numel() > 1 else "layer"
 
 
 READOUTS = ("sum", "mean")

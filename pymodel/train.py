@@ -28,7 +28,7 @@ from torch import nn
 from tqdm import tqdm
 
 from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_split
-from pymodel.model import READOUTS, EcgBnn, readout_scale, zscore
+from pymodel.model import ACTIVATIONS, READOUTS, EcgBnn, activation_of, readout_scale, zscore
 
 VAL_SPLIT_SEED = 1  # the validation slice is the same for every training seed
 SCHEDULES = ("cosine", "constant")
@@ -58,6 +58,7 @@ class TrainConfig:
     augment: bool = False
     noise: float = 0.0  # sd of Gaussian noise added to each z-scored training window (0: off)
     readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
+    activation: str = "layer"  # PReLU slopes per block ("layer") or per channel, with shifts
     clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
     track_test: bool = False
     fit_eval: bool = True  # measure accuracy on all training windows every epoch (logging only)
@@ -338,7 +339,8 @@ def save_checkpoint(
 def load_checkpoint(path: str | Path) -> tuple[EcgBnn, dict]:
     """Load a deployable checkpoint into an :class:`EcgBnn` in eval mode."""
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    model = EcgBnn(ckpt["num_classes"], binary=ckpt["binary"])
+    activation = activation_of(ckpt["state_dict"])
+    model = EcgBnn(ckpt["num_classes"], binary=ckpt["binary"], activation=activation)
     model.load_state_dict(ckpt["state_dict"])  # dropout (training only) has no state
     model.eval()
     return model, ckpt
@@ -401,7 +403,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     x_fit, y_fit = x_fit.to(device), y_fit.to(device)
     weights = class_weights(y_fit, split.num_classes, cfg.class_weight_power)
     soft = teacher_logits(cfg.teacher, x_fit) if cfg.teacher else None
-    model = EcgBnn(split.num_classes, binary=cfg.binary, dropout=cfg.dropout)
+    model = EcgBnn(
+        split.num_classes, binary=cfg.binary, dropout=cfg.dropout, activation=cfg.activation
+    )
     earlier_history: list[dict] = []
     if cfg.init:  # fine-tune: start from a checkpoint's weights with a fresh schedule
         init_model, init_ckpt = load_checkpoint(cfg.init)
@@ -578,6 +582,12 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="add Gaussian noise of this sd to each z-scored training window (0 = off)",
     )  # fmt: skip
     p.add_argument(
+        "--activation", choices=ACTIVATIONS, default=TrainConfig.activation,
+        help="PReLU slopes: one per block (layer, the paper's) or one per channel with a "
+        "learnable shift before the PReLU of blocks 1-5 (channel); both fold into the same "
+        "thresholds and score coefficients",
+    )  # fmt: skip
+    p.add_argument(
         "--track-test",
         action="store_true",
         help="also log held-out test accuracy every epoch (analysis of the paper's best-test-epoch "
@@ -606,7 +616,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         val_fraction=a.val_fraction, val_by_record=a.val_by_record,
         class_weight_power=a.class_weight_power, seed=a.seed, split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
-        track_test=a.track_test, init=a.init,
+        activation=a.activation, track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,
     )  # fmt: skip

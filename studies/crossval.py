@@ -386,6 +386,8 @@ def recipe_text(entry: dict) -> str:
     if r.get("dropout"):
         parts.append(f"dropout {r['dropout']:g}")
     parts.append(f"{r['readout']} readout")
+    if r.get("activation", "layer") == "channel":
+        parts.append("per-channel PReLU slopes and shifts before them")
     if not r.get("clamp", True):
         parts.append("no clamp")
     if r.get("ema"):

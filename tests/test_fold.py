@@ -112,16 +112,40 @@ def test_random_parameters_fit_exactly_and_match_analytic():
             assert np.array_equal(ana, fold.reference_bits(v, g, a, b))
 
 
+def test_shift_moves_the_thresholds():
+    # g = 1, a = -0.5, b = -4 with t = 6: u = v - 6 >= 4 (v >= 10, m >= 33) or u <= -8
+    # (v <= -2, m <= 27): the two-sided case of t = 0, moved by t/2 = 3 in m
+    assert fold.fit_thresholds(1.0, -0.5, -4.0, B2, t=6.0) == (33, 27, 0)
+    # block 1 (Q14): t = 0.25 moves a suffix by 0.25 * 2^14
+    plain = fold.fit_thresholds(1.0, 1.0, -1.5, B1)[0]
+    assert fold.fit_thresholds(1.0, 1.0, -1.5, B1, t=0.25) == (plain + 4096, THR_NEVER_LO, 0)
+
+
+def test_random_shifted_parameters_fit_exactly_and_match_analytic():
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        g = float(rng.choice([-1, 1]) * rng.uniform(0.01, 5))
+        a = float(rng.choice([-1, 0, 1]) * rng.uniform(0, 1))
+        b = float(rng.normal(0, 20))
+        for shape, t in ((B1, float(rng.normal(0, 2))), (B2, float(rng.normal(0, 10)))):
+            got = fold.fit_thresholds(g, a, b, shape, t=t)
+            m, v = fold.reachable_pooled(shape)
+            ref = fold.reference_bits(v, g, a, b, t)
+            assert np.array_equal(fold.unit_bits(m, *got), ref)
+            ana = fold.analytic_thresholds(g, a, b, shape, t)
+            assert np.array_equal(fold.unit_bits(m, *ana), ref)
+
+
 def test_fold_model_thresholds_reproduce_float_predicate():
     model = random_model(5, 0)
     params = fold.fold_model(model)
     for blk, shape, t in zip(model.blocks, SHAPES, params.thresholds, strict=False):
         g, b = fold.bn_affine(blk.bn)
-        a = fold.prelu_slope(blk.prelu)
+        a = fold.prelu_slopes(blk)
         m, v = fold.reachable_pooled(shape)
         for c in range(t.channels):
             bits = fold.unit_bits(m, int(t.hi[c]), int(t.lo[c]), int(t.inv[c]))
-            assert np.array_equal(bits, fold.reference_bits(v, g[c], a, b[c]))
+            assert np.array_equal(bits, fold.reference_bits(v, g[c], a[c], b[c]))
     assert params.thresholds[1].lo.max() > THR_NEVER_LO  # a negative slope made two-sided units
     assert params.thresholds[0].inv.any()  # negative gammas inverted some comparisons
 
@@ -130,7 +154,8 @@ def test_score_shift_is_largest_that_fits():
     model = random_model(5, 0)
     shape = SHAPES[-1]
     g, b = fold.bn_affine(model.blocks[-1].bn)
-    a = fold.prelu_slope(model.blocks[-1].prelu)
+    a = fold.prelu_slopes(model.blocks[-1])
+    assert np.all(a == a[0])  # one slope per block, broadcast to the classes
     s = fold.choose_shift(g, a, b, shape.pool_length)
     assert fold.scores_fit(*fold.quantize_scores(g, a, b, s, 27))
     assert not fold.scores_fit(*fold.quantize_scores(g, a, b, s + 1, 27))
@@ -144,11 +169,12 @@ def test_score_shift_is_largest_that_fits():
 def test_score_shift_limits():
     g = np.array([1e-3, -2e-3])
     b = np.array([0.1, -0.2])
-    s = fold.choose_shift(g, -0.5, b, 27)
-    a_q, b_q, c_q = fold.quantize_scores(g, -0.5, b, s, 27)
+    a = np.array([-0.5, -0.5])
+    s = fold.choose_shift(g, a, b, 27)
+    a_q, b_q, c_q = fold.quantize_scores(g, a, b, s, 27)
     assert max(abs(x) for x in a_q + b_q) < 2**15 and fold.scores_fit(a_q, b_q, c_q)
     with pytest.raises(fold.FoldError):
-        fold.choose_shift(np.array([1.0]), 1.0, np.array([math.inf]), 27)
+        fold.choose_shift(np.array([1.0]), np.array([1.0]), np.array([math.inf]), 27)
 
 
 def test_fold_rejects_float_model():
@@ -181,6 +207,61 @@ def test_integer_model_agrees_with_float_model_on_real_ecg(num_classes, seed):
     # the integer scores are the float scores times 2^s up to rounding
     err = np.abs(trace.scores / 2.0**params.shift - float_scores).max()
     assert err < 1e-2 * max(1.0, np.abs(float_scores).max())
+
+
+def channel_model(num_classes: int, seed: int) -> EcgBnn:
+    """A random ``activation="channel"`` model: per-channel slopes and shifts before the PReLU."""
+    torch.manual_seed(seed)
+    return fold.randomize_model(
+        EcgBnn(num_classes, activation="channel"), real_windows()[::3], seed=seed
+    )
+
+
+@pytest.mark.parametrize("num_classes,seed", [(5, 2), (17, 3)])
+def test_channel_activation_folds_into_the_same_format(num_classes, seed):
+    """Per-channel slopes and shifts: the folded thresholds reproduce the float predicate of every
+    channel, block 6 gets one B per class, and the golden model agrees with the float model."""
+    model = channel_model(num_classes, seed)
+    slopes = [fold.prelu_slopes(blk) for blk in model.blocks]
+    shifts = [fold.prelu_shifts(blk) for blk in model.blocks[:-1]]
+    assert all(len(np.unique(a)) > 1 for a in slopes)  # the channels' slopes differ
+    assert all(np.any(t != 0) for t in shifts) and model.blocks[-1].shift is None
+    params = fold.fold_model(model)
+    for blk, shape, thr in zip(model.blocks, SHAPES, params.thresholds, strict=False):
+        g, b = fold.bn_affine(blk.bn)
+        a, t = fold.prelu_slopes(blk), fold.prelu_shifts(blk)
+        m, v = fold.reachable_pooled(shape)
+        for c in range(thr.channels):
+            bits = fold.unit_bits(m, int(thr.hi[c]), int(thr.lo[c]), int(thr.inv[c]))
+            assert np.array_equal(bits, fold.reference_bits(v, g[c], a[c], b[c], t[c]))
+    g6, _ = fold.bn_affine(model.blocks[-1].bn)
+    scale = 2.0**params.shift
+    expect_b = [round(float(x) * float(y) * scale) for x, y in zip(g6, slopes[-1], strict=True)]
+    assert list(params.score_b) == expect_b
+    x = real_windows()
+    trace = golden.trace_batch(params, x)
+    bits = trace.layer_bits()
+    # block 1 sees the exact z-score in float (the IP rounds sqrt and the pad: about 1 bit of
+    # 10^5 differs); every later block, given the golden model's input bits, agrees exactly
+    block1 = float_block_bits(model, x)[0].numpy() >= 0
+    assert np.mean(block1 == bits[0]) >= 0.9999
+    with torch.no_grad():
+        for layer in range(1, 6):
+            inp = torch.from_numpy(bits[layer - 1].astype(np.float32) * 2 - 1)
+            out = model.blocks[layer](inp)
+            if layer < 5:
+                assert np.array_equal(out.numpy() >= 0, bits[layer].astype(bool)), layer + 1
+            else:  # the integer scores are the float scores times 2^s up to rounding
+                scores = out.sum(2).double().numpy()
+                err = np.abs(trace.scores / 2.0**params.shift - scores).max()
+                assert err < 1e-2 * max(1.0, np.abs(scores).max())
+
+
+def test_block6_shift_is_rejected():
+    model = channel_model(5, 2)
+    model.blocks[-1].shift = torch.nn.Parameter(torch.full((5,), 0.5))
+    with pytest.raises(fold.FoldError, match="block 6"):
+        fold.fold_model(model)
 
 
 @pytest.mark.parametrize("name", shipped_names())

@@ -12,8 +12,11 @@ import pytest
 import torch
 
 from pymodel.datasets import ecg17_dir, load_split
+from pymodel.export import load_checkpoint_model
+from pymodel.fold import fold_model
 from pymodel.model import (
     EcgBnn,
+    activation_of,
     binarize,
     layer_shapes,
     readout_scale,
@@ -122,6 +125,50 @@ def test_train_script_runs_a_few_steps_and_resumes(tmp_path: Path):
     assert tuned_ckpt["config"]["trained_on"].startswith(ckpt["config"]["trained_on"] + "; ")
     last = tuned_ckpt["config"]["trained_on"].rsplit("; ", 1)[1]
     assert last.startswith("epochs 3-3: cpu") and last.endswith(", 1 torch threads")
+
+
+def test_channel_activation_parameters_and_state_dict():
+    """``activation="channel"``: a slope per channel, shifts before blocks 1-5's PReLUs, and the
+    state dict tells which model it is."""
+    layer, channel = EcgBnn(5), EcgBnn(5, activation="channel")
+    assert activation_of(layer.state_dict()) == "layer"
+    assert activation_of(channel.state_dict()) == "channel"
+    for blk, shape in zip(channel.blocks, layer_shapes(5), strict=True):
+        assert blk.prelu.weight.numel() == shape.out_channels
+        assert (blk.shift is None) == (shape.index == 6)
+
+    def count(model: EcgBnn) -> int:
+        return sum(p.numel() for p in model.parameters())
+
+    extra = count(channel) - count(layer)
+    hidden = sum(s.out_channels for s in layer_shapes(5)[:-1])
+    assert extra == 2 * hidden + 5 - 6  # slopes and shifts per channel, block 6 slopes only
+    with torch.no_grad():  # a shift is a move of the pooled values before the PReLU
+        blk = channel.blocks[1]
+        x = torch.randn(2, 8, 898)
+        before = blk(x)
+        blk.shift.fill_(1.0)
+        assert not torch.equal(before, blk(x))
+    with pytest.raises(ValueError, match="activation"):
+        EcgBnn(5, activation="rprelu")
+
+
+@pytest.mark.long(seconds=6)
+def test_train_script_channel_activation_round_trip(tmp_path: Path):
+    """``--activation channel`` trains, is recorded, loads back by its state dict and folds."""
+    ecg17_dir()
+    out = tmp_path / "channel.pt"
+    cmd = [
+        sys.executable, "scripts/train.py", "--protocol", "ecg17", "--epochs", "1",
+        "--max-steps", "2", "--threads", "1", "--out", str(out), "--run-dir",
+        str(tmp_path / "run"), "--activation", "channel",
+    ]  # fmt: skip
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, text=True)
+    model, ckpt = load_checkpoint(out)
+    assert ckpt["config"]["activation"] == "channel" and model.activation == "channel"
+    exported, _ = load_checkpoint_model(out)
+    assert exported.activation == "channel"
+    assert fold_model(exported).num_classes == 17
 
 
 def test_machines_text_names_each_phase():
