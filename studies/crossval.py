@@ -434,22 +434,28 @@ def paired_change(entry: dict, baseline: dict) -> dict | None:
 
 
 def render_changes(results: dict[str, dict], baselines: dict[str, dict]) -> list[str]:
-    """Markdown lines: each run against its protocol's baseline run, fold by fold."""
+    """Markdown lines: each run against its protocol's baseline run, fold by fold.
+
+    A run recorded with ``compare_to`` (``--compare-to``: another run of the same results file on
+    the same folds) is compared with that run instead.
+    """
     lines = [
         "",
-        "## Change against the headline run of the protocol (same folds, paired)",
+        "## Change against the headline run of the protocol, or the run named by --compare-to "
+        "(same folds, paired)",
         "",
         "| run | baseline | mean change (points) | sd of the fold changes | folds up / down "
         "| macro-F1 change (points) |",
         "|---|---|---|---|---|---|",
     ]
     for name, e in results.items():
-        base = baselines.get(e["protocol"])
+        base_name = e.get("compare_to") or e["protocol"]
+        base = results.get(base_name) if e.get("compare_to") else baselines.get(e["protocol"])
         change = paired_change(e, base) if base else None
         if change is None:
             continue
         lines.append(
-            f"| {name} | {e['protocol']} ({fmt(base['mean'])} %) | {change['mean']:+.2f} "
+            f"| {name} | {base_name} ({fmt(base['mean'])} %) | {change['mean']:+.2f} "
             f"| {fmt(change['sd'])} | {change['up']} / {change['down']} "
             f"| {change['macro_f1']:+.2f} |"
         )
@@ -628,6 +634,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         "--render-only", action="store_true", help="only regenerate --docs from --results"
     )
     p.add_argument(
+        "--compare-to", default="",
+        help="--docs compares this run fold by fold with that run of --results (same folds; "
+        "default: the protocol's headline run)",
+    )  # fmt: skip
+    p.add_argument(
         "--stacked", action="store_true",
         help="train the pending folds side by side as one stacked network "
         "(studies/crossval_stacked.py; for a GPU, where one fold leaves it idle)",
@@ -697,6 +708,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{cv.name}: not every fold is finished yet; rerun to continue")
             return
         entry = summarize(cv, results)
+        if a.compare_to:
+            entry["compare_to"] = a.compare_to
         update_results(results_path, cv.name, entry)
         sd = "" if entry["sd"] is None else f" +- {entry['sd']:.2f}"
         print(

@@ -143,6 +143,13 @@ def test_crossval_writes_the_results_format_and_a_generated_table(fake_ecg17, tm
     page = cv_mod.render_page(cand, json.loads(cand.read_text()), path)
     assert "| ecg17_better | ecg17 (" in page and "| +0.67 | 1.53 | 2 / 1 | +0.50 |" in page
     assert cv_mod.paired_change({**better, "fold_seed": 1}, entry) is None  # other folds
+    # Runs on other folds compare with the run --compare-to names (same folds), not the headline.
+    fresh = {**entry, "fold_seed": 1}
+    cv_mod.update_results(cand, "fresh", fresh)
+    cv_mod.update_results(cand, "fresh_better", {**better, "fold_seed": 1, "compare_to": "fresh"})
+    page = cv_mod.render_page(cand, json.loads(cand.read_text()), path)
+    assert "| fresh_better | fresh (" in page and page.count("| +0.67 | 1.53 | 2 / 1 |") == 2
+    assert "| fresh | " not in page.split("(same folds, paired)")[1]  # no pair of its own
 
 
 def test_rerun_skips_finished_folds_and_resumes_an_interrupted_one(
