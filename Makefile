@@ -167,8 +167,7 @@ crossval: venv
 # headline recipe with its folds stacked into one network (--stacked, 14 s per epoch here for
 # all 10 folds): the check of the stacked trainer. Per-channel PReLU slopes and shifts
 # (--activation channel) on the winner, on the fresh folds of fold seed 1 and compared there with
-# the winner fold by fold (about 2.9 s per epoch here, two processes side by side), and on the
-# balanced inter-patient recipe.
+# the winner fold by fold (about 2.9 s per epoch here, two processes side by side).
 crossval-candidates: venv
 	$(CV_RUN) --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --teacher-epochs 100 --distill 0.5 --temperature 2 --name ecg17_distill --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --dropout 0.5 --readout mean --name ecg17_long --results results/crossval_candidates.json --docs docs/crossval_candidates.md
@@ -184,7 +183,6 @@ crossval-candidates: venv
 	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --noise 0.1 --dropout 0.5 --readout mean --split-seed 1 --name ecg17_long_noise_folds1 --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 	$(CV_RUN) --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --stacked --name ecg17_stacked --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --noise 0.1 --dropout 0.5 --readout mean --activation channel --split-seed 1 --name ecg17_channel_folds1 --compare-to ecg17_long_noise_folds1 --results results/crossval_candidates.json --docs docs/crossval_candidates.md
-	$(CV_RUN) --protocol interpatient --folds 1 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --val-by-record --val-fraction 0.2 --class-weight-power 0.5 --activation channel --name interpatient_channel --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 
 # Seed / hyper-parameter sweeps (studies/sweep.py): all members train at once as one stacked
 # network; each keeps its best-validation epoch and the member best on validation can be written
