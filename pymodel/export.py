@@ -91,18 +91,15 @@ def load_checkpoint_model(path: str | os.PathLike[str]) -> tuple[EcgBnn, dict]:
     """Load a deployable checkpoint (``state_dict``, ``num_classes``, ``binary``) in eval mode."""
     import torch
 
-    from pymodel.model import EcgBnn, activation_of
+    from pymodel.model import model_from_state_dict
 
     ckpt = torch.load(Path(path), map_location="cpu", weights_only=False)
     if not isinstance(ckpt, dict) or "state_dict" not in ckpt or "num_classes" not in ckpt:
         raise ExportError(f"{path}: not a checkpoint with 'state_dict' and 'num_classes'")
-    model = EcgBnn(
-        int(ckpt["num_classes"]),
-        binary=bool(ckpt.get("binary", True)),
-        activation=activation_of(ckpt["state_dict"]),
+    model = model_from_state_dict(
+        ckpt["state_dict"], int(ckpt["num_classes"]), binary=bool(ckpt.get("binary", True))
     )
-    model.load_state_dict(ckpt["state_dict"])
-    return model.eval(), ckpt
+    return model, ckpt
 
 
 def state_dict_sha256(model: EcgBnn) -> str:

@@ -241,8 +241,9 @@ def fit_thresholds(
     if not np.array_equal(unit_bits(m, hi, lo, inv), ref):
         raise FoldError(f"{where}: fitted thresholds do not reproduce the predicate")
     ana = unit_bits(m, *analytic_thresholds(g, a, b, shape, t))
-    f = g * prelu(v - t, a) + b
-    tie = np.abs(f) <= TIE_RTOL * (np.abs(g * prelu(v - t, a)) + abs(b) + 1e-300)
+    scaled = g * prelu(v - t, a)
+    f = scaled + b
+    tie = np.abs(f) <= TIE_RTOL * (np.abs(scaled) + abs(b) + 1e-300)
     if np.any((ana != ref) & ~tie):
         bad = int(m[np.flatnonzero((ana != ref) & ~tie)[0]])
         raise FoldError(f"{where}: analytic thresholds disagree with enumeration at m={bad}")

@@ -53,6 +53,7 @@ __all__ = [
     "LayerShape",
     "SignSTE",
     "activation_of",
+    "model_from_state_dict",
     "binarize",
     "layer_shapes",
     "readout_scale",
@@ -179,6 +180,15 @@ def activation_of(state_dict: dict[str, torch.Tensor]) -> str:
     """The ``activation`` of the :class:`EcgBnn` a state dict comes from (by its PReLU slopes)."""
     slopes = state_dict["blocks.0.prelu.weight"]
     return "channel" if slopes.numel() > 1 else "layer"
+
+
+def model_from_state_dict(
+    state_dict: dict[str, torch.Tensor], num_classes: int, binary: bool = True
+) -> EcgBnn:
+    """The :class:`EcgBnn` of a saved state dict (its activation read from it), in eval mode."""
+    model = EcgBnn(num_classes, binary=binary, activation=activation_of(state_dict))
+    model.load_state_dict(state_dict)  # dropout (training only) has no state
+    return model.eval()
 
 
 READOUTS = ("sum", "mean")

@@ -28,7 +28,14 @@ from torch import nn
 from tqdm import tqdm
 
 from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_split
-from pymodel.model import ACTIVATIONS, READOUTS, EcgBnn, activation_of, readout_scale, zscore
+from pymodel.model import (
+    ACTIVATIONS,
+    READOUTS,
+    EcgBnn,
+    model_from_state_dict,
+    readout_scale,
+    zscore,
+)
 
 VAL_SPLIT_SEED = 1  # the validation slice is the same for every training seed
 SCHEDULES = ("cosine", "constant")
@@ -339,11 +346,7 @@ def save_checkpoint(
 def load_checkpoint(path: str | Path) -> tuple[EcgBnn, dict]:
     """Load a deployable checkpoint into an :class:`EcgBnn` in eval mode."""
     ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    activation = activation_of(ckpt["state_dict"])
-    model = EcgBnn(ckpt["num_classes"], binary=ckpt["binary"], activation=activation)
-    model.load_state_dict(ckpt["state_dict"])  # dropout (training only) has no state
-    model.eval()
-    return model, ckpt
+    return model_from_state_dict(ckpt["state_dict"], ckpt["num_classes"], ckpt["binary"]), ckpt
 
 
 def file_sha256(path: str | Path) -> str:

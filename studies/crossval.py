@@ -449,8 +449,10 @@ def render_changes(results: dict[str, dict], baselines: dict[str, dict]) -> list
         "|---|---|---|---|---|---|",
     ]
     for name, e in results.items():
-        base_name = e.get("compare_to") or e["protocol"]
-        base = results.get(base_name) if e.get("compare_to") else baselines.get(e["protocol"])
+        if e.get("compare_to"):
+            base_name, base = e["compare_to"], results.get(e["compare_to"])
+        else:
+            base_name, base = e["protocol"], baselines.get(e["protocol"])
         change = paired_change(e, base) if base else None
         if change is None:
             continue

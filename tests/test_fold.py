@@ -98,18 +98,25 @@ def test_block1_q14_domain_and_sign_zero():
     assert boundary_bits(hi, lo, inv, [-32769, -32768, 8192, 8193]) == [0, 1, 1, 0]
 
 
-def test_random_parameters_fit_exactly_and_match_analytic():
-    rng = np.random.default_rng(3)
+@pytest.mark.parametrize(
+    "seed,shapes_and_shift_sd",
+    [(3, ((B2, 0.0), (B5, 0.0))), (4, ((B1, 2.0), (B2, 10.0)))],
+    ids=["unshifted", "shifted"],
+)
+def test_random_parameters_fit_exactly_and_match_analytic(seed, shapes_and_shift_sd):
+    rng = np.random.default_rng(seed)
     for _ in range(300):
         g = float(rng.choice([-1, 1]) * rng.uniform(0.01, 5))
         a = float(rng.choice([-1, 0, 1]) * rng.uniform(0, 1))
         b = float(rng.normal(0, 20))
-        for shape in (B2, B5):
-            got = fold.fit_thresholds(g, a, b, shape)
+        for shape, shift_sd in shapes_and_shift_sd:
+            t = float(rng.normal(0, shift_sd)) if shift_sd else 0.0
+            got = fold.fit_thresholds(g, a, b, shape, t=t)
             m, v = fold.reachable_pooled(shape)
-            assert np.array_equal(fold.unit_bits(m, *got), fold.reference_bits(v, g, a, b))
-            ana = fold.unit_bits(m, *fold.analytic_thresholds(g, a, b, shape))
-            assert np.array_equal(ana, fold.reference_bits(v, g, a, b))
+            ref = fold.reference_bits(v, g, a, b, t)
+            assert np.array_equal(fold.unit_bits(m, *got), ref)
+            ana = fold.analytic_thresholds(g, a, b, shape, t)
+            assert np.array_equal(fold.unit_bits(m, *ana), ref)
 
 
 def test_shift_moves_the_thresholds():
@@ -121,31 +128,21 @@ def test_shift_moves_the_thresholds():
     assert fold.fit_thresholds(1.0, 1.0, -1.5, B1, t=0.25) == (plain + 4096, THR_NEVER_LO, 0)
 
 
-def test_random_shifted_parameters_fit_exactly_and_match_analytic():
-    rng = np.random.default_rng(4)
-    for _ in range(300):
-        g = float(rng.choice([-1, 1]) * rng.uniform(0.01, 5))
-        a = float(rng.choice([-1, 0, 1]) * rng.uniform(0, 1))
-        b = float(rng.normal(0, 20))
-        for shape, t in ((B1, float(rng.normal(0, 2))), (B2, float(rng.normal(0, 10)))):
-            got = fold.fit_thresholds(g, a, b, shape, t=t)
-            m, v = fold.reachable_pooled(shape)
-            ref = fold.reference_bits(v, g, a, b, t)
-            assert np.array_equal(fold.unit_bits(m, *got), ref)
-            ana = fold.analytic_thresholds(g, a, b, shape, t)
-            assert np.array_equal(fold.unit_bits(m, *ana), ref)
+def assert_thresholds_reproduce_predicate(model: EcgBnn, params: golden.IntegerParams) -> None:
+    """Every folded channel of blocks 1-5 gives the float64 predicate at every reachable ``m``."""
+    for blk, shape, thr in zip(model.blocks, SHAPES, params.thresholds, strict=False):
+        g, b = fold.bn_affine(blk.bn)
+        a, t = fold.prelu_slopes(blk), fold.prelu_shifts(blk)
+        m, v = fold.reachable_pooled(shape)
+        for c in range(thr.channels):
+            bits = fold.unit_bits(m, int(thr.hi[c]), int(thr.lo[c]), int(thr.inv[c]))
+            assert np.array_equal(bits, fold.reference_bits(v, g[c], a[c], b[c], t[c]))
 
 
 def test_fold_model_thresholds_reproduce_float_predicate():
     model = random_model(5, 0)
     params = fold.fold_model(model)
-    for blk, shape, t in zip(model.blocks, SHAPES, params.thresholds, strict=False):
-        g, b = fold.bn_affine(blk.bn)
-        a = fold.prelu_slopes(blk)
-        m, v = fold.reachable_pooled(shape)
-        for c in range(t.channels):
-            bits = fold.unit_bits(m, int(t.hi[c]), int(t.lo[c]), int(t.inv[c]))
-            assert np.array_equal(bits, fold.reference_bits(v, g[c], a[c], b[c]))
+    assert_thresholds_reproduce_predicate(model, params)
     assert params.thresholds[1].lo.max() > THR_NEVER_LO  # a negative slope made two-sided units
     assert params.thresholds[0].inv.any()  # negative gammas inverted some comparisons
 
@@ -227,13 +224,7 @@ def test_channel_activation_folds_into_the_same_format(num_classes, seed):
     assert all(len(np.unique(a)) > 1 for a in slopes)  # the channels' slopes differ
     assert all(np.any(t != 0) for t in shifts) and model.blocks[-1].shift is None
     params = fold.fold_model(model)
-    for blk, shape, thr in zip(model.blocks, SHAPES, params.thresholds, strict=False):
-        g, b = fold.bn_affine(blk.bn)
-        a, t = fold.prelu_slopes(blk), fold.prelu_shifts(blk)
-        m, v = fold.reachable_pooled(shape)
-        for c in range(thr.channels):
-            bits = fold.unit_bits(m, int(thr.hi[c]), int(thr.lo[c]), int(thr.inv[c]))
-            assert np.array_equal(bits, fold.reference_bits(v, g[c], a[c], b[c], t[c]))
+    assert_thresholds_reproduce_predicate(model, params)
     g6, _ = fold.bn_affine(model.blocks[-1].bn)
     scale = 2.0**params.shift
     expect_b = [round(float(x) * float(y) * scale) for x, y in zip(g6, slopes[-1], strict=True)]
