@@ -183,6 +183,7 @@ crossval-candidates: venv
 	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --noise 0.1 --dropout 0.5 --readout mean --split-seed 1 --name ecg17_long_noise_folds1 --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 	$(CV_RUN) --protocol ecg17 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --stacked --name ecg17_stacked --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 	$(CV_RUN) --protocol ecg17 --epochs 300 --lr 0.01 --augment --noise 0.1 --dropout 0.5 --readout mean --activation channel --split-seed 1 --name ecg17_channel_folds1 --compare-to ecg17_long_noise_folds1 --results results/crossval_candidates.json --docs docs/crossval_candidates.md
+	$(CV_RUN) --protocol interpatient --folds 1 --epochs 100 --lr 0.01 --augment --dropout 0.5 --readout mean --val-by-record --val-fraction 0.2 --class-weight-power 0.5 --focal-gamma 2 --name interpatient_focal --results results/crossval_candidates.json --docs docs/crossval_candidates.md
 
 # Seed / hyper-parameter sweeps (studies/sweep.py): all members train at once as one stacked
 # network; each keeps its best-validation epoch and the member best on validation can be written

@@ -56,6 +56,7 @@ class TrainConfig:
     val_fraction: float = 0.1
     val_by_record: bool = False  # validation slice of whole records (inter-patient selection)
     class_weight_power: float = 0.0  # loss weight of class c: (windows of c)^-power (1: balanced)
+    focal_gamma: float = 0.0  # focal loss (1 - p)^gamma on the cross entropy (0: plain)
     seed: int = 0
     split_seed: int = 0  # which random 80/20 split (0 = the shipped one)
     stratify: bool = True  # stratified split (False: the SEU code's plain random split)
@@ -182,6 +183,27 @@ def class_weights(labels: torch.Tensor, num_classes: int, power: float) -> torch
     return weights.float().to(labels.device)
 
 
+def focal_cross_entropy(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    gamma: float,
+    class_weight: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """Focal loss (Lin et al. 2017): ``-(1 - p)^gamma * log p`` of each window's true class.
+
+    It shrinks the loss of windows the model already classifies confidently, so training
+    spends its gradient on the hard and rare ones. ``gamma = 0`` is the cross entropy exactly
+    (same reduction as ``F.cross_entropy``: with ``class_weight`` the mean weighted by each
+    window's class weight).
+    """
+    log_p = F.log_softmax(logits, dim=1).gather(1, labels.unsqueeze(1)).squeeze(1)
+    losses = -((1.0 - log_p.exp()) ** gamma) * log_p
+    if class_weight is None:
+        return losses.mean()
+    w = class_weight[labels]
+    return (losses * w).sum() / w.sum()
+
+
 def distillation_loss(
     logits: torch.Tensor,
     labels: torch.Tensor,
@@ -189,6 +211,7 @@ def distillation_loss(
     distill: float = 0.0,
     temperature: float = 2.0,
     class_weight: torch.Tensor | None = None,
+    focal_gamma: float = 0.0,
 ) -> torch.Tensor:
     """Cross entropy blended with knowledge distillation (Hinton et al. 2015).
 
@@ -196,9 +219,13 @@ def distillation_loss(
     softmax(logits / T))``, averaged over the batch; the ``T^2`` keeps the term's gradients on
     the scale of the cross entropy's. Without a teacher (or ``distill == 0``) it is the plain
     cross entropy. Both logits are as the loss sees them (readout scale applied).
-    ``class_weight`` (:func:`class_weights`) weighs the cross entropy's classes.
+    ``class_weight`` (:func:`class_weights`) weighs the cross entropy's classes; ``focal_gamma``
+    > 0 makes it the focal loss (:func:`focal_cross_entropy`).
     """
-    ce = F.cross_entropy(logits, labels, weight=class_weight)
+    if focal_gamma:
+        ce = focal_cross_entropy(logits, labels, focal_gamma, class_weight)
+    else:
+        ce = F.cross_entropy(logits, labels, weight=class_weight)
     if teacher_logits is None or distill == 0.0:
         return ce
     t = temperature
@@ -242,6 +269,7 @@ def train_epoch(
     temperature: float = 2.0,
     class_weight: torch.Tensor | None = None,
     noise: float = 0.0,
+    focal_gamma: float = 0.0,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
@@ -250,7 +278,8 @@ def train_epoch(
     every step (the weight average, :class:`EmaWeights`). ``soft`` (one row of teacher logits per
     training window, :func:`teacher_logits`) adds a distillation term of weight ``distill``
     (:func:`distillation_loss`); ``class_weight`` weighs the cross entropy's classes; ``noise``
-    adds Gaussian noise of that sd to every training window (z units: the IP's input scale).
+    adds Gaussian noise of that sd to every training window (z units: the IP's input scale);
+    ``focal_gamma`` > 0 trains on the focal loss.
     """
     model.train()
     order = torch.randperm(len(y), device=y.device)
@@ -266,7 +295,7 @@ def train_epoch(
             batch = batch + noise * torch.randn_like(batch)
         target = soft[idx] if soft is not None else None
         loss = distillation_loss(
-            model(batch) * scale, y[idx], target, distill, temperature, class_weight
+            model(batch) * scale, y[idx], target, distill, temperature, class_weight, focal_gamma
         )
         loss.backward()
         optimizer.step()
@@ -469,6 +498,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.temperature,
             weights,
             cfg.noise,
+            cfg.focal_gamma,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -565,6 +595,10 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="weigh class c in the loss by (its windows)^-power: 0 plain, 1 balanced",
     )  # fmt: skip
     p.add_argument(
+        "--focal-gamma", type=float, default=TrainConfig.focal_gamma,
+        help="train on the focal loss (1 - p)^gamma * CE (0 = plain cross entropy)",
+    )  # fmt: skip
+    p.add_argument(
         "--seed", type=int, default=TrainConfig.seed,
         help="init, shuffling, augmentation and dropout (the data split is fixed)",
     )  # fmt: skip
@@ -617,7 +651,8 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp, ema=a.ema,
         distill=a.distill, temperature=a.temperature, teacher=a.teacher,
         val_fraction=a.val_fraction, val_by_record=a.val_by_record,
-        class_weight_power=a.class_weight_power, seed=a.seed, split_seed=a.split_seed,
+        class_weight_power=a.class_weight_power, focal_gamma=a.focal_gamma, seed=a.seed,
+        split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
         activation=a.activation, track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",

@@ -24,7 +24,7 @@ module ecg_bnn_engine_ctrl #(
   parameter int XNOR_LAT    = 3,     // ecg_bnn_xnor_pe: last chunk -> popcount
   parameter int CONV1_LAT   = 2,     // ecg_bnn_conv1_pe: taps -> 7-tap sum
   parameter int POOL_LAT    = 3,     // ecg_bnn_maxpool: input -> pooled value
-  parameter int THR_LAT     = 1      // ecg_bnn_threshold: pooled value -> bit
+  parameter int THR_LAT     = 1      // ecg_bnn_threshold: conv value -> code (blocks 1-5)
 ) (
   input  logic                          clk_i,
   input  logic                          rst_ni,
@@ -114,13 +114,14 @@ module ecg_bnn_engine_ctrl #(
 
   // Drain: cycles from the last issue of a group until its last result has left the pipeline,
   // the sum of the stage latencies (EngBitDrained and its siblings check it in every run).
-  // Blocks 2-6: issue -> read -> ecg_bnn_xnor_pe -> ecg_bnn_maxpool -> ecg_bnn_threshold, the
-  // bit written at the end of the threshold's output cycle; block 1 has the shorter
-  // ecg_bnn_conv1_pe; block 6 updates its score sums at the end of the pool's output cycle.
+  // Blocks 2-5: issue -> read -> ecg_bnn_xnor_pe -> ecg_bnn_threshold (code) -> ecg_bnn_maxpool,
+  // the bit of the pooled code written at the end of the pool's output cycle; block 1 has the
+  // shorter ecg_bnn_conv1_pe; block 6 skips the threshold and updates its score sums at the end
+  // of the pool's output cycle.
   localparam int READ_LAT   = 1;  // registered reads and this module's stage-1 sideband
   localparam int PE_LAT     = (XNOR_LAT > CONV1_LAT) ? XNOR_LAT : CONV1_LAT;
-  localparam int POOL_OUT   = READ_LAT + PE_LAT + POOL_LAT;  // cycles to a pooled value
-  localparam int DRAIN      = POOL_OUT + THR_LAT;            // cycles to the last bit write
+  localparam int POOL_OUT   = READ_LAT + PE_LAT + POOL_LAT;  // cycles to block 6's pooled value
+  localparam int DRAIN      = POOL_OUT + THR_LAT;            // ... to the last bit (blocks 1-5)
   localparam int DCW        = $clog2(DRAIN + 1);
 
   initial begin
@@ -565,7 +566,7 @@ module ecg_bnn_engine_ctrl #(
   `ECG_BNN_ASSERT(EngConv1Drained, !conv1_valid_i || state_q == ST_RUN
                   || (state_q == ST_DRAIN && drain_cnt_q < DCW'(READ_LAT + CONV1_LAT)))
   `ECG_BNN_ASSERT(EngPoolDrained, !pool_valid_i || state_q == ST_RUN
-                  || (state_q == ST_DRAIN && drain_cnt_q < DCW'(POOL_OUT)))
+                  || (state_q == ST_DRAIN && drain_cnt_q < DCW'(block6 ? POOL_OUT : DRAIN)))
   `ECG_BNN_ASSERT(EngBitDrained, !bit_valid_i || state_q == ST_RUN
                   || (state_q == ST_DRAIN && drain_cnt_q < DCW'(DRAIN)))
   `ECG_BNN_COVER(EngStart, state_q == ST_IDLE && win_ready_i)

@@ -1,9 +1,12 @@
 // ecg_bnn_engine_lane: one output-channel lane of the engine. It holds its channel's weight row
 // (blocks 2-6: a row buffer, loaded once per channel group from the weight ROM; block 1: the 7
 // weight bits in a register) and threshold word, and runs the channel's pipeline:
-//   blocks 2-6: row-buffer read -> ecg_bnn_xnor_pe -> ecg_bnn_maxpool -> ecg_bnn_threshold
-//   block 1:    7-tap sum (ecg_bnn_conv1_pe) -> ecg_bnn_maxpool -> ecg_bnn_threshold
-//   block 6:    ... ecg_bnn_maxpool -> ecg_bnn_score_acc (S_pos, S_neg)
+//   blocks 2-5: row-buffer read -> ecg_bnn_xnor_pe -> ecg_bnn_threshold (code) -> ecg_bnn_maxpool
+//               -> the pooled code's bit (ecg_bnn_threshold)
+//   block 1:    7-tap sum (ecg_bnn_conv1_pe) -> ecg_bnn_threshold (code) -> ecg_bnn_maxpool -> bit
+//   block 6:    row-buffer read -> ecg_bnn_xnor_pe -> ecg_bnn_maxpool -> ecg_bnn_score_acc
+// (the threshold codes each conv value before the pool, so the pool is 10 bits wide, not the
+// 20 of block 1's conv values: ecg_bnn_threshold says why that is exact).
 // The activation slice, the chunk mask, the block-1 input position and all control come from
 // ecg_bnn_engine and ecg_bnn_engine_ctrl, shared by the PE lanes, which run in step. The stage
 // latencies are the engine's parameters, passed to each stage (which checks them): the drain is
@@ -64,7 +67,8 @@ module ecg_bnn_engine_lane #(
   localparam int RPW      = AW / 16;                   // ROM words per row-buffer word
   localparam int RB_DEPTH = 1 << $clog2((ROW_BITS + AW - 1) / AW);
   localparam int RBA      = $clog2(RB_DEPTH);
-  localparam int ACC_W    = 20;                        // conv / pooled value width (block 1)
+  localparam int ACC_W    = 20;                        // conv value width (block 1)
+  localparam int POOL_W   = 10;                        // pooled: block 6's popcounts, or codes
   localparam int TW       = 2 * THR_W + 1;
 
   // ------------------------------------------------------------------ weights
@@ -102,9 +106,12 @@ module ecg_bnn_engine_lane #(
   end
 
   // ------------------------------------------------------------------ pipeline
-  logic                    xb_valid, c1_valid, pool_in_valid, pool_valid;
-  logic [8:0]              xb_out;
-  logic signed [ACC_W-1:0] c1_out, pool_in, pool_out;
+  logic                     xb_valid, c1_valid, conv_valid, code_valid;
+  logic                     pool_in_valid, pool_valid;
+  logic [8:0]               xb_out;
+  logic signed [ACC_W-1:0]  c1_out, conv_out;
+  logic [1:0]               code;
+  logic signed [POOL_W-1:0] pool_in, pool_out;
 
   ecg_bnn_xnor_pe #(.SIMD(SIMD), .ACC_W(9), .LATENCY(XNOR_LAT)) u_xnor (
     .clk_i, .rst_ni,
@@ -113,23 +120,17 @@ module ecg_bnn_engine_lane #(
     .out_valid_o(xb_valid), .out_o(xb_out)
   );
 
-  // block 1: a conv output every second input sample (stride 2)
   ecg_bnn_conv1_pe #(.X_W(X_W), .ACC_W(ACC_W), .LATENCY(CONV1_LAT)) u_conv1 (
     .clk_i, .rst_ni,
     .shift_i, .valid_i(s1_valid_i && s1_odd_i && block1_i), .x_i, .w_i(w1_q),
     .out_valid_o(c1_valid), .out_o(c1_out)
   );
 
-  assign pool_in_valid = block1_i ? c1_valid : xb_valid;
-  assign pool_in       = block1_i ? c1_out : ACC_W'(xb_out);
+  assign conv_valid = block1_i ? c1_valid : xb_valid;
+  assign conv_out   = block1_i ? c1_out : ACC_W'(xb_out);
 
-  ecg_bnn_maxpool #(.W(ACC_W), .LATENCY(POOL_LAT)) u_pool (
-    .clk_i, .rst_ni, .clear_i(group_clear_i),
-    .valid_i(pool_in_valid), .x_i(pool_in),
-    .out_valid_o(pool_valid), .out_o(pool_out)
-  );
-
-  // blocks 1-5 load the ROM word; in block 1 the scaler then rescales hi and lo in place
+  // blocks 1-5: every conv value's threshold code, pooled (the max of the codes is the code of
+  // the pooled value: ecg_bnn_threshold), then the bit of the pooled code
   logic          thr_load, thr_scaled;
   logic [TW-1:0] thr_word;
   assign thr_load   = load_i && load_first_i && !block6_i;
@@ -140,11 +141,24 @@ module ecg_bnn_engine_lane #(
     .clk_i, .rst_ni,
     .load_i(thr_load), .load_hi_i(scaled_hi_i), .load_lo_i(scaled_lo_i), .thr_i(thr_word),
     .thr_o,
-    .valid_i(pool_valid && !block6_i), .m_i(pool_out),
-    .out_valid_o(bit_valid_o), .bit_o
+    .valid_i(conv_valid && !block6_i), .m_i(conv_out),
+    .out_valid_o(code_valid), .code_o(code),
+    .code_i(pool_out[1:0]), .bit_o
   );
 
-  ecg_bnn_score_acc #(.W(ACC_W), .ROWS(ROW_BITS)) u_score (
+  // the pool: block 6's popcounts (its score sums need the pooled values), else the codes
+  assign pool_in_valid = block6_i ? xb_valid : code_valid;
+  assign pool_in       = block6_i ? POOL_W'(xb_out) : POOL_W'(code);
+
+  ecg_bnn_maxpool #(.W(POOL_W), .LATENCY(POOL_LAT)) u_pool (
+    .clk_i, .rst_ni, .clear_i(group_clear_i),
+    .valid_i(pool_in_valid), .x_i(pool_in),
+    .out_valid_o(pool_valid), .out_o(pool_out)
+  );
+
+  assign bit_valid_o = pool_valid && !block6_i;
+
+  ecg_bnn_score_acc #(.W(POOL_W), .ROWS(ROW_BITS)) u_score (
     .clk_i, .clear_i(group_clear_i), .valid_i(pool_valid && block6_i), .m_i(pool_out),
     .s_pos_o, .s_neg_o
   );

@@ -406,6 +406,8 @@ def recipe_text(entry: dict) -> str:
         parts.append(f"weight decay {r['weight_decay']:g}")
     if r.get("class_weight_power"):
         parts.append(f"class weights (windows)^-{r['class_weight_power']:g}")
+    if r.get("focal_gamma"):
+        parts.append(f"focal loss gamma {r['focal_gamma']:g}")
     slice_kind = "val slice of whole records" if r.get("val_by_record") else "val slice"
     parts.append(f"{slice_kind} {r['val_fraction']:g}, seed {r['seed']}")
     if r.get("init"):

@@ -8,8 +8,12 @@ block 2 (popcounts 0..56); plus hand-made encodings (suffix, prefix, interval, p
 constants) from ``fold.encode_predicate``. Each channel's word ``{inv, hi, lo}`` is packed with
 ``pymodel.packing`` and loaded either whole with ``load_i`` or, as block 1's scaler does, as a
 ROM word with other thresholds followed by ``load_hi_i`` and ``load_lo_i`` of the fields alone
-(the lane drives ``{0, v, v}``); ``thr_o`` must then read back ``{inv, hi, lo}``. The pooled
-values include every boundary (hi, hi-1, hi+1, lo, lo+1, lo-1), the range ends and random values.
+(the lane drives ``{0, v, v}``); ``thr_o`` must then read back ``{inv, hi, lo}``. The values
+include every boundary (hi, hi-1, hi+1, lo, lo+1, lo-1), the range ends and random values.
+Each value's registered code must be ``2`` (``m >= hi``), ``0`` (``m <= lo``) or ``1``, and the
+bit of that code, fed back on ``code_i`` as the pool would, must be the golden bit of ``m``
+(the pool's max of codes is the code of the pooled value: the engine lane test checks that end
+to end); every code's bit is checked for both ``inv`` too.
 """
 
 from __future__ import annotations
@@ -22,11 +26,12 @@ from ecg_bnn_tb_utils import build_id, load_cfg, run_unit, sim_configs, to_unsig
 
 try:  # the cocotb side only exists inside a simulator
     import cocotb
+    from cocotb.triggers import FallingEdge, ReadOnly
     from ecg_bnn_tb_utils import drive_collect, reset, start_clock
 except ImportError:  # pragma: no cover
     cocotb = None
 
-IDLE = {"valid_i": 0, "load_i": 0, "load_hi_i": 0, "load_lo_i": 0}
+IDLE = {"valid_i": 0, "load_i": 0, "load_hi_i": 0, "load_lo_i": 0, "code_i": 0}
 # (g, a, b): one per case of the folding table
 CASES = [
     (1.3, 0.25, -0.7),  # g > 0, a > 0, b < 0: v >= T (T > 0)
@@ -102,7 +107,7 @@ if cocotb is not None:
 
     @cocotb.test()
     async def threshold_bits(dut):
-        """Load each channel's word, then compare the bit of every pooled value."""
+        """Load each channel's word, then check every value's code and the bit of that code."""
         from pymodel.packing import pack_threshold_word
 
         cfg = load_cfg()
@@ -128,15 +133,31 @@ if cocotb is not None:
             beats += with_idle(
                 [{"valid_i": 1, "load_i": 0, "m_i": to_unsigned(m, w)} for m in ch["m"]], rng, 0.2
             )
-            got = await drive_collect(dut, beats, "out_valid_o", ["bit_o"], IDLE)
-            assert [g[0] for g in got] == ch["bits"], (
+            got = await drive_collect(dut, beats, "out_valid_o", ["code_o"], IDLE)
+            codes = [g[0] for g in got]
+            want = [
+                2 if m >= ch["hi"] else 0 if m <= ch["lo"] else 1 for m in ch["m"]
+            ]  # fmt: skip
+            assert codes == want, f"channel hi={ch['hi']} lo={ch['lo']}: codes differ"
+            bits = []
+            for code in codes:  # the bit of each code, as the pool hands it back
+                await FallingEdge(dut.clk_i)
+                dut.code_i.value = code
+                await ReadOnly()
+                bits.append(int(dut.bit_o.value))
+            assert bits == ch["bits"], (
                 f"channel hi={ch['hi']} lo={ch['lo']} inv={ch['inv']}: bits differ"
             )
+            for code in (0, 1, 2):
+                await FallingEdge(dut.clk_i)
+                dut.code_i.value = code
+                await ReadOnly()
+                assert int(dut.bit_o.value) == int(code != 1) ^ ch["inv"], f"code {code}"
 
 
 @pytest.mark.parametrize(("sim", "w"), sim_configs([20, 12]))
 def test_threshold(sim, w):
-    """The engine's 20-bit pooled values and a 12-bit width (sign extension to THR_W)."""
+    """The engine's 20-bit conv values and a 12-bit width (sign extension to THR_W)."""
     run_unit(
         sim=sim,
         toplevel="ecg_bnn_threshold",

@@ -366,3 +366,29 @@ def test_distillation_loss_blends_cross_entropy_and_the_teacher():
     )
     cfg, _ = parse_args(["--teacher", "t.pt", "--distill", "0.5", "--temperature", "3"])
     assert (cfg.teacher, cfg.distill, cfg.temperature) == ("t.pt", 0.5, 3.0)
+
+
+def test_focal_loss_down_weights_confident_windows():
+    """--focal-gamma: gamma 0 is the (weighted) cross entropy; gamma > 0 scales each window's
+    loss by (1 - p)^gamma, so a confident window loses more of its loss than a hard one."""
+    from pymodel.train import class_weights, focal_cross_entropy
+
+    torch.manual_seed(0)
+    logits, labels = torch.randn(9, 5), torch.arange(9) % 5
+    ce = torch.nn.functional.cross_entropy
+    w = class_weights(labels, 5, 1.0)
+    assert float(focal_cross_entropy(logits, labels, 0.0)) == pytest.approx(
+        float(ce(logits, labels))
+    )
+    assert float(focal_cross_entropy(logits, labels, 0.0, w)) == pytest.approx(
+        float(ce(logits, labels, weight=w))
+    )
+    p = torch.softmax(logits, 1)[torch.arange(9), labels]
+    per_window = -((1 - p) ** 2) * p.log()
+    got = distillation_loss(logits, labels, None, 0.0, 2.0, None, 2.0)
+    assert float(got) == pytest.approx(float(per_window.mean()), rel=1e-6)
+    sure, hard = torch.tensor([[6.0, 0.0]]), torch.tensor([[0.0, 0.0]])
+    target = torch.tensor([0])
+    ratio = [float(focal_cross_entropy(v, target, 2.0) / ce(v, target)) for v in (sure, hard)]
+    assert ratio[0] < 1e-4 and ratio[1] == pytest.approx(0.25)
+    assert parse_args(["--focal-gamma", "2"])[0].focal_gamma == 2.0
