@@ -91,6 +91,10 @@ module ecg_bnn_engine #(
       $fatal(1, "ecg_bnn_engine: NUM_CLASSES must lie in [2, 255] (got %0d)", NUM_CLASSES);
     if (N != NET_N) $fatal(1, "ecg_bnn_engine: the layer table is for N = %0d", NET_N);
     if (XDEPTH < N) $fatal(1, "ecg_bnn_engine: XDEPTH must hold a whole window (>= N)");
+    for (int l = 2; l <= 6; l++) begin  // chunks start on a byte (the byte shifter)
+      if (lay_cin(l) % 8 != 0)
+        $fatal(1, "ecg_bnn_engine: block %0d's C_in must be a multiple of 8", l);
+    end
     for (int l = 1; l < 6; l++) begin  // an activation-buffer half holds every padded map
       if ((lay_lout(l) + 2 * NET_PAD) * lay_cout(l) > NET_ACT_BITS)
         $fatal(1, "ecg_bnn_engine: NET_ACT_BITS is smaller than block %0d's padded map", l);
@@ -182,7 +186,10 @@ module ecg_bnn_engine #(
   // stage 1: the chunk's activation slice
   logic [SIMD-1:0] act_slice;
   logic [2*AW-1:0] act_shifted;
-  assign act_shifted = act_rdata >> s1_act_off;
+  // a chunk starts on a byte (t*C_in + r*SIMD, every C_in and SIMD a multiple of 8: the initial
+  // check, EngChunkOnByte), so the slice shifter moves whole bytes: a 2:1 multiplexer per bit
+  // for SIMD = 16 instead of a 16:1 one
+  assign act_shifted = act_rdata >> {s1_act_off[LAW-1:3], 3'b000};
   assign act_slice   = act_shifted[SIMD-1:0];
 
   // ------------------------------------------------------------------ block-1 input
@@ -285,6 +292,7 @@ module ecg_bnn_engine #(
 
   logic unused;
   assign unused = ^{xnor_valid, conv1_valid, pool_valid, bit_valid, act_shifted[2*AW-1:SIMD],
+                    s1_act_off[2:0],
                     scale_src[2*THR_W]};
 
   // ------------------------------------------------------------------ properties
@@ -300,6 +308,11 @@ module ecg_bnn_engine #(
   // Simulation only, as EngStreamInStep below: out_bit's alignment rests on the layer table.
 `ifndef FORMAL
   `ECG_BNN_ASSERT(EngBitsAligned, !bit_valid[0] || (32'(out_off) % PE) == 0)
+`endif
+  // Every chunk starts on a byte of the read words (the slice shifter drops the offset's low
+  // three bits). Simulation only, as EngBitsAligned: it rests on the layer table.
+`ifndef FORMAL
+  `ECG_BNN_ASSERT(EngChunkOnByte, !(s1_valid && !block1) || s1_act_off[2:0] == 3'd0)
 `endif
   // The parameter stream is in step with the engine: every record taken belongs to the layer
   // being loaded (threshold records) or scored (coefficients). Simulation only: it holds because
