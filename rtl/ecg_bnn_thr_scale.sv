@@ -79,10 +79,12 @@ module ecg_bnn_thr_scale #(
   logic [7:0]              rem_q;
   logic signed [THR_W-1:0] hi, lo;
   logic signed [3:0]       ws_q;
-  // r and ws shift out MSB first, so a step's digit comes from a flip-flop, not from a
-  // step-indexed multiplexer (that select was the IP's critical path)
-  logic [26:0]             r_sh_q;
+  // ws shifts out MSB first; r's bits are picked by the step counter (r_i is held), but only
+  // into the next step's select flip-flop (sel_thr_q), so that multiplexer is not in front of
+  // the adder (a step-indexed digit select there was the IP's critical path)
   logic [3:0]              ws_sh_q;
+  logic [31:0]             r_prev;   // r_prev[s] = r_i[s-1]: the bit of the step after step s
+  assign r_prev = {4'b0, r_i, 1'b0};
 
   // ws = 2*popcount(w) - 7 in [-7, 7]
   logic [2:0] popcount;
@@ -114,7 +116,7 @@ module ecg_bnn_thr_scale #(
   // the next step's select: a pass's first step (hi, or lo after the store), the next bit of r,
   // ws's sign bit first (negated), its other bits, the last step (the ceiling pass's constant)
   assign next_thr  = ((state_q == ST_IDLE || state_q == ST_STORE) && r_i[26])
-                     || (state_q == ST_MUL && step_q != 6'd0 && r_sh_q[25]);
+                     || (state_q == ST_MUL && step_q != 6'd0 && r_prev[step_q[4:0]]);
   assign next_ns1  = (state_q == ST_MUL) && step_q == 6'd0 && ws_q[3];
   assign next_s1   = (state_q == ST_WS) && step_q != 6'd0 && ws_sh_q[2];
   assign next_ceil = (state_q == ST_WS) && step_q == 6'd0 && !lo_pass_q;
@@ -196,13 +198,11 @@ module ecg_bnn_thr_scale #(
           lo_pass_q <= 1'b0;
           step_q    <= 6'd26;
           acc_q     <= ACC_INIT;
-          r_sh_q    <= r_i;
         end
       end
       ST_MUL: begin
         if (ph_q) begin
           acc_q   <= add_sum;
-          r_sh_q  <= r_sh_q << 1;
           ws_sh_q <= ws_q;
           if (step_q == 6'd0) step_q <= 6'd3;
           else                step_q <= step_q - 6'd1;
@@ -231,7 +231,6 @@ module ecg_bnn_thr_scale #(
         lo_pass_q <= 1'b1;
         step_q    <= 6'd26;
         acc_q     <= ACC_INIT;
-        r_sh_q    <= r_i;
       end
       default: ;
     endcase
@@ -267,7 +266,7 @@ module ecg_bnn_thr_scale #(
   assign horner = (state_q == ST_MUL || state_q == ST_WS || state_q == ST_LAST);
   // (continuous assignments: Icarus 11 has no constant bit selects in always_comb)
   assign f_cin   = (state_q == ST_WS) && ws_sh_q[3] && (step_q[1:0] == 2'd3);
-  assign f_digit = (state_q == ST_MUL && r_sh_q[26])  ? AW'(thr_sel)
+  assign f_digit = (state_q == ST_MUL && r_prev[step_q[4:0] + 5'd1]) ? AW'(thr_sel)
                  : (state_q == ST_WS && ws_sh_q[3])   ? (f_cin ? ~s1_digit : s1_digit)
                  : (state_q == ST_LAST && !lo_pass_q) ? CEIL_LAST
                  : '0;
