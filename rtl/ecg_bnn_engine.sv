@@ -308,10 +308,8 @@ module ecg_bnn_engine #(
   // Simulation only, as EngStreamInStep below: out_bit's alignment rests on the layer table.
 `ifndef FORMAL
   `ECG_BNN_ASSERT(EngBitsAligned, !bit_valid[0] || (32'(out_off) % PE) == 0)
-`endif
   // Every chunk starts on a byte of the read words (the slice shifter drops the offset's low
-  // three bits). Simulation only, as EngBitsAligned: it rests on the layer table.
-`ifndef FORMAL
+  // three bits); likewise simulation only, it rests on the layer table.
   `ECG_BNN_ASSERT(EngChunkOnByte, !(s1_valid && !block1) || s1_act_off[2:0] == 3'd0)
 `endif
   // The parameter stream is in step with the engine: every record taken belongs to the layer

@@ -105,6 +105,13 @@ def channel_set(w: int, seed: int) -> list[dict]:
 
 if cocotb is not None:
 
+    async def bit_of(dut, code: int) -> int:
+        """The unit's bit for a pooled code driven on ``code_i`` (combinational)."""
+        await FallingEdge(dut.clk_i)
+        dut.code_i.value = code
+        await ReadOnly()
+        return int(dut.bit_o.value)
+
     @cocotb.test()
     async def threshold_bits(dut):
         """Load each channel's word, then check every value's code and the bit of that code."""
@@ -139,20 +146,12 @@ if cocotb is not None:
                 2 if m >= ch["hi"] else 0 if m <= ch["lo"] else 1 for m in ch["m"]
             ]  # fmt: skip
             assert codes == want, f"channel hi={ch['hi']} lo={ch['lo']}: codes differ"
-            bits = []
-            for code in codes:  # the bit of each code, as the pool hands it back
-                await FallingEdge(dut.clk_i)
-                dut.code_i.value = code
-                await ReadOnly()
-                bits.append(int(dut.bit_o.value))
+            bits = [await bit_of(dut, code) for code in codes]  # as the pool hands it back
             assert bits == ch["bits"], (
                 f"channel hi={ch['hi']} lo={ch['lo']} inv={ch['inv']}: bits differ"
             )
             for code in (0, 1, 2):
-                await FallingEdge(dut.clk_i)
-                dut.code_i.value = code
-                await ReadOnly()
-                assert int(dut.bit_o.value) == int(code != 1) ^ ch["inv"], f"code {code}"
+                assert await bit_of(dut, code) == int(code != 1) ^ ch["inv"], f"code {code}"
 
 
 @pytest.mark.parametrize(("sim", "w"), sim_configs([20, 12]))
