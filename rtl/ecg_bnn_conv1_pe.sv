@@ -64,6 +64,13 @@ module ecg_bnn_conv1_pe #(
   logic [6*ACC_W-1:0] parts_q;  // word k-1: r[k] ^ inv[k] (k = 1..6)
   logic [7*ACC_W-1:0] t;
   logic [ACC_W-1:0]   win_sum;  // acc1 of the window that ends with x (when v1_q)
+  // the inversion between words k and k+1 (w[k] ^ w[k+1]) as a net of its own: each bit's
+  // inversion then folds into its adder's LUT (sum ^ inv: the LUT's free fourth input), where a
+  // function of two weight bits would need a LUT per bit of its own (-120 SB_LUT4)
+  (* keep *) logic [5:0] part_inv;
+  for (genvar k = 0; k < 6; k++) begin : g_inv
+    assign part_inv[k] = w_i[k] ^ w_i[k+1];
+  end
   assign xs = ACC_W'($signed(x_q));
   assign t[0 +: ACC_W] = {ACC_W{!w_i[0]}} + xs;
   for (genvar k = 1; k < 7; k++) begin : g_add
@@ -73,7 +80,7 @@ module ecg_bnn_conv1_pe #(
   always_ff @(posedge clk_i) begin
     if (shift_q) begin
       for (int k = 0; k < 6; k++)
-        parts_q[k*ACC_W +: ACC_W] <= t[k*ACC_W +: ACC_W] ^ {ACC_W{w_i[k] ^ w_i[k+1]}};
+        parts_q[k*ACC_W +: ACC_W] <= t[k*ACC_W +: ACC_W] ^ {ACC_W{part_inv[k]}};
     end
     if (v1_q) out_o <= win_sum;
   end

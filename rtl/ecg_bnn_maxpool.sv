@@ -30,18 +30,25 @@ module ecg_bnn_maxpool #(
     if (LATENCY != 3) $fatal(1, "ecg_bnn_maxpool: input, half maxima and output are registered: LATENCY must be 3 (got %0d)", LATENCY);
   end
 
+  // Some values are kept inverted (~v = -v - 1; names ending in _n): a comparison of a true
+  // value a with an inverted one ~b is the sign of a + ~b = a - b - 1 (a > b when it is >= 0),
+  // two registers into a carry chain with no inverter LUT per bit in front of it. Where both
+  // sides come from a maximum's multiplexer the inversion is free (it folds into that LUT); the
+  // pair maxima pass through a shift (u1, u2: copies, one polarity), so that comparison keeps
+  // its inverters.
   logic                odd_q;     // the next input has an odd index
   logic [1:0]          npair_q;   // completed pairs, saturating at 3
-  logic signed [W-1:0] even_q, u0_q, u1_q, u2_q;
-  logic signed [W-1:0] m12_q, m0x_q;  // the output's two halves: max(u1, u2), max(u0, x)
-  logic                h_q, v_q;      // the halves (h_q), the output (v_q) hold a window's max
-  // the input register
+  logic signed [W-1:0] even_q, u0_n_q, u1_n_q, u2_n_q;
+  logic signed [W-1:0] m12_q, m0x_n_q;  // the output's two halves: max(u1, u2), ~max(u0, x)
+  logic                h_q, v_q;        // the halves (h_q), the output (v_q) hold a window's max
   logic                xv_q;
   logic signed [W-1:0] x_q;
 
-  function automatic logic signed [W-1:0] smax(input logic signed [W-1:0] a,
-                                               input logic signed [W-1:0] b);
-    smax = (a > b) ? a : b;
+  // a > b for a true a and an inverted b_n = ~b
+  function automatic logic gt_inv(input logic signed [W-1:0] a, input logic signed [W-1:0] b_n);
+    logic signed [W:0] d;
+    d = (W+1)'(a) + (W+1)'(b_n);
+    gt_inv = !d[W];
   endfunction
 
   always_ff @(posedge clk_i) begin
@@ -71,16 +78,16 @@ module ecg_bnn_maxpool #(
   always_ff @(posedge clk_i) begin
     if (xv_q) begin
       if (!odd_q) begin
-        even_q <= x_q;
-        m12_q  <= smax(u2_q, u1_q);
-        m0x_q  <= smax(u0_q, x_q);
+        even_q  <= x_q;
+        m12_q   <= (u1_n_q > u2_n_q) ? ~u2_n_q : ~u1_n_q;   // max(u2, u1)
+        m0x_n_q <= gt_inv(x_q, u0_n_q) ? ~x_q : u0_n_q;     // ~max(u0, x)
       end else begin
-        u2_q <= u1_q;
-        u1_q <= u0_q;
-        u0_q <= smax(even_q, x_q);
+        u2_n_q <= u1_n_q;
+        u1_n_q <= u0_n_q;
+        u0_n_q <= (even_q > x_q) ? ~even_q : ~x_q;          // ~max(even, x)
       end
     end
-    if (h_q) out_o <= smax(m12_q, m0x_q);
+    if (h_q) out_o <= gt_inv(m12_q, m0x_n_q) ? m12_q : ~m0x_n_q;
   end
 
   assign out_valid_o = v_q;

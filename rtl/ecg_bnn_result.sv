@@ -41,7 +41,7 @@ module ecg_bnn_result #(
   state_e state_q;
 
   logic [7:0]                cls_q;       // next class to score
-  logic signed [31:0]        best_q;
+  logic signed [31:0]        best_n_q;    // ~(the best score so far) = -best - 1
   logic [7:0]                best_idx_q;
   logic [32*NUM_CLASSES-1:0] scores_q;
   logic [2:0]                flags_q;
@@ -90,11 +90,20 @@ module ecg_bnn_result #(
     end
   end
 
+  // acc > best exactly when acc + ~best = acc - best - 1 >= 0: the best score is kept inverted,
+  // so the compare's carry chain adds two registers (no inverter LUT per bit in front of it;
+  // the inversion packs with the flip-flops)
+  logic signed [32:0] beat;
+  assign beat = 33'(acc_q) + 33'(best_n_q);  // only the sign is used
+
+  logic unused;
+  assign unused = ^beat[31:0];
+
   always_ff @(posedge clk_i) begin
     if (state_q == ST_PUSH) begin
       scores_q <= {acc_q, scores_q[32*NUM_CLASSES-1:32]};
-      if (cls_q == 8'd0 || acc_q > best_q) begin
-        best_q     <= acc_q;
+      if (cls_q == 8'd0 || !beat[32]) begin
+        best_n_q   <= ~acc_q;
         best_idx_q <= cls_q;
       end
     end

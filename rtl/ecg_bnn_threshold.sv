@@ -45,19 +45,28 @@ module ecg_bnn_threshold #(
 
   localparam logic [1:0] CODE_LO = 2'd0, CODE_MID = 2'd1, CODE_HI = 2'd2;
 
+  // hi and lo are kept inverted (~t = -t - 1): each compare is then the sign of a sum of two
+  // registers, m + ~hi = m - hi - 1 and m + ~lo = m - lo - 1, whose carry chains need no
+  // inverter LUT per bit in front of them (the inversions fold into the load multiplexer)
   logic                    inv_q;
-  logic signed [THR_W-1:0] hi_q, lo_q, m;
+  logic signed [THR_W-1:0] hi_n_q, lo_n_q, m;
+  logic signed [THR_W:0]   m_hi, m_lo;
   logic                    v_q;
   logic [1:0]              code_q;
 
-  assign m = THR_W'(m_i);
+  assign m    = THR_W'(m_i);
+  assign m_hi = (THR_W+1)'(m) + (THR_W+1)'(hi_n_q) + (THR_W+1)'(1);  // m - hi: >= 0 when m >= hi
+  assign m_lo = (THR_W+1)'(m) + (THR_W+1)'(lo_n_q);                  // m - lo - 1: < 0 when m <= lo
 
   always_ff @(posedge clk_i) begin
-    if (load_i)              inv_q <= thr_i[2*THR_W];
-    if (load_i || load_hi_i) hi_q  <= thr_i[2*THR_W-1:THR_W];
-    if (load_i || load_lo_i) lo_q  <= thr_i[THR_W-1:0];
-    if (valid_i) code_q <= (m >= hi_q) ? CODE_HI : (m <= lo_q) ? CODE_LO : CODE_MID;
+    if (load_i)              inv_q  <= thr_i[2*THR_W];
+    if (load_i || load_hi_i) hi_n_q <= ~thr_i[2*THR_W-1:THR_W];
+    if (load_i || load_lo_i) lo_n_q <= ~thr_i[THR_W-1:0];
+    if (valid_i) code_q <= !m_hi[THR_W] ? CODE_HI : m_lo[THR_W] ? CODE_LO : CODE_MID;
   end
+
+  logic unused;  // only the signs of the differences are used
+  assign unused = ^{m_hi[THR_W-1:0], m_lo[THR_W-1:0]};
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) v_q <= 1'b0;
@@ -67,7 +76,7 @@ module ecg_bnn_threshold #(
   assign out_valid_o = v_q;
   assign code_o      = code_q;
   assign bit_o       = (code_i != CODE_MID) ^ inv_q;
-  assign thr_o       = {inv_q, hi_q, lo_q};
+  assign thr_o       = {inv_q, ~hi_n_q, ~lo_n_q};
 
   // ---------------------------------------------------------------- properties
   // a code comes exactly LATENCY cycles after its conv value, and only then; every code is

@@ -133,41 +133,38 @@ module ecg_bnn_board_up5k #(
   );
 
   // ------------------------------------------------------------------ results -> UART out
-  logic [RW-1:0]  frame_q;    // bytes still to send, next one in [7:0]
-  logic [BCW-1:0] left_q;     // bytes still to send
+  // The result waits in the IP's output register (AXI4-Stream keeps tdata stable while
+  // tvalid && !tready): the bytes go out from there through a byte multiplexer, and the result
+  // is taken with its last byte. No copy of the frame (176 flip-flops at 5 classes).
+  logic [RW-1:0]  frame;      // the bytes to send, byte i in [8*i +: 8]
+  logic [BCW-1:0] byte_q;     // the byte being sent
   logic [7:0]     class_q;
   logic           flag_q, beat_q;
-  logic           tx_ready;
+  logic           tx_ready, last_byte;
 
-  assign m_ready = (left_q == '0);
+  assign frame     = {m_data[RW-1:16], 3'b0, ferr_q, overflow_q, m_data[10:8], m_data[7:0]};
+  assign last_byte = (byte_q == BCW'(NBYTES - 1));
+  assign m_ready   = tx_ready && last_byte;
 
   always_ff @(posedge clk) begin
     if (!rst_n_q) begin
-      left_q  <= '0;
+      byte_q  <= '0;
       class_q <= '0;
       flag_q  <= 1'b0;
       beat_q  <= 1'b0;
-    end else if (m_valid && m_ready) begin
-      left_q  <= BCW'(NBYTES);
-      class_q <= m_data[7:0];
-      flag_q  <= |m_data[10:8];
-      beat_q  <= !beat_q;
-    end else if (left_q != '0 && tx_ready) begin
-      left_q <= left_q - BCW'(1);
-    end
-  end
-
-  always_ff @(posedge clk) begin
-    if (m_valid && m_ready) begin
-      frame_q <= {m_data[RW-1:16], 3'b0, ferr_q, overflow_q, m_data[10:8], m_data[7:0]};
-    end else if (left_q != '0 && tx_ready) begin
-      frame_q <= {8'h00, frame_q[RW-1:8]};
+    end else if (m_valid && tx_ready) begin
+      byte_q <= last_byte ? '0 : byte_q + BCW'(1);
+      if (last_byte) begin
+        class_q <= m_data[7:0];
+        flag_q  <= |m_data[10:8];
+        beat_q  <= !beat_q;
+      end
     end
   end
 
   ecg_bnn_uart_tx #(.CLKS_PER_BIT(CPB)) u_tx (
     .clk_i(clk), .rst_ni(rst_n_q),
-    .s_data_i(frame_q[7:0]), .s_valid_i(left_q != '0), .s_ready_o(tx_ready), .txd_o
+    .s_data_i(frame[8*byte_q +: 8]), .s_valid_i(m_valid), .s_ready_o(tx_ready), .txd_o
   );
 
   // ------------------------------------------------------------------ LEDs
