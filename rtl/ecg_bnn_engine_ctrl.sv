@@ -153,6 +153,7 @@ module ecg_bnn_engine_ctrl #(
   // per-layer constants, loaded in ST_LINIT from the table entry of layer_q
   logic [6:0]      cin_q;           // C_in: input bits per conv position
   logic [8:0]      cout_q;          // C_out: output bits per pooled position
+  logic [9:0]      last_group_n_q;  // ~(C_out - PE): the last group's first channel, inverted
   logic [10:0]     conv_len_q;      // conv outputs the pool needs: 2*L_out + 5
   logic [4:0]      row_words_q;     // 16-bit ROM words per weight row
   logic [6:0]      row_chunks_q;    // SIMD chunks per weight row
@@ -202,7 +203,13 @@ module ecg_bnn_engine_ctrl #(
   logic       load_stall;   // ST_LOAD waits for the lane's threshold record (word 0, blocks 1-5)
   assign lane_ch    = group_ch_q + 9'(lane_q);
   assign last_lane  = (32'(lane_q) == PE - 1) || (lane_ch + 9'd1 >= cout_q);
-  assign last_group = (group_ch_q + 9'(PE) >= cout_q);
+  // group_ch + PE >= C_out, as group_ch - (C_out - PE) >= 0: group_ch + ~(C_out - PE) + 1, two
+  // registers into one carry chain (the constant is kept inverted: no inverter per bit)
+  logic [10:0] group_past;
+  assign group_past = 11'(group_ch_q) + {last_group_n_q[9], last_group_n_q} + 11'd1;
+  assign last_group = !group_past[10];
+  logic unused_past;  // only the sign is used
+  assign unused_past = ^group_past[9:0];
   assign last_word  = (load_word_q == row_words_last_q);
   assign last_chunk = (chunk_q == row_chunks_last_q);
   assign last_pos   = (conv_pos_q == conv_last_q);
@@ -267,6 +274,7 @@ module ecg_bnn_engine_ctrl #(
   // `synth_ice40 -dsp` also trips over those).
   logic [6:0]      tab_cin, tab_row_chunks;
   logic [8:0]      tab_cout, tab_pad_bits;
+  logic [9:0]      tab_last_group_n;
   logic [10:0]     tab_conv_len;
   logic [4:0]      tab_row_words;
   logic [SIMD-1:0] tab_last_mask;
@@ -278,7 +286,7 @@ module ecg_bnn_engine_ctrl #(
   logic [6:0]      tab_row_chunks_last;
   logic [PBW-1:0]  tab_left_pad_last, tab_right_pad_last;
   always_comb begin
-    tab_cin = '0; tab_cout = '0; tab_conv_len = '0; tab_row_words = '0; tab_row_chunks = '0;
+    tab_cin = '0; tab_cout = '0; tab_last_group_n = '0; tab_conv_len = '0; tab_row_words = '0; tab_row_chunks = '0;
     tab_last_mask = '0; tab_pad_bytes = '0; tab_right_pad = '0; tab_pad_bits = '0;
     tab_wbase = '0;
     tab_conv_last = '0; tab_row_words_last = '0; tab_row_chunks_last = '0;
@@ -287,6 +295,7 @@ module ecg_bnn_engine_ctrl #(
       if (32'(layer_q) == l) begin
         tab_cin        = 7'(lay_cin(l));
         tab_cout       = 9'(lay_cout(l));
+        tab_last_group_n = ~10'(lay_cout(l) - PE);
         tab_conv_len   = 11'(2 * lay_lout(l) + 5);
         tab_row_words  = 5'(lay_wpr(l));
         tab_row_chunks = 7'(lay_nch(l));
@@ -310,6 +319,7 @@ module ecg_bnn_engine_ctrl #(
     if (state_q == ST_LINIT) begin
       cin_q        <= tab_cin;
       cout_q       <= tab_cout;
+      last_group_n_q <= tab_last_group_n;
       conv_len_q   <= tab_conv_len;
       row_words_q  <= tab_row_words;
       row_chunks_q <= tab_row_chunks;
@@ -530,6 +540,7 @@ module ecg_bnn_engine_ctrl #(
   // the per-layer constants are the table's for layer_q from ST_LINIT on
   `ECG_BNN_ASSERT(EngLayerConstants, state_q == ST_IDLE || state_q == ST_LINIT
                   || (cin_q == tab_cin && cout_q == tab_cout && conv_len_q == tab_conv_len
+                      && last_group_n_q == tab_last_group_n
                       && row_words_q == tab_row_words && row_chunks_q == tab_row_chunks
                       && last_mask_q == tab_last_mask && pad_bytes_q == tab_pad_bytes
                       && right_pad_q == tab_right_pad && pad_bits_q == tab_pad_bits

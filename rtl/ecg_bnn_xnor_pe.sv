@@ -64,7 +64,9 @@ module ecg_bnn_xnor_pe #(
   logic [PCW-1:0]   pc_q;
   logic [ACC_W-1:0] acc_q, sum, out_q;
 
-  assign sum = (first1_q ? '0 : acc_q) + ACC_W'(pc_q);
+  // the first chunk's choice after the adder, not in front of it: it folds into the adder's
+  // LUTs (acc ^ pc ^ carry or pc), where a gated operand needs a LUT per bit of its own
+  assign sum = first1_q ? ACC_W'(pc_q) : acc_q + ACC_W'(pc_q);
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
