@@ -2,8 +2,12 @@
 // window from the sample input, copies its N raw samples from the sample ring into the window
 // buffer (one per cycle; a ring read yields to the sample writer, which has the port when
 // ring_busy_i), and accumulates the window sums while they pass:
-//   S1 = sum x (signed 28), S2 = sum x^2 (unsigned 42; x*x is one 16x16 product, an SB_MAC16),
-//   K = samples at -32768 or 32767 (12 bits).
+//   S1 = sum x (signed 28), S2 = sum x^2 (unsigned 42), K = samples at -32768 or 32767 (12 bits).
+// S2's low 32 bits are one multiply-accumulate without enable (the operand is 0 when no sample
+// passes, so it adds nothing), which Yosys maps whole into one SB_MAC16 (multiplier and 32-bit
+// accumulator); its top 10 bits count the accumulator's wraps (each square is below 2^31, so a
+// wrap is the top bit falling), a cycle later: the sums are final one cycle after the last
+// sample's square is added.
 // Then ecg_bnn_norm computes r = isqrt(N*S2 - S1^2), P = floor((S1 + r)/N) and the flags, and
 // win_ready_o holds the buffer and the window constants until win_release_i; the next window is
 // popped only then (one window buffer).
@@ -63,10 +67,14 @@ module ecg_bnn_window #(
   assign norm_start = (state_q == ST_START);
 
   // pipeline: P1 ring data (buffer write, S1, K, square), P2 the square (S2)
-  logic               p1_q, p2_q;
+  logic               p1_q, p2_q, p3_q;
   logic [XAW-1:0]     idx1_q;
-  logic               last1_q, last2_q;
-  logic signed [31:0] sq2_q;
+  logic               last1_q, last2_q, last3_q;
+  logic signed [15:0] x2_q;      // the sample being squared (p2), 0 when none
+  logic signed [31:0] sq2;       // its square, < 2^31
+  logic [31:0]        s2_lo_q;   // S2 mod 2^32 (the DSP's accumulator)
+  logic [9:0]         s2_hi_q;   // floor(S2 / 2^32): the accumulator's wraps
+  logic               s2_msb_q;  // s2_lo_q's top bit a cycle earlier
   logic signed [27:0] s1_q;
   logic [41:0]        s2_q;
   logic [11:0]        k_q;
@@ -81,9 +89,11 @@ module ecg_bnn_window #(
       rd_cnt_q <= '0;
       p1_q     <= 1'b0;
       p2_q     <= 1'b0;
+      p3_q     <= 1'b0;
     end else begin
       p1_q <= issue;
       p2_q <= p1_q;
+      p3_q <= p2_q;
       case (state_q)
         ST_IDLE:  if (win_valid_i) state_q <= ST_COPY;
         ST_COPY: begin
@@ -91,7 +101,7 @@ module ecg_bnn_window #(
             rd_cnt_q <= rd_cnt_q + 12'd1;
             rd_ptr_q <= rd_ptr_q + 1'b1;
           end
-          if (p2_q && last2_q) begin
+          if (p3_q && last3_q) begin  // the sums are final
             state_q  <= ST_START;
             rd_cnt_q <= '0;
             // the next window starts HOP samples after this one's first: N - HOP back (for
@@ -113,22 +123,29 @@ module ecg_bnn_window #(
       idx1_q  <= XAW'(rd_cnt_q);
       last1_q <= (rd_cnt_q == 12'(N - 1));
     end
-    if (p1_q) begin
-      sq2_q   <= $signed(ring_rdata_i) * $signed(ring_rdata_i);
-      last2_q <= last1_q;
-    end
+    if (p1_q) last2_q <= last1_q;
+    if (p2_q) last3_q <= last2_q;
+    if (!p1_q) x2_q <= '0;
+    else       x2_q <= ring_rdata_i;
     if (win_pop_o) begin
-      s1_q <= '0;
-      s2_q <= '0;
-      k_q  <= '0;
+      s1_q     <= '0;
+      s2_lo_q  <= '0;
+      s2_hi_q  <= '0;
+      s2_msb_q <= 1'b0;
+      k_q      <= '0;
     end else begin
       if (p1_q) begin
         s1_q <= s1_q + 28'($signed(ring_rdata_i));
         k_q  <= k_q + 12'(rail);
       end
-      if (p2_q) s2_q <= s2_q + 42'(sq2_q[30:0]);
+      s2_lo_q  <= s2_lo_q + 32'(sq2);
+      s2_msb_q <= s2_lo_q[31];
+      if (s2_msb_q && !s2_lo_q[31]) s2_hi_q <= s2_hi_q + 10'd1;
     end
   end
+
+  assign sq2  = x2_q * x2_q;
+  assign s2_q = {s2_hi_q, s2_lo_q};
 
   ecg_bnn_norm #(.N(N), .LOW_RMS(LOW_RMS), .CLIP_MAX(CLIP_MAX)) u_norm (
     .clk_i, .rst_ni,
@@ -148,7 +165,7 @@ module ecg_bnn_window #(
 
   // x*x <= 2^30: the product's top bit is always zero; norm_busy is implied by state_q
   logic unused;
-  assign unused = ^{sq2_q[31], norm_busy};
+  assign unused = ^{norm_busy};
 
   // ---------------------------------------------------------------- properties
   // One window at a time: popped only while idle, its N samples written in order (addresses
@@ -166,23 +183,24 @@ module ecg_bnn_window #(
     if (!rst_ni || win_pop_o) f_widx_q <= '0;
     else if (xbuf_we_o)      f_widx_q <= f_widx_q + 1'b1;
     if (!rst_ni)                f_base_q <= '0;
-    else if (p2_q && last2_q)  f_base_q <= f_base_q + RAW'(HOP);
+    else if (p3_q && last3_q)  f_base_q <= f_base_q + RAW'(HOP);
     f_held_q   <= rst_ni && win_ready_o && !win_release_i;
     f_consts_q <= {win_s1_o, win_r_o, win_pad_o, win_flags_o};
     f_sums_q   <= rst_ni && (state_q == ST_START || state_q == ST_NORM);
     f_s12_q    <= {s1_q, s2_q};
   end
 `endif
-  `ECG_BNN_ASSERT(WinPipeOnlyInCopy, state_q == ST_COPY || (!p1_q && !p2_q))
+  `ECG_BNN_ASSERT(WinPipeOnlyInCopy, state_q == ST_COPY || (!p1_q && !p2_q && !p3_q))
   `ECG_BNN_ASSERT(WinPipeCount, state_q != ST_COPY
                   || 32'(rd_cnt_q) == 32'(f_widx_q) + 32'(p1_q))
   `ECG_BNN_ASSERT(WinPipeIdx1, !p1_q || 32'(idx1_q) == 32'(f_widx_q))
   `ECG_BNN_ASSERT(WinLastFlag, !p1_q || last1_q == (32'(idx1_q) == N - 1))
   `ECG_BNN_ASSERT(WinLast2, !p2_q || last2_q == (32'(f_widx_q) == N))
+  `ECG_BNN_ASSERT(WinLast3, !(p3_q && last3_q) || 32'(f_widx_q) == N)
   `ECG_BNN_ASSERT(WinNoneBeforeCopy, state_q == ST_COPY || rd_cnt_q == '0)
   `ECG_BNN_ASSUME(WinReleaseOnlyReady, !win_release_i || win_ready_o)
   `ECG_BNN_ASSERT(WinPopOnlyWaiting, !win_pop_o || win_valid_i)
-  `ECG_BNN_ASSERT(WinIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !p1_q && !p2_q))
+  `ECG_BNN_ASSERT(WinIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !p1_q && !p2_q && !p3_q))
   `ECG_BNN_ASSERT(WinWriteInOrder, !xbuf_we_o || ({1'b0, xbuf_waddr_o} == f_widx_q
                                                    && state_q == ST_COPY))
   `ECG_BNN_ASSERT(WinReadCount, rd_cnt_q <= 12'(N))
