@@ -9,9 +9,9 @@
 //   r[1] = w~[0] x[n],   r[k+1] = r[k] (of x[n-1]) + w~[k] x[n],   acc1 = r[6] + w~[6] x[n].
 // A subtraction is an addition between inversions (r - x = ~(~r + x), exact in two's
 // complement), so each register holds r[k] ^ inv[k] (inv[k]: all ones where w[k] = 0), the form
-// its adder takes: every adder adds x to a register, and the inversion in front of each register
-// is a LUT per bit that the register shares a logic cell with (Yosys does not fold it into the
-// adder's LUT). The sum is the direct form's exactly when the weights were the same for the
+// its adder takes: every adder adds x to a register, and the inversion between two registers
+// folds into the adder's sum LUT (its free fourth input), because its control w[k] ^ w[k+1] is
+// a net of its own (part_inv). The sum is the direct form's exactly when the weights were the same for the
 // window's 7 shifts: the engine shifts at least 7 pads into the sums after loading a channel's
 // weights, before its first window (Conv1WeightsSettled).
 // Two register stages (LATENCY, checked by Conv1Latency): the input position (x_i fans out to

@@ -12,8 +12,10 @@
 // Output: per classified window the UART (txd_o) sends 2 bytes, class index and flags
 // {3'b0, frame_error_seen, overflow_seen, clipped, low, flat} (the IP's input flags in the low
 // three bits: when any is set the class is void), then, when SEND_SCORES, the NUM_CLASSES signed
-// 32-bit scores little-endian. led_o is the class one-hot (all on for class >= 5), ledr_no
-// lights on an input flag or an overflow/frame error, ledg_no toggles on every result.
+// 32-bit scores little-endian, straight from the IP's output register (the result is taken, and
+// the IP may deliver the next one, after its last byte). led_o is the class one-hot (all on for
+// class >= 5), ledr_no lights on an input flag or an overflow/frame error, ledg_no toggles on
+// every result (LEDs change when the result is taken).
 `default_nettype none
 `timescale 1ns / 1ps
 
