@@ -199,6 +199,9 @@ module ecg_bnn_window #(
   `ECG_BNN_ASSERT(WinLast3, !(p3_q && last3_q) || 32'(f_widx_q) == N)
   `ECG_BNN_ASSERT(WinNoneBeforeCopy, state_q == ST_COPY || rd_cnt_q == '0)
   `ECG_BNN_ASSUME(WinReleaseOnlyReady, !win_release_i || win_ready_o)
+  // S2's accumulator adds the square every cycle and relies on 0 * 0 = 0 between samples: the
+  // proofs cut the multiplier free (t:$mul), so they must be told (simulation checks it)
+  `ECG_BNN_ASSUME(WinSquareOfZero, x2_q != '0 || sq2 == '0)
   `ECG_BNN_ASSERT(WinPopOnlyWaiting, !win_pop_o || win_valid_i)
   `ECG_BNN_ASSERT(WinIdleAfterReset, !f_rst_q || (state_q == ST_IDLE && !p1_q && !p2_q && !p3_q))
   `ECG_BNN_ASSERT(WinWriteInOrder, !xbuf_we_o || ({1'b0, xbuf_waddr_o} == f_widx_q
