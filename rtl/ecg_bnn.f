@@ -2,6 +2,7 @@ rtl/ecg_bnn_ram_sdp.sv
 rtl/ecg_bnn_rom.sv
 rtl/ecg_bnn_spram.sv
 rtl/ecg_bnn_skid.sv
+rtl/ecg_bnn_add32.sv
 rtl/ecg_bnn_seqctl.sv
 rtl/ecg_bnn_isqrt.sv
 rtl/ecg_bnn_seqdiv.sv

@@ -32,6 +32,49 @@ module ecg_bnn_ram_sdp #(
     if (WIDTH < 1) $fatal(1, "ecg_bnn_ram_sdp: WIDTH must be at least 1");
   end
 
+`ifdef ECG_BNN_ICE40_EBR
+  // iCE40: SB_RAM40_4K blocks in 256 x 16 mode, ROWS deep by COLS wide. Inferred, Yosys derives
+  // each block's write clock enable from the OR of its 16 per-bit enables and its MASK from each
+  // bit's enable (about 20 SB_LUT4 per block); here the enable is we_i and the mask is shared.
+  localparam int COLS = (WIDTH + 15) / 16;
+  localparam int ROWS = (DEPTH + 255) / 256;
+  localparam int RW   = (ROWS > 1) ? $clog2(ROWS) : 1;
+  initial begin
+    if (MEM_FILE != "") $fatal(1, "ecg_bnn_ram_sdp: ECG_BNN_ICE40_EBR maps RAMs without an image");
+  end
+  logic [16*COLS-1:0]           wdata_w, wmask_w, rword;
+  logic [ROWS-1:0][16*COLS-1:0] rd;  // packed: Yosys drives no unpacked array from ports
+  logic [RW-1:0]                rrow_q;
+  assign wdata_w = (16*COLS)'(wdata_i);
+  assign wmask_w = (16*COLS)'(wmask_i);
+  for (genvar r = 0; r < ROWS; r++) begin : g_row
+    logic wsel, rsel;  // the row holds the addressed word (address bits 8 and up)
+    if (ROWS > 1) begin : g_sel
+      assign wsel = (32'(waddr_i >> 8) == r);
+      assign rsel = (32'(raddr_i >> 8) == r);
+    end else begin : g_one
+      assign wsel = 1'b1;
+      assign rsel = 1'b1;
+    end
+    for (genvar c = 0; c < COLS; c++) begin : g_col
+      SB_RAM40_4K #(.READ_MODE(0), .WRITE_MODE(0)) u_ebr (
+        .RDATA(rd[r][16*c +: 16]), .RCLK(clk_i), .RCLKE(re_i && rsel), .RE(1'b1),
+        .RADDR(11'(8'(raddr_i))),
+        .WDATA(wdata_w[16*c +: 16]), .WCLK(clk_i), .WCLKE(we_i && wsel), .WE(1'b1),
+        .WADDR(11'(8'(waddr_i))), .MASK(~wmask_w[16*c +: 16])
+      );
+    end
+  end
+  if (ROWS > 1) begin : g_rrow
+    always_ff @(posedge clk_i) begin
+      if (re_i) rrow_q <= RW'(raddr_i >> 8);
+    end
+  end else begin : g_rrow1
+    assign rrow_q = '0;
+  end
+  assign rword   = rd[rrow_q];
+  assign rdata_o = rword[WIDTH-1:0];
+`else
   (* no_rw_check *) logic [WIDTH-1:0] mem_q [DEPTH];
 
   initial begin
@@ -49,6 +92,8 @@ module ecg_bnn_ram_sdp #(
   always_ff @(posedge clk_i) begin
     if (re_i) rdata_o <= mem_q[raddr_i];
   end
+
+`endif
 
   // the read-during-write contract (simulation only; no reset here: a check of the ports in
   // every cycle)

@@ -3,8 +3,9 @@
 // ROM's block-1 thresholds are Q14 z units),
 //   hi' = ceil ((hi*r + F*S1*ws) / (F*N))      lo' = floor((lo*r + F*S1*ws) / (F*N))
 // clamped to signed THR_W bits; hi = 2^23-1 and lo = -2^23 ("never") pass through unchanged.
-// Sequential, one adder, no multiplier block. Every step is a Horner step acc = 2*acc + digit,
-// so the adder never needs a second input mux:
+// Sequential, one adder (two ecg_bnn_add32 halves: SB_MAC16 blocks in the iCE40 build), no
+// multiplier. Every step is a Horner step acc = 2*acc + digit, so the adder never needs a second
+// input mux:
 // - acc starts at I = 225*2^17; 27 steps over r (MSB first, digit hi), 4 steps over ws (digit
 //   S1*2^18, the sign bit's negated: ~x + 1 with the +1 as carry-in) and one last step (digit 0,
 //   or 32*F*N - 1 for the ceiling) leave acc = 32*(num + 2^26*F*N) + c, num = hi*r + F*S1*ws:
@@ -128,8 +129,18 @@ module ecg_bnn_thr_scale #(
   logic [AW-1:0]     acc_dbl;
   assign add_a    = {acc_q[AW-2:0], 1'b0, 1'b1};
   assign add_b    = {digit, add_cin};
-  assign lo_sum   = {1'b0, add_a[SPLIT-1:0]} + {1'b0, add_b[SPLIT-1:0]};
-  assign hi_sum   = add_a[AW:SPLIT] + add_b[AW:SPLIT] + (AW-SPLIT+1)'(lo_sum_q[SPLIT]);
+  logic [31:0] lo_add, hi_add;
+  ecg_bnn_add32 u_lo_add (
+    .a_i(32'(add_a[SPLIT-1:0])), .b_i(32'(add_b[SPLIT-1:0])), .sum_o(lo_add)
+  );
+  // the low half's carry enters as the low bit pair {1, carry}: 1 + carry carries into bit 1
+  // exactly when carry = 1, so sum >> 1 adds it (the adder has no carry-in of its own)
+  ecg_bnn_add32 u_hi_add (
+    .a_i(32'({add_a[AW:SPLIT], 1'b1})), .b_i(32'({add_b[AW:SPLIT], lo_sum_q[SPLIT]})),
+    .sum_o(hi_add)
+  );
+  assign lo_sum   = lo_add[SPLIT:0];
+  assign hi_sum   = hi_add[AW-SPLIT+1:1];
   assign add_wide = {hi_sum, lo_sum_q[SPLIT-1:0]};
   assign add_sum  = add_wide[AW:1];
   assign acc_dbl  = {acc_q[AW-2:0], 1'b0};  // the division's doubling (digit 0)
@@ -250,7 +261,8 @@ module ecg_bnn_thr_scale #(
 
   logic unused;
   assign unused = ^{step_q[5], acc_q[DIV_SHIFT-1:0], acc_q[AW-1:DIV_SHIFT+Q_OFF+1], div_t[8],
-                    add_wide[0], acc_dbl[DIV_SHIFT]};
+                    add_wide[0], acc_dbl[DIV_SHIFT], lo_add[31:SPLIT+1], hi_add[31:AW-SPLIT+2],
+                    hi_add[0]};
 
   // ---------------------------------------------------------------- properties
   // Handshake: a start is taken only while idle; every taken start ends in exactly one done_o

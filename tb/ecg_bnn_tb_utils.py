@@ -77,9 +77,11 @@ def run_unit(
     arrays: Mapping[str, np.ndarray] | None = None,
     testcase: str | Sequence[str] | None = None,
     extra_sources: Sequence[Path] = (),
+    defines: Sequence[str] = (),
 ) -> None:
     """Write ``cfg`` (+ ``arrays`` as an ``.npz``) into ``sim_build/<bid>`` and run the test
-    (``extra_sources``: sources outside ``rtl/``, e.g. the board's UART under ``fpga/``)."""
+    (``extra_sources``: sources outside ``rtl/``, e.g. the board's UART under ``fpga/``;
+    ``defines``: Verilog defines, e.g. the iCE40 ones)."""
     from ecg_bnn_runner import SIM_BUILD, run_cocotb
 
     work = SIM_BUILD / bid
@@ -100,6 +102,7 @@ def run_unit(
         extra_env={CFG_ENV: str(cfg_path)},
         testcase=testcase,
         extra_sources=extra_sources,
+        defines=defines,
     )
 
 

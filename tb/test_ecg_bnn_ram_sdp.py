@@ -71,11 +71,19 @@ if cocotb is not None:
 
 
 @pytest.mark.parametrize(
-    ("sim", "depth", "width", "init"), sim_configs([(256, 16, True), (8, 58, False)])
-)
-def test_ram_sdp(sim, depth, width, init):
-    """The activation-buffer bank shape with an image, the segment-sum RAM shape without."""
-    bid = build_id("ram_sdp", sim, D=depth, W=width)
+    ("sim", "depth", "width", "init", "ebr"),
+    sim_configs(
+        [(256, 16, True, False), (8, 58, False, False), (512, 16, False, True),
+         (256, 16, False, True), (300, 40, False, True)],
+        verilator=(0, 2),
+    ),
+)  # fmt: skip
+def test_ram_sdp(sim, depth, width, init, ebr):
+    """The activation-buffer bank shape with an image, the segment-sum RAM shape without; with
+    ``ECG_BNN_ICE40_EBR`` (ebr) the SB_RAM40_4K blocks of the iCE40 build, through Yosys' cell
+    models: an activation-buffer bank (two blocks), a row buffer (one) and a shape that is no
+    multiple of a block in either direction (2 x 3 blocks, as wide banks at SIMD 64 need)."""
+    bid = build_id("ram_sdp", sim, D=depth, W=width, EBR=int(ebr))
     rng = random.Random(depth)
     image = [rng.getrandbits(width) for _ in range(depth)] if init else []
     params = {"DEPTH": depth, "WIDTH": width}
@@ -89,4 +97,5 @@ def test_ram_sdp(sim, depth, width, init):
         bid=bid,
         parameters=params,
         cfg={"depth": depth, "width": width, "image": image, "seed": width, "cycles": 600},
+        defines=["ECG_BNN_ICE40_EBR"] if ebr else [],
     )

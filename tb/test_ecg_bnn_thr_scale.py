@@ -152,9 +152,11 @@ if cocotb is not None:
         await reset_mid_op(dut, {"thr_i": 0, "w_i": 0x7F, "s1_i": 1, "r_i": 1}, 50)
 
 
+@pytest.mark.parametrize("dsp", [False, True], ids=["logic", "sb_mac16"])
 @pytest.mark.parametrize("sim", SIMS)
-def test_thr_scale(sim):
-    """Edge and random channel groups on both simulators."""
+def test_thr_scale(sim, dsp):
+    """Edge and random channel groups on both simulators; with ``ECG_BNN_ICE40_DSP`` (dsp) the
+    iCE40 build's adders, SB_MAC16 blocks through Yosys' cell models."""
     gs = groups(seed=15, count=25)
     exp = [expected(g) for g in gs]
     arrays = {
@@ -171,9 +173,10 @@ def test_thr_scale(sim):
         sim=sim,
         toplevel="ecg_bnn_thr_scale",
         test_module="test_ecg_bnn_thr_scale",
-        bid=build_id("thr_scale", sim),
+        bid=build_id("thr_scale", sim, DSP=int(dsp)),
         cfg={"seed": 15},
         arrays=arrays,
+        defines=["ECG_BNN_ICE40_DSP"] if dsp else [],
     )
 
 

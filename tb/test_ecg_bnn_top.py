@@ -34,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -369,11 +370,13 @@ class Case:
     idle: float = 0.0
     stall: float = 0.0
     extra: tuple[tuple[str, object], ...] = field(default_factory=tuple)
+    ice40: bool = False  # the iCE40 build: ICE40_DEFINES, the iCE40 cells' simulation models
 
     @property
     def build_id(self) -> str:
         """Simulator build shared by every case with the same RTL parameters and model."""
-        return f"top/{self.sim}_{self.model}_s{self.simd}_p{self.pe}_h{self.hop}_q{self.qdepth}"
+        build = f"top/{self.sim}_{self.model}_s{self.simd}_p{self.pe}_h{self.hop}_q{self.qdepth}"
+        return build + ("_ice40" if self.ice40 else "")
 
     @property
     def id(self) -> str:
@@ -390,6 +393,8 @@ class Case:
             text += f"-idle{self.idle}-stall{self.stall}"
         if self.extra:
             text += "-" + "-".join(k for k, _ in self.extra)
+        if self.ice40:
+            text += "-iCE40"
         return text
 
 
@@ -427,7 +432,13 @@ def stimulus_samples(case: Case) -> np.ndarray:
 
 
 def run_top_cocotb(
-    *, sim: str, build_id: str, parameters: dict[str, object], cfg_path: Path, testcase: str
+    *,
+    sim: str,
+    build_id: str,
+    parameters: dict[str, object],
+    cfg_path: Path,
+    testcase: str,
+    defines: Sequence[str] = (),
 ) -> None:
     """Build ``tb/ecg_bnn_top_tb.sv`` (the top plus its clock) into ``sim_build/<build_id>`` and
     run one cocotb test of this module; fails the pytest test when it fails.
@@ -447,12 +458,13 @@ def run_top_cocotb(
         testcase=testcase,
         extra_sources=[Path(__file__).resolve().parent / "ecg_bnn_top_tb.sv"],
         verilator_args=["--timing"],
+        defines=defines,
     )
 
 
 def run_case(case: Case) -> None:
     """Build (or reuse) the simulator model of ``case`` and run its cocotb scenario."""
-    from ecg_bnn_runner import SIM_BUILD, sv_string
+    from ecg_bnn_runner import ICE40_DEFINES, SIM_BUILD, sv_string
 
     from ecg_bnn_tools.rtlsim import file_lock, stream_windows
     from pymodel import golden
@@ -508,6 +520,7 @@ def run_case(case: Case) -> None:
             },
             cfg_path=cfg_path,
             testcase=case.scenario,
+            defines=ICE40_DEFINES if case.ice40 else (),
         )
 
 
@@ -557,6 +570,10 @@ CASES = [
         # would complete the next window, and that sample plus one more in the input skid buffer
         extra=(("expect_stopped", (2 + 4) * WINDOW + 1),),
     ),
+    # the iCE40 build (SB_SPRAM256KA, SB_RAM40_4K and SB_MAC16 through Yosys' cell models): the
+    # shipped default model on real windows, then scaled and bad ones, under back-pressure
+    Case(VER, model="bnn5_paper", stimulus="real3", ice40=True),
+    Case(VER, model="bnn5_paper", stimulus="bad", idle=0.1, stall=0.2, ice40=True),
     # the shipped trained models (pymodel.shipped), each on real windows of its own task
     *(
         Case(VER, model=m.name, stimulus="ecg17" if m.protocol == "ecg17" else "real3")

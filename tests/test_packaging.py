@@ -19,6 +19,7 @@ from ecg_bnn_tools.filelist import read_file_list as f_list
 REPO = Path(__file__).resolve().parents[1]
 LIST = REPO / "rtl" / "ecg_bnn.f"
 CORE = REPO / "ecg_bnn.core"
+ICE40_DEFINES = ("ECG_BNN_ICE40_SPRAM", "ECG_BNN_ICE40_EBR", "ECG_BNN_ICE40_DSP")
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 INTEGRATION = REPO / "docs" / "integration.md"
 
@@ -87,10 +88,12 @@ def test_core_targets_and_files():
                 assert (REPO / f).is_file(), f"target {name}: {f} does not exist"
     # the board flow (scripts/fpga_flow.py reads these) needs the SPRAM define, which the issue
     # found missing: 79 of 30 EBR without it
-    spram = data["parameters"]["ECG_BNN_ICE40_SPRAM"]
-    assert spram["paramtype"] == "vlogdefine" and spram["default"] is True
-    for name in ("synth", "up5k"):
-        assert "ECG_BNN_ICE40_SPRAM" in targets[name]["parameters"]
+    # (and the EBR and DSP defines, which the area figures of results/fpga.md are built with)
+    for define in ICE40_DEFINES:
+        param = data["parameters"][define]
+        assert param["paramtype"] == "vlogdefine" and param["default"] is True
+        for name in ("synth", "up5k"):
+            assert define in targets[name]["parameters"]
     assert targets["up5k"]["toplevel"] == "ecg_bnn_board_up5k"
     assert targets["sim"]["toplevel"] == "ecg_bnn_tb_stream"
 
@@ -98,7 +101,7 @@ def test_core_targets_and_files():
 def test_fpga_flow_takes_its_options_from_the_core():
     flow = load_script("fpga_flow")
     opts = flow.ice40_options()
-    assert opts.defines == ["ECG_BNN_ICE40_SPRAM"]
+    assert opts.defines == list(ICE40_DEFINES)
     assert opts.synth_options == ["-dsp"]
     assert opts.device == ["--up5k", "--package", "sg48"]
     assert (opts.freq, opts.seed) == (12.0, 1)
