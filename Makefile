@@ -104,7 +104,7 @@ invariance: venv
 bench: venv tools
 	$(PY) -m studies.bench_train
 	$(PY) scripts/bench_cycles.py
-	$(PY) scripts/bench_rtl.py --icarus-windows 2
+	$(PY) scripts/bench_rtl.py --ice40 --icarus-windows 2
 
 fpga: venv tools $(FPGA_STAMP)
 	$(PY) scripts/fpga_flow.py

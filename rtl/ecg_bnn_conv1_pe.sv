@@ -11,9 +11,9 @@
 // complement), so each register holds r[k] ^ inv[k] (inv[k]: all ones where w[k] = 0), the form
 // its adder takes: every adder adds x to a register, and the inversion between two registers
 // folds into the adder's sum LUT (its free fourth input), because its control w[k] ^ w[k+1] is
-// a net of its own (part_inv). The sum is the direct form's exactly when the weights were the same for the
-// window's 7 shifts: the engine shifts at least 7 pads into the sums after loading a channel's
-// weights, before its first window (Conv1WeightsSettled).
+// a net of its own (part_inv). The sum is the direct form's exactly when the weights were the
+// same for the window's 7 shifts: the engine shifts at least 7 pads into the sums after loading
+// a channel's weights, before its first window (Conv1WeightsSettled).
 // Two register stages (LATENCY, checked by Conv1Latency): the input position (x_i fans out to
 // seven adders from a flip-flop), then the partial sums and the window's sum.
 `default_nettype none

@@ -286,7 +286,8 @@ module ecg_bnn_engine_ctrl #(
   logic [6:0]      tab_row_chunks_last;
   logic [PBW-1:0]  tab_left_pad_last, tab_right_pad_last;
   always_comb begin
-    tab_cin = '0; tab_cout = '0; tab_last_group_n = '0; tab_conv_len = '0; tab_row_words = '0; tab_row_chunks = '0;
+    tab_cin = '0; tab_cout = '0; tab_last_group_n = '0; tab_conv_len = '0; tab_row_words = '0;
+    tab_row_chunks = '0;
     tab_last_mask = '0; tab_pad_bytes = '0; tab_right_pad = '0; tab_pad_bits = '0;
     tab_wbase = '0;
     tab_conv_last = '0; tab_row_words_last = '0; tab_row_chunks_last = '0;

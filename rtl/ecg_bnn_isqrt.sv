@@ -38,6 +38,9 @@ module ecg_bnn_isqrt #(
   // and then its low bits are ~(rem_sh - trial)
   logic [REMW-1:0] remn_sh, trial, sum;
   logic            carry, ge;
+  // The remainder never exceeds twice the root found so far (IsqrtRemainderBound), so it is below
+  // 2^(RW+1), and its top two bits are zero (ones, inverted) whenever it is shifted again
+  // (IsqrtRemainderTop): the shift drops them and the datapath never reads them back.
   assign remn_sh      = {remn_q[REMW-3:0], vn_q[VW-1:VW-2]};
   assign trial        = {root_q, 2'b01};
   assign {carry, sum} = {1'b0, remn_sh} + {1'b0, trial};

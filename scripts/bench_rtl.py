@@ -67,6 +67,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="also run N windows of each set in Icarus Verilog (about 20 s per window)",
     )
     p.add_argument(
+        "--ice40",
+        action="store_true",
+        help="also run the same windows through the iCE40 build (SB_SPRAM256KA, SB_RAM40_4K and "
+        "SB_MAC16 cells, Yosys' simulation models) in Verilator",
+    )
+    p.add_argument(
         "--out", default=str(REPO / "results" / "rtl_benchmark.json"), help="JSON output"
     )
     return p.parse_args(argv)
@@ -97,15 +103,22 @@ def model_source(mem_dir: Path) -> dict:
 
 
 def run_set(
-    sim: str, mem_dir: Path, windows: np.ndarray, labels: np.ndarray, jobs: int, desc: str
+    sim: str,
+    mem_dir: Path,
+    windows: np.ndarray,
+    labels: np.ndarray,
+    jobs: int,
+    desc: str,
+    ice40: bool = False,
 ) -> dict:
-    """Classify ``windows`` in ``sim``; agreement, accuracy and throughput as a dict."""
+    """Classify ``windows`` in ``sim`` (``ice40``: the iCE40 build); agreement, accuracy and
+    throughput as a dict."""
     from tqdm import tqdm
 
     from pymodel.export import load_params
 
     params = load_params(mem_dir)
-    cfg = TopConfig(num_classes=params.num_classes)
+    cfg = TopConfig(num_classes=params.num_classes, ice40=ice40)
     with tqdm(total=len(windows), desc=desc, unit="win", dynamic_ncols=True) as bar:
         cmp = classify(
             sim, cfg, mem_dir, params, windows, jobs=jobs, on_result=lambda *_: bar.update(1)
@@ -114,6 +127,7 @@ def run_set(
     lat = sorted({x for run in cmp.runs for x in run.latencies()[:1]})
     return {
         "simulator": sim,
+        "build": "iCE40 cells" if ice40 else "behavioural",
         "windows": len(windows),
         "jobs": jobs,
         "agreement": cmp.agreement,
@@ -162,12 +176,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name} ({proto}): {len(x)} of {len(split.x_test)} held-out windows, model {label}")
         res = run_set("verilator", mem_dir, x, y, args.jobs, f"{name} verilator")
         entry["runs"].append(res)
+        if args.ice40:
+            entry["runs"].append(
+                run_set("verilator", mem_dir, x, y, args.jobs, f"{name} verilator iCE40", True)
+            )
         if args.icarus_windows > 0:
             sub = pick(len(x), args.icarus_windows)
             entry["runs"].append(run_set("icarus", mem_dir, x[sub], y[sub], 1, f"{name} icarus"))
         for r in entry["runs"]:
             print(
-                f"  {r['simulator']:>9}: {r['windows']} windows, agreement "
+                f"  {r['simulator']:>9} ({r['build']}): {r['windows']} windows, agreement "
                 f"{r['agreement'] * 100:.2f} %, accuracy {r['accuracy_rtl'] * 100:.2f} % "
                 f"(golden {r['accuracy_golden'] * 100:.2f} %), {r['windows_per_s']:.2f} windows/s "
                 f"({r['jobs']} process{'es' if r['jobs'] > 1 else ''})"

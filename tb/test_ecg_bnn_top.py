@@ -464,8 +464,9 @@ def run_top_cocotb(
 
 def run_case(case: Case) -> None:
     """Build (or reuse) the simulator model of ``case`` and run its cocotb scenario."""
-    from ecg_bnn_runner import ICE40_DEFINES, SIM_BUILD, sv_string
+    from ecg_bnn_runner import SIM_BUILD, sv_string
 
+    from ecg_bnn_tools.ice40 import ICE40_DEFINES
     from ecg_bnn_tools.rtlsim import file_lock, stream_windows
     from pymodel import golden
     from pymodel.export import thresholds_depth

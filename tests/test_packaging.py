@@ -15,11 +15,11 @@ import yaml
 from script_loader import load_file, load_script
 
 from ecg_bnn_tools.filelist import read_file_list as f_list
+from ecg_bnn_tools.ice40 import ICE40_DEFINES
 
 REPO = Path(__file__).resolve().parents[1]
 LIST = REPO / "rtl" / "ecg_bnn.f"
 CORE = REPO / "ecg_bnn.core"
-ICE40_DEFINES = ("ECG_BNN_ICE40_SPRAM", "ECG_BNN_ICE40_EBR", "ECG_BNN_ICE40_DSP")
 BOARD_LIST = REPO / "fpga" / "up5k" / "ecg_bnn_board_up5k.f"
 INTEGRATION = REPO / "docs" / "integration.md"
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ecg_bnn_tools.filelist import RTL_LIST, list_sources
+from ecg_bnn_tools.ice40 import ICE40_DEFINES, simulation
 from ecg_bnn_tools.objcache import objcache_env
 from pymodel.export import thresholds_depth
 from pymodel.network import KERNEL_SIZE, WINDOW_SAMPLES, layer_shapes
@@ -58,6 +59,7 @@ class TopConfig:
     hop: int = WINDOW
     qdepth: int = 2
     ring_depth: int = 16384
+    ice40: bool = False  # the iCE40 build (ecg_bnn_tools.ice40: defines, Yosys' cell models)
 
     def parameters(self, mem_dir: Path) -> dict[str, str]:
         """Parameter name -> value text, string parameters quoted for both simulators."""
@@ -82,6 +84,8 @@ class TopConfig:
             text += f" C={self.num_classes}"
         if self.hop != WINDOW:
             text += f" HOP={self.hop}"
+        if self.ice40:
+            text += " iCE40"
         return text
 
 
@@ -197,9 +201,9 @@ def rtl_sources() -> list[Path]:
     return [*list_sources(SOURCE_LIST), STREAM_TB]
 
 
-def build_key(sim: str, params: dict[str, str], waves: bool) -> str:
-    """Hash of simulator, parameters, waveform option and the sources' contents."""
-    h = hashlib.sha256(f"{sim}|{sorted(params.items())}|{waves}".encode())
+def build_key(sim: str, params: dict[str, str], waves: bool, defines: Sequence[str] = ()) -> str:
+    """Hash of simulator, parameters, waveform option, defines and the sources' contents."""
+    h = hashlib.sha256(f"{sim}|{sorted(params.items())}|{waves}|{sorted(defines)}".encode())
     for src in [*rtl_sources(), *sorted(INCLUDE_DIR.glob("*.svh"))]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]
@@ -225,13 +229,14 @@ def build(
     if shutil.which({"verilator": "verilator", "icarus": "iverilog"}[sim]) is None:
         raise FileNotFoundError(f"{sim} is not installed (make tools)")
     params = cfg.parameters(mem_dir)
-    out = build_root / f"{sim}_{build_key(sim, params, waves)}"
+    defines, cell_models = simulation(ICE40_DEFINES if cfg.ice40 else ())
+    out = build_root / f"{sim}_{build_key(sim, params, waves, defines)}"
     exe = out / exe_name
     with file_lock(build_root / f"{out.name}.lock"):
         if exe.exists():
             return exe
         tmp = Path(tempfile.mkdtemp(prefix=f"{out.name}.", dir=build_root))
-        srcs = [str(p) for p in rtl_sources()]
+        srcs = [str(p) for p in [*cell_models, *rtl_sources()]]
         if sim == "verilator":
             cmd = [
                 "verilator", "--binary", "-O3", "--x-assign", "fast", "--x-initial", "fast",
@@ -240,10 +245,11 @@ def build(
                 "-Mdir", str(tmp), "-o", exe_name, "-j", str(os.cpu_count() or 1),
             ]  # fmt: skip
             cmd += ["--trace-fst"] if waves else []
+            cmd += [f"-D{d}" for d in defines]
             cmd += [f"-G{k}={v}" for k, v in params.items()] + srcs
         else:
             cmd = ["iverilog", "-g2012", "-I", str(INCLUDE_DIR), "-s", "ecg_bnn_tb_stream"]
-            cmd += ["-o", str(tmp / exe_name)]
+            cmd += ["-o", str(tmp / exe_name)] + [f"-D{d}" for d in defines]
             cmd += [f"-Pecg_bnn_tb_stream.{k}={v}" for k, v in params.items()] + srcs
         env = {**os.environ, **objcache_env()} if sim == "verilator" else None
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, env=env)
