@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lint the RTL with Verilator (--lint-only -Wall) and Icarus Verilog (-g2012 -Wall), for the top
-# level in several parameter configurations and for every module of rtl/ecg_bnn.f as its own
-# top, plus the FPGA board example (fpga/up5k) and the PnR pin wrapper. Exits non-zero on any
-# warning or error of either tool (`make lint-rtl`).
+# level in several parameter configurations (behavioural and with the iCE40 cells) and for every
+# module of rtl/ecg_bnn.f as its own top, plus the FPGA board example (fpga/up5k) and the PnR pin
+# wrapper. Exits non-zero on any warning or error of either tool (`make lint-rtl`).
 # Waivers live in the sources, per line, with a reason (/* verilator lint_off X */ ... lint_on).
 set -u
 cd "$(dirname "$0")/.."
@@ -68,6 +68,28 @@ for cfg in "${configs[@]}"; do
     "${vargs[@]}" -f "$LIST"
   run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -I rtl -s ecg_bnn_top "${iargs[@]}" \
     -o "$tmp/top.vvp" -c "$LIST"
+done
+
+# The iCE40 build (the defines of ecg_bnn_tools.ice40, which `synth`/`up5k` set) against Yosys'
+# cell models: the cells' own file is waived (a .vlt control file), the RTL around them is not
+ice40=$("$PYTHON" -c 'from ecg_bnn_tools.ice40 import ICE40_DEFINES, CELL_MODEL_DEFINES, cell_models
+print(cell_models()); print(*ICE40_DEFINES, *CELL_MODEL_DEFINES)') || { echo "lint_rtl: no iCE40 cell models (make venv)"; exit 2; }
+cells=$(echo "$ice40" | sed -n 1p)
+ice40_defines=()
+for d in $(echo "$ice40" | sed -n 2p); do ice40_defines+=("-D$d"); done
+printf '`verilator_config\nlint_off -file "%s"\n' "$cells" > "$tmp/ice40_cells.vlt"
+for cfg in "" "SIMD=8 PE=1" "SIMD=64 PE=8 NUM_CLASSES=17"; do
+  vargs=()
+  iargs=()
+  for kv in $cfg; do
+    vargs+=("-G$kv")
+    iargs+=("-Pecg_bnn_top.$kv")
+  done
+  run "verilator ecg_bnn_top iCE40 cells (${cfg:-default})" "$VERILATOR" "${VLINT[@]}" \
+    --top-module ecg_bnn_top "${vargs[@]}" "${ice40_defines[@]}" "$tmp/ice40_cells.vlt" "$cells" \
+    -f "$LIST"
+  run "iverilog ecg_bnn_top iCE40 cells (${cfg:-default})" "$IVERILOG" -g2012 -Wall -I rtl \
+    -s ecg_bnn_top "${iargs[@]}" "${ice40_defines[@]}" -o "$tmp/top_ice40.vvp" "$cells" -c "$LIST"
 done
 
 # FPGA board example and the place-and-route pin wrapper (fpga/), after the IP's sources

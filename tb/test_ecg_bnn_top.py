@@ -663,6 +663,19 @@ def test_rtlsim_helpers() -> None:
     assert sum(ideal_cycles(17, 16, 1)) - sum(ideal) == (449_344 - 132_160) / 16
 
 
+def test_build_key_covers_the_cell_models(tmp_path: Path) -> None:
+    """A cached build is rebuilt when the iCE40 cell models change (a Yosys update)."""
+    from ecg_bnn_tools.rtlsim import build_key
+
+    cells = tmp_path / "cells_sim.v"
+    cells.write_text("module SB_LUT4; endmodule\n")
+    before = build_key("verilator", {}, False, ["ECG_BNN_ICE40_DSP"], [cells])
+    assert before == build_key("verilator", {}, False, ["ECG_BNN_ICE40_DSP"], [cells])
+    cells.write_text("module SB_LUT4(); endmodule\n")
+    assert before != build_key("verilator", {}, False, ["ECG_BNN_ICE40_DSP"], [cells])
+    assert before != build_key("verilator", {}, False, ["ECG_BNN_ICE40_DSP"])
+
+
 @pytest.mark.parametrize("script", ["run_sim.py", "bench_rtl.py", "bench_cycles.py"])
 def test_script_help(script: str) -> None:
     """The simulation scripts start and explain their options."""

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from ecg_bnn_tools.ice40 import ICE40_DEFINES
+
 REPO = Path(__file__).resolve().parents[1]
 LAUNCHER = REPO / "fpga" / "edalize_launcher.py"
 VENV_BIN = REPO / ".venv" / "bin"
@@ -114,7 +116,7 @@ def test_synth_target(workspace):
     work = workspace / WORK / "synth-yosys"
     log = (work / "yosys.log").read_text()
     ys = (work / "edalize_yosys_template.ys").read_text()  # the launcher's translation
-    for define in ("ECG_BNN_ICE40_SPRAM", "ECG_BNN_ICE40_EBR", "ECG_BNN_ICE40_DSP"):
+    for define in ICE40_DEFINES:
         assert f"verilog_defines -D{define}" in ys
     assert "synth_ice40 -dsp -top ecg_bnn_top" in ys
     # the resource report: Yosys' statistics at the end of synth_ice40

@@ -201,10 +201,17 @@ def rtl_sources() -> list[Path]:
     return [*list_sources(SOURCE_LIST), STREAM_TB]
 
 
-def build_key(sim: str, params: dict[str, str], waves: bool, defines: Sequence[str] = ()) -> str:
-    """Hash of simulator, parameters, waveform option, defines and the sources' contents."""
+def build_key(
+    sim: str,
+    params: dict[str, str],
+    waves: bool,
+    defines: Sequence[str] = (),
+    extra_sources: Sequence[Path] = (),
+) -> str:
+    """Hash of simulator, parameters, waveform option, defines and the contents of the sources
+    (the RTL, its includes and ``extra_sources``, e.g. the iCE40 cell models of a Yosys update)."""
     h = hashlib.sha256(f"{sim}|{sorted(params.items())}|{waves}|{sorted(defines)}".encode())
-    for src in [*rtl_sources(), *sorted(INCLUDE_DIR.glob("*.svh"))]:
+    for src in [*extra_sources, *rtl_sources(), *sorted(INCLUDE_DIR.glob("*.svh"))]:
         h.update(src.read_bytes())
     return h.hexdigest()[:16]
 
@@ -230,7 +237,7 @@ def build(
         raise FileNotFoundError(f"{sim} is not installed (make tools)")
     params = cfg.parameters(mem_dir)
     defines, cell_models = simulation(ICE40_DEFINES if cfg.ice40 else ())
-    out = build_root / f"{sim}_{build_key(sim, params, waves, defines)}"
+    out = build_root / f"{sim}_{build_key(sim, params, waves, defines, cell_models)}"
     exe = out / exe_name
     with file_lock(build_root / f"{out.name}.lock"):
         if exe.exists():
