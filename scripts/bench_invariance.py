@@ -9,6 +9,9 @@ and a plot ``results/input_invariance.png``; ``make readme`` renders the README 
 Target (issue 15): every point within 0.2 points of the baseline. The float PyTorch model runs
 on the same rounded samples (``float_gain``/``float_offset``): where both move together the
 change comes from the input (a gain below 1 quantizes the signal more coarsely), not from the IP.
+Where the model has a full-precision twin (a float CNN of the same shape trained on the same
+windows), it runs on the same samples too (``twin_gain``/``twin_offset``): what any network
+trained on this data loses when the ADC discards the low bits.
 """
 
 from __future__ import annotations
@@ -63,10 +66,11 @@ def float_accuracy(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> floa
         return 100.0 * float(np.mean(predict(model, x) == y))
 
 
-def bench_model(name: str, protocol: str, data_dir: str | None) -> dict:
-    """Every gain and offset point of one shipped model."""
+def bench_model(name: str, protocol: str, twin: str, data_dir: str | None) -> dict:
+    """Every gain and offset point of one shipped model (and of its full-precision ``twin``)."""
     params = load_params(REPO / "rtl" / "mem" / name)
     model, _ = load_checkpoint_model(REPO / "weights" / f"{name}.pt")
+    twin_model = load_checkpoint_model(REPO / "weights" / f"{twin}.pt")[0] if twin else None
     split = load_split(protocol, data_dir)
     signed = split.x_test.astype(np.int64) - MIT_BIH_MID_CODE
     t0 = time.perf_counter()
@@ -75,12 +79,18 @@ def bench_model(name: str, protocol: str, data_dir: str | None) -> dict:
     entry["float_baseline"] = float_accuracy(model, signed, split.y_test)
     for kind in ("gain", "offset", "float_gain", "float_offset", "changed_classes"):
         entry[kind] = {}
+    if twin_model is not None:
+        entry["twin"] = twin
+        entry["twin_baseline"] = float_accuracy(twin_model, signed, split.y_test)
+        entry["twin_gain"], entry["twin_offset"] = {}, {}
     points = [(f"x{g}", "gain", g, to_int16(signed * gain_value(g))) for g in GAINS]
     points += [(f"{o:+d}", "offset", str(o), to_int16(signed + o)) for o in OFFSETS]
     for tag, kind, key, x in points:
         acc, _, changed = run_point(params, x, split.y_test, base_res)
         entry[kind][key], entry["changed_classes"][tag] = acc, changed
         entry[f"float_{kind}"][key] = float_accuracy(model, x, split.y_test)
+        if twin_model is not None:
+            entry[f"twin_{kind}"][key] = float_accuracy(twin_model, x, split.y_test)
     accs = [*entry["gain"].values(), *entry["offset"].values()]
     entry["max_deviation_points"] = max(abs(a - base) for a in accs)
     entry["meets_target"] = entry["max_deviation_points"] <= TARGET_POINTS
@@ -131,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}  # in the shipped models' order; a subset keeps the others' entries
     for m in SHIPPED_MODELS:
         if not args.model or m.name in args.model:
-            results[m.name] = bench_model(m.name, m.protocol, args.data_dir)
+            results[m.name] = bench_model(m.name, m.protocol, m.twin, args.data_dir)
         elif m.name in kept:
             results[m.name] = kept[m.name]
     args.out.write_text(json.dumps(results, indent=2) + "\n")

@@ -1,14 +1,15 @@
 """Regenerate the documentation's result tables from the measured figures in ``results/``.
 
-Every table between ``<!-- readme:<name>:begin -->`` and ``<!-- readme:<name>:end -->`` is
-rendered from a results file written by a script (never typed by hand). README.md holds the
-headline (``accuracy``, ``invariance``, ``datasheet``); docs/accuracy.md the studies
-(``perclass``, ``selection``, ``split``, ``sweep``); fpga/README.md the FPGA figures (``fpga``,
-``performance``). Sources: results/evaluation.json (``make evaluate``), golden_agreement.json
-(``scripts/check_golden.py``), rtl_benchmark.json (``scripts/bench_rtl.py``), crossval.json
-(``make crossval``), input_invariance.json (``make invariance``), selection_bias.json,
-split_spread.json, sweep.json (the studies), fpga.json/fpga.md, cycles.json, energy.json/.md
-(``make fpga``, ``make bench``) and rtl/mem/<model>/manifest.json (``make export``).
+Every table between ``<!-- readme:<name>:begin -->`` and ``<!-- readme:<name>:end -->`` is rendered
+from a results file written by a script (never typed by hand). README.md holds the headline
+(``accuracy``, ``invariance``, ``datasheet``); docs/accuracy.md the studies (``perclass``,
+``selection``, ``split``, ``sweep``); docs/input_contract.md the full ``invariance`` table;
+fpga/README.md the FPGA figures (``fpga``, ``performance``). Sources: results/evaluation.json
+(``make evaluate``), golden_agreement.json (``scripts/check_golden.py``), rtl_benchmark.json
+(``scripts/bench_rtl.py``), crossval.json (``make crossval``), input_invariance.json (``make
+invariance``), selection_bias.json, split_spread.json, sweep.json (the studies), fpga.json/fpga.md,
+cycles.json, energy.json/.md (``make fpga``, ``make bench``) and rtl/mem/<model>/manifest.json
+(``make export``).
 
 ``--check`` exits with status 1 when a file is not up to date (used by the tests).
 """
@@ -19,6 +20,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from fractions import Fraction
 from pathlib import Path
 
 from doc_numbers import manifests, pct, replace_marked
@@ -304,8 +306,10 @@ def include(name: str, missing: str) -> str:
     return path.read_text().strip() if path.is_file() else missing
 
 
-def invariance_table() -> str:
-    """Held-out accuracy of every shipped model under input gain and offset."""
+def invariance_table(full: bool = False) -> str:
+    """Held-out accuracy of every shipped model under input gain and offset: the IP's rows (the
+    README), or with ``full`` also the same BNN in PyTorch and the full-precision twin on the
+    same samples (docs/input_contract.md)."""
     results = load_json("input_invariance.json")
     if not results:
         return "_Not measured yet: run `make invariance` then `make readme`._"
@@ -314,7 +318,10 @@ def invariance_table() -> str:
     head = ["model", "x1", *(f"x{g}" for g in gains), *(f"{int(o):+d}" for o in offsets)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name, r in results.items():
-        for label, prefix in ((f"`{name}` (IP)", ""), ("float model", "float_")):
+        rows = [(f"`{name}` (IP)", "")]
+        if full:
+            rows += [(f"`{name}` in PyTorch", "float_"), (f"twin `{r.get('twin')}`", "twin_")]
+        for label, prefix in rows:
             if f"{prefix}gain" not in r:
                 continue
             cells = [f"{r[prefix + 'baseline']:.2f}"]
@@ -326,12 +333,29 @@ def invariance_table() -> str:
     lines.append("")
     lines.append(
         f"Accuracy in % on each protocol's held-out windows mapped to signed (code - 1024), then "
-        f"scaled (rounded to integers) or shifted; IP = integer golden model = RTL; float model: "
-        f"PyTorch on the same samples. Worst deviation of the IP from x1: {worst:.2f} points; at "
-        f"most {changed} windows change class at any point; offsets change none by construction. "
-        "Gains below 1 quantize the signal more coarsely, and the float model moves with the IP."
+        f"scaled (rounded to integers) or shifted; IP = integer golden model = RTL. Worst "
+        f"deviation of the IP from x1: {worst:.2f} points; at most {changed} windows change class "
+        "at any point; offsets change none by construction. Gains below 1 discard the low bits of "
+        f"the signal, which costs a full-precision CNN as well ({twin_loss_text(results)})."
     )
+    if full:
+        lines.append("")
+        lines.append(
+            "In PyTorch: the same BNN in floating point on the same integer samples. Twin: a "
+            "full-precision CNN of the same shape trained on the same windows (`weights/fp*.pt`)."
+        )
     return "\n".join(lines)
+
+
+def twin_loss_text(results: dict) -> str:
+    """The full-precision twins' change at the smallest gain (``fp17 -7.00 points at x1/16``)."""
+    smallest = min(next(iter(results.values()))["gain"], key=Fraction)  # "1/16", "3.3"
+    parts = [
+        f"`{r['twin']}` {r['twin_gain'][smallest] - r['twin_baseline']:+.2f} points at x{smallest}"
+        for r in results.values()
+        if "twin_gain" in r
+    ]
+    return "; ".join(parts) or "no twin measured"
 
 
 def cycles_table() -> str:
@@ -387,6 +411,7 @@ SECTIONS: dict[str, dict[str, Callable[[], str]]] = {
         "invariance": invariance_table,
         "datasheet": datasheet_table,
     },
+    "docs/input_contract.md": {"invariance": lambda: invariance_table(full=True)},
     "docs/accuracy.md": {
         "perclass": perclass_table,
         "selection": selection_table,
