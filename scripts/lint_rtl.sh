@@ -57,17 +57,22 @@ configs=(
   "HOP=360 QDEPTH=4"
   "HOP=1 QDEPTH=1"
 )
-for cfg in "${configs[@]}"; do
-  vargs=()
-  iargs=()
+lint_top() {  # lint_top <label> <"K=V ..." parameters> [defines and sources, both tools]
+  local label=$1 cfg=$2 kv
+  shift 2
+  local vargs=() iargs=()
   for kv in $cfg; do
     vargs+=("-G$kv")
     iargs+=("-Pecg_bnn_top.$kv")
   done
-  run "verilator ecg_bnn_top ($cfg)" "$VERILATOR" "${VLINT[@]}" --top-module ecg_bnn_top \
-    "${vargs[@]}" -f "$LIST"
-  run "iverilog ecg_bnn_top ($cfg)" "$IVERILOG" -g2012 -Wall -I rtl -s ecg_bnn_top "${iargs[@]}" \
-    -o "$tmp/top.vvp" -c "$LIST"
+  run "verilator ecg_bnn_top ($label)" "$VERILATOR" "${VLINT[@]}" --top-module ecg_bnn_top \
+    "${vargs[@]}" "${VERILATOR_ONLY[@]}" "$@" -f "$LIST"
+  run "iverilog ecg_bnn_top ($label)" "$IVERILOG" -g2012 -Wall -I rtl -s ecg_bnn_top "${iargs[@]}" \
+    -o "$tmp/top.vvp" "$@" -c "$LIST"
+}
+VERILATOR_ONLY=()
+for cfg in "${configs[@]}"; do
+  lint_top "$cfg" "$cfg"
 done
 
 # The iCE40 build (the defines of ecg_bnn_tools.ice40, which `synth`/`up5k` set) against Yosys'
@@ -78,18 +83,9 @@ cells=$(echo "$ice40" | sed -n 1p)
 ice40_defines=()
 for d in $(echo "$ice40" | sed -n 2p); do ice40_defines+=("-D$d"); done
 printf '`verilator_config\nlint_off -file "%s"\n' "$cells" > "$tmp/ice40_cells.vlt"
+VERILATOR_ONLY=("$tmp/ice40_cells.vlt")
 for cfg in "" "SIMD=8 PE=1" "SIMD=64 PE=8 NUM_CLASSES=17"; do
-  vargs=()
-  iargs=()
-  for kv in $cfg; do
-    vargs+=("-G$kv")
-    iargs+=("-Pecg_bnn_top.$kv")
-  done
-  run "verilator ecg_bnn_top iCE40 cells (${cfg:-default})" "$VERILATOR" "${VLINT[@]}" \
-    --top-module ecg_bnn_top "${vargs[@]}" "${ice40_defines[@]}" "$tmp/ice40_cells.vlt" "$cells" \
-    -f "$LIST"
-  run "iverilog ecg_bnn_top iCE40 cells (${cfg:-default})" "$IVERILOG" -g2012 -Wall -I rtl \
-    -s ecg_bnn_top "${iargs[@]}" "${ice40_defines[@]}" -o "$tmp/top_ice40.vvp" "$cells" -c "$LIST"
+  lint_top "iCE40 cells, ${cfg:-default}" "$cfg" "${ice40_defines[@]}" "$cells"
 done
 
 # FPGA board example and the place-and-route pin wrapper (fpga/), after the IP's sources
