@@ -65,6 +65,7 @@ class TrainConfig:
     max_steps: int = 0
     augment: bool = False
     noise: float = 0.0  # sd of Gaussian noise added to each z-scored training window (0: off)
+    stretch: float = 0.0  # time-stretch each training window by a factor in 1 +- stretch (0: off)
     readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
     activation: str = "layer"  # PReLU slopes per block ("layer") or per channel, with shifts
     clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
@@ -169,6 +170,26 @@ def random_shift(x: torch.Tensor) -> torch.Tensor:
     return x.gather(2, index.unsqueeze(1))
 
 
+def random_stretch(x: torch.Tensor, spread: float) -> torch.Tensor:
+    """Resample every window of ``x`` (batch, 1, samples) in time by its own random factor.
+
+    Sample ``t`` of the output is the window read at ``f * t`` (linear interpolation, circular
+    like :func:`random_shift`), ``f`` uniform in ``[1 - spread, 1 + spread]``: heart rates and QRS
+    widths differ between patients by more than within one. The result is z-scored again, since
+    interpolation shrinks the variance a little; the IP z-scores whatever window it receives.
+    """
+    n = x.shape[-1]
+    factor = 1.0 + spread * (2.0 * torch.rand(x.shape[0], 1, device=x.device) - 1.0)
+    pos = torch.arange(n, device=x.device, dtype=x.dtype).unsqueeze(0) * factor % n
+    left = pos.floor().long()
+    frac = (pos - left).unsqueeze(1)
+    rows = x[:, 0]
+    y = rows.gather(1, left) * (1 - frac[:, 0]) + rows.gather(1, (left + 1) % n) * frac[:, 0]
+    y = y - y.mean(dim=1, keepdim=True)
+    std = y.std(dim=1, unbiased=False, keepdim=True)
+    return (y / torch.where(std > 0, std, torch.ones_like(std))).unsqueeze(1)
+
+
 def class_weights(labels: torch.Tensor, num_classes: int, power: float) -> torch.Tensor | None:
     """Cross-entropy weights ``(windows of c)^-power``, scaled to a window-weighted mean of 1.
 
@@ -270,6 +291,7 @@ def train_epoch(
     class_weight: torch.Tensor | None = None,
     noise: float = 0.0,
     focal_gamma: float = 0.0,
+    stretch: float = 0.0,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
@@ -279,7 +301,8 @@ def train_epoch(
     training window, :func:`teacher_logits`) adds a distillation term of weight ``distill``
     (:func:`distillation_loss`); ``class_weight`` weighs the cross entropy's classes; ``noise``
     adds Gaussian noise of that sd to every training window (z units: the IP's input scale);
-    ``focal_gamma`` > 0 trains on the focal loss.
+    ``focal_gamma`` > 0 trains on the focal loss; ``stretch`` resamples every training window in
+    time (:func:`random_stretch`).
     """
     model.train()
     order = torch.randperm(len(y), device=y.device)
@@ -291,6 +314,8 @@ def train_epoch(
         idx = order[start : start + batch_size]
         optimizer.zero_grad()
         batch = random_shift(x[idx]) if augment else x[idx]
+        if stretch:
+            batch = random_stretch(batch, stretch)
         if noise:
             batch = batch + noise * torch.randn_like(batch)
         target = soft[idx] if soft is not None else None
@@ -499,6 +524,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             weights,
             cfg.noise,
             cfg.focal_gamma,
+            cfg.stretch,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -619,6 +645,10 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="add Gaussian noise of this sd to each z-scored training window (0 = off)",
     )  # fmt: skip
     p.add_argument(
+        "--stretch", type=float, default=TrainConfig.stretch,
+        help="resample each training window in time by a random factor in 1 +- this (0 = off)",
+    )  # fmt: skip
+    p.add_argument(
         "--activation", choices=ACTIVATIONS, default=TrainConfig.activation,
         help="PReLU slopes: one per block (layer, the paper's) or one per channel with a "
         "learnable shift before the PReLU of blocks 1-5 (channel); both fold into the same "
@@ -654,6 +684,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         class_weight_power=a.class_weight_power, focal_gamma=a.focal_gamma, seed=a.seed,
         split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
+        stretch=a.stretch,
         activation=a.activation, track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,

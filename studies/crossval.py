@@ -381,6 +381,8 @@ def recipe_text(entry: dict) -> str:
     parts = [f"{r['epochs']} epochs", f"lr {r['lr']:g} {r['schedule']}", f"batch {r['batch_size']}"]
     if r.get("augment"):
         parts.append("random-shift augmentation")
+    if r.get("stretch"):
+        parts.append(f"time stretch 1 +- {r['stretch']:g}")
     if r.get("noise"):
         parts.append(f"Gaussian noise sd {r['noise']:g} (z units)")
     if r.get("dropout"):

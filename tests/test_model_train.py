@@ -279,6 +279,32 @@ def test_record_validation_holds_whole_records_out():
     assert (cfg.val_by_record, cfg.class_weight_power) == (True, 0.5)
 
 
+def test_random_stretch_resamples_each_window_in_time():
+    """--stretch: a window read at its own rate, z-scored again; spread 0 is the identity."""
+    from pymodel.train import parse_args, random_stretch
+
+    assert parse_args(["--stretch", "0.15"])[0].stretch == 0.15
+    torch.manual_seed(0)
+    t = torch.arange(3600, dtype=torch.float32)
+    period = torch.tensor([360.0, 300.0, 450.0])  # beats at 60, 72, 48 per minute
+    x = torch.sin(2 * torch.pi * t / period.view(3, 1, 1))
+    x = (x - x.mean(dim=2, keepdim=True)) / x.std(dim=2, unbiased=False, keepdim=True)
+    assert torch.allclose(random_stretch(x, 0.0), x, atol=1e-5)
+    out = random_stretch(x, 0.2)
+    assert out.shape == x.shape
+    assert torch.allclose(out.mean(dim=2), torch.zeros(3, 1), atol=1e-5)
+    assert torch.allclose(out.std(dim=2, unbiased=False), torch.ones(3, 1), atol=1e-4)
+    # the dominant period of each output is its input's divided by a factor within 1 +- 0.2
+    for row_in, row_out, p in zip(x[:, 0], out[:, 0], period, strict=True):
+        spec = torch.fft.rfft(row_out[:3000]).abs()
+        f_out = float(spec[1:].argmax() + 1) / 3000
+        factor = f_out * float(p)
+        assert 0.78 <= factor <= 1.22
+        assert not torch.allclose(row_out, row_in)
+    flat = torch.zeros(1, 1, 3600)
+    assert torch.equal(random_stretch(flat, 0.2), flat)  # a flat window stays flat, no NaN
+
+
 def test_noise_augmentation_changes_only_the_training_batches():
     """--noise: a training step sees noisy windows (other weights than without), same data."""
     cfg, _ = parse_args(["--noise", "0.1"])
