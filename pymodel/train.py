@@ -175,19 +175,18 @@ def random_stretch(x: torch.Tensor, spread: float) -> torch.Tensor:
 
     Sample ``t`` of the output is the window read at ``f * t`` (linear interpolation, circular
     like :func:`random_shift`), ``f`` uniform in ``[1 - spread, 1 + spread]``: heart rates and QRS
-    widths differ between patients by more than within one. The result is z-scored again, since
-    interpolation shrinks the variance a little; the IP z-scores whatever window it receives.
+    widths differ between patients by more than within one. The result is z-scored again
+    (:func:`pymodel.model.zscore`), since interpolation shrinks the variance a little; the IP
+    z-scores whatever window it receives.
     """
     n = x.shape[-1]
     factor = 1.0 + spread * (2.0 * torch.rand(x.shape[0], 1, device=x.device) - 1.0)
     pos = torch.arange(n, device=x.device, dtype=x.dtype).unsqueeze(0) * factor % n
     left = pos.floor().long()
-    frac = (pos - left).unsqueeze(1)
+    frac = pos - left
     rows = x[:, 0]
-    y = rows.gather(1, left) * (1 - frac[:, 0]) + rows.gather(1, (left + 1) % n) * frac[:, 0]
-    y = y - y.mean(dim=1, keepdim=True)
-    std = y.std(dim=1, unbiased=False, keepdim=True)
-    return (y / torch.where(std > 0, std, torch.ones_like(std))).unsqueeze(1)
+    y = rows.gather(1, left) * (1 - frac) + rows.gather(1, (left + 1) % n) * frac
+    return zscore(y)
 
 
 def class_weights(labels: torch.Tensor, num_classes: int, power: float) -> torch.Tensor | None:
