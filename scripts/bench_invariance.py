@@ -69,28 +69,28 @@ def float_accuracy(model: torch.nn.Module, x: np.ndarray, y: np.ndarray) -> floa
 def bench_model(name: str, protocol: str, twin: str, data_dir: str | None) -> dict:
     """Every gain and offset point of one shipped model (and of its full-precision ``twin``)."""
     params = load_params(REPO / "rtl" / "mem" / name)
-    model, _ = load_checkpoint_model(REPO / "weights" / f"{name}.pt")
-    twin_model = load_checkpoint_model(REPO / "weights" / f"{twin}.pt")[0] if twin else None
+    # the float models on the same samples, by their entry prefix: the BNN itself, its twin
+    float_models = {"float_": load_checkpoint_model(REPO / "weights" / f"{name}.pt")[0]}
+    if twin:
+        float_models["twin_"] = load_checkpoint_model(REPO / "weights" / f"{twin}.pt")[0]
     split = load_split(protocol, data_dir)
     signed = split.x_test.astype(np.int64) - MIT_BIH_MID_CODE
     t0 = time.perf_counter()
     base, base_res, _ = run_point(params, signed, split.y_test, None)
     entry: dict = {"protocol": protocol, "windows": len(signed), "baseline": base}
-    entry["float_baseline"] = float_accuracy(model, signed, split.y_test)
-    for kind in ("gain", "offset", "float_gain", "float_offset", "changed_classes"):
-        entry[kind] = {}
-    if twin_model is not None:
+    entry["gain"], entry["offset"], entry["changed_classes"] = {}, {}, {}
+    if twin:
         entry["twin"] = twin
-        entry["twin_baseline"] = float_accuracy(twin_model, signed, split.y_test)
-        entry["twin_gain"], entry["twin_offset"] = {}, {}
+    for prefix, model in float_models.items():
+        entry[f"{prefix}baseline"] = float_accuracy(model, signed, split.y_test)
+        entry[f"{prefix}gain"], entry[f"{prefix}offset"] = {}, {}
     points = [(f"x{g}", "gain", g, to_int16(signed * gain_value(g))) for g in GAINS]
     points += [(f"{o:+d}", "offset", str(o), to_int16(signed + o)) for o in OFFSETS]
     for tag, kind, key, x in points:
         acc, _, changed = run_point(params, x, split.y_test, base_res)
         entry[kind][key], entry["changed_classes"][tag] = acc, changed
-        entry[f"float_{kind}"][key] = float_accuracy(model, x, split.y_test)
-        if twin_model is not None:
-            entry[f"twin_{kind}"][key] = float_accuracy(twin_model, x, split.y_test)
+        for prefix, model in float_models.items():
+            entry[f"{prefix}{kind}"][key] = float_accuracy(model, x, split.y_test)
     accs = [*entry["gain"].values(), *entry["offset"].values()]
     entry["max_deviation_points"] = max(abs(a - base) for a in accs)
     entry["meets_target"] = entry["max_deviation_points"] <= TARGET_POINTS
