@@ -7,7 +7,8 @@ weights. The class scores are the sum over time of block 6's output.
 
 Binarization uses sign with ``sign(0) = +1`` (bit 1 means +1), the convention of the integer golden
 model and the RTL, and a straight-through estimator (gradient passed where ``|x| <= 1``).
-``EcgBnn(binary=False)`` is the full-precision twin with the same topology.
+``EcgBnn(binary=False)`` is the full-precision twin with the same topology; ``width=k`` widens its
+hidden channels k times (a larger float teacher for distillation, never exported).
 
 ``activation="channel"`` (a training option, not the paper's) gives every PReLU one slope per
 channel and blocks 1-5 a learnable per-channel shift before it (``PReLU_a(v - t)``, as ReActNet's
@@ -57,6 +58,7 @@ __all__ = [
     "binarize",
     "layer_shapes",
     "readout_scale",
+    "width_of",
     "zscore",
 ]
 
@@ -140,8 +142,12 @@ class EcgBnn(nn.Module):
         binary: bool = True,
         dropout: float = 0.0,
         activation: str = "layer",
+        width: int = 1,
     ) -> None:
         """Build the network for ``num_classes`` outputs (5 AAMI or 17 rhythm classes).
+
+        ``width`` multiplies the hidden channels (float models only: the hardware's binary
+        network has the paper's shape); a wider float model is a distillation teacher.
 
         ``activation``: ``"layer"`` (the paper's one PReLU slope per block) or ``"channel"``
         (per-channel slopes, and per-channel shifts before the PReLU of blocks 1-5).
@@ -151,20 +157,24 @@ class EcgBnn(nn.Module):
         exported network is the paper's either way.
         """
         super().__init__()
+        if width < 1 or (binary and width != 1):
+            raise ValueError(f"width {width}: 1 for the binary network, at least 1 for a float one")
         self.num_classes = num_classes
         self.binary = binary
         self.activation = activation
+        self.width = width
         self.dropout = nn.Dropout(dropout)
         shapes = layer_shapes(num_classes)
+        last = len(shapes)
         self.blocks = nn.ModuleList(
             BnnBlock(
-                s.in_channels,
-                s.out_channels,
+                s.in_channels * (width if s.index > 1 else 1),
+                s.out_channels * (width if s.index < last else 1),
                 s.stride,
                 binary,
                 binary_input=s.index > 1,
                 activation=activation,
-                shift=activation == "channel" and s.index < len(shapes),
+                shift=activation == "channel" and s.index < last,
             )
             for s in shapes
         )
@@ -182,11 +192,21 @@ def activation_of(state_dict: dict[str, torch.Tensor]) -> str:
     return "channel" if slopes.numel() > 1 else "layer"
 
 
+def width_of(state_dict: dict[str, torch.Tensor]) -> int:
+    """The ``width`` of the :class:`EcgBnn` a state dict comes from (by block 1's channels)."""
+    return state_dict["blocks.0.conv.weight"].shape[0] // HIDDEN_CHANNELS[0]
+
+
 def model_from_state_dict(
     state_dict: dict[str, torch.Tensor], num_classes: int, binary: bool = True
 ) -> EcgBnn:
-    """The :class:`EcgBnn` of a saved state dict (its activation read from it), in eval mode."""
-    model = EcgBnn(num_classes, binary=binary, activation=activation_of(state_dict))
+    """The :class:`EcgBnn` of a saved state dict (activation and width read from it), eval mode."""
+    model = EcgBnn(
+        num_classes,
+        binary=binary,
+        activation=activation_of(state_dict),
+        width=width_of(state_dict),
+    )
     model.load_state_dict(state_dict)  # dropout (training only) has no state
     return model.eval()
 

@@ -68,6 +68,7 @@ class TrainConfig:
     stretch: float = 0.0  # time-stretch each training window by a factor in 1 +- stretch (0: off)
     readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
     activation: str = "layer"  # PReLU slopes per block ("layer") or per channel, with shifts
+    width: int = 1  # hidden channels times this (float models only: a distillation teacher)
     clamp: bool = True  # keep latent binary weights in [-1, 1] after every step
     track_test: bool = False
     fit_eval: bool = True  # measure accuracy on all training windows every epoch (logging only)
@@ -460,7 +461,11 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     weights = class_weights(y_fit, split.num_classes, cfg.class_weight_power)
     soft = teacher_logits(cfg.teacher, x_fit) if cfg.teacher else None
     model = EcgBnn(
-        split.num_classes, binary=cfg.binary, dropout=cfg.dropout, activation=cfg.activation
+        split.num_classes,
+        binary=cfg.binary,
+        dropout=cfg.dropout,
+        activation=cfg.activation,
+        width=cfg.width,
     )
     earlier_history: list[dict] = []
     if cfg.init:  # fine-tune: start from a checkpoint's weights with a fresh schedule
@@ -654,6 +659,11 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "thresholds and score coefficients",
     )  # fmt: skip
     p.add_argument(
+        "--width", type=int, default=TrainConfig.width,
+        help="with --full-precision: widen the hidden channels this many times (a larger float "
+        "teacher for --teacher; the binary network keeps the paper's shape)",
+    )  # fmt: skip
+    p.add_argument(
         "--track-test",
         action="store_true",
         help="also log held-out test accuracy every epoch (analysis of the paper's best-test-epoch "
@@ -684,7 +694,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
         stretch=a.stretch,
-        activation=a.activation, track_test=a.track_test, init=a.init,
+        activation=a.activation, width=a.width, track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,
     )  # fmt: skip

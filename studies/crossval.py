@@ -19,10 +19,11 @@ fold results folder (``results/crossval/<name>``, small, committed, so finished 
 machine). A rerun skips folds with a result and resumes an interrupted fold from its last epoch;
 ``recipe.json`` beside the fold results pins the recipe, so one run never mixes two.
 
-Distillation (``teacher_epochs``): each fold first trains the recipe's full-precision twin on the
-same training part (``fold<f>_teacher.pt``, chosen on the same validation slice), then the BNN
-with a distillation term from it (:func:`pymodel.train.distillation_loss`); the teacher's test
-accuracy is reported beside the BNN's and chooses nothing. The summary
+Distillation (``teacher_epochs``): each fold first trains the recipe's full-precision twin (or,
+with ``teacher_width``, a float model of the same topology with that many times the hidden
+channels) on the same training part (``fold<f>_teacher.pt``, chosen on the same validation slice),
+then the BNN with a distillation term from it (:func:`pymodel.train.distillation_loss`); the
+teacher's test accuracy is reported beside the BNN's and chooses nothing. The summary
 (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the per-class Se / PPV / F1
 pooled over folds, timings and the recipe) is written under the run's name into a results JSON,
 and :func:`render_markdown` turns that file into a table.
@@ -68,6 +69,7 @@ class CrossvalRun:
     results_dir: Path | None = None  # fold results and recipe.json (default: run_root)
     teacher_epochs: int = 0  # epochs of the float teacher trained in each fold (0: none)
     teacher_init: bool = False  # each fold's BNN starts from its float teacher's weights
+    teacher_width: int = 1  # the teacher's hidden channels: the twin's times this
 
     @property
     def distilled(self) -> bool:
@@ -122,6 +124,7 @@ def teacher_config(cv: CrossvalRun, fold: int) -> TrainConfig:
     return replace(
         fold_config(cv, fold),
         binary=False,
+        width=cv.teacher_width,
         epochs=cv.teacher_epochs,
         ema=0.0,
         distill=0.0,
@@ -138,6 +141,7 @@ def pinned_recipe(cv: CrossvalRun) -> dict:
         "checkpoint": cv.checkpoint,
         "teacher_epochs": cv.teacher_epochs,
         "teacher_init": cv.teacher_init,
+        "teacher_width": cv.teacher_width,
     }
 
 
@@ -169,6 +173,7 @@ def pin_recipe(cv: CrossvalRun) -> None:
         "checkpoint": "",
         "teacher_epochs": 0,
         "teacher_init": False,
+        "teacher_width": 1,
     }
     mine = pinned_recipe(cv)
     if path.is_file():
@@ -308,7 +313,11 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
     train_seconds = sum(r["epoch_seconds_total"] + r.get("teacher_epoch_seconds_total", 0.0)
                         for r in results)  # fmt: skip
     trained = recipe(cv.train) | (
-        {"teacher_epochs": cv.teacher_epochs, "teacher_init": cv.teacher_init}
+        {
+            "teacher_epochs": cv.teacher_epochs,
+            "teacher_init": cv.teacher_init,
+            "teacher_width": cv.teacher_width,
+        }
         if cv.distilled
         else {}
     )
@@ -375,6 +384,11 @@ def fmt(value: float | None, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def teacher_text(width: int) -> str:
+    """What the teacher of a distilled recipe is: the float twin or a wider float model."""
+    return "float twin" if width == 1 else f"float CNN {width}x as wide as the twin"
+
+
 def recipe_text(entry: dict) -> str:
     """A short description of a results entry's training recipe (or its checkpoint)."""
     r = entry["recipe"]
@@ -397,7 +411,8 @@ def recipe_text(entry: dict) -> str:
     if r.get("distill"):
         parts.append(
             f"distilled (weight {r['distill']:g}, temperature {r['temperature']:g}) from a "
-            f"float twin trained {r['teacher_epochs']} epochs on the fold's training part"
+            f"{teacher_text(r.get('teacher_width', 1))} trained {r['teacher_epochs']} epochs on "
+            "the fold's training part"
         )
     if r.get("teacher_init"):
         parts.append(
@@ -617,6 +632,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         "it with --distill and --temperature, or starts from it (--teacher-init; 0 = no teacher)",
     )  # fmt: skip
     p.add_argument(
+        "--teacher-width", type=int, default=1,
+        help="the teacher's hidden channels are the twin's times this (1: the float twin; "
+        "more: a larger float teacher, with --distill only)",
+    )  # fmt: skip
+    p.add_argument(
         "--teacher-init", action="store_true",
         help="each fold's BNN starts from its float teacher's weights (latent weights, PReLU, "
         "BatchNorm), the usual two-step binarization; needs --teacher-epochs",
@@ -682,7 +702,17 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
     fold_dir = Path(a.fold_results or repo_root() / "results" / "crossval" / name)
     if a.teacher_epochs and a.checkpoint:
         p.error("--teacher-epochs trains; --checkpoint evaluates without training")
-    run = CrossvalRun(name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs, a.teacher_init)
+    if a.teacher_width < 1 or (a.teacher_width > 1 and (a.teacher_init or not a.teacher_epochs)):
+        p.error(
+            "--teacher-width: at least 1, above 1 only for a --distill teacher (the BNN has "
+            "the twin's shape, so --teacher-init needs width 1)"
+        )
+    if a.width != 1:
+        p.error("--width applies to a float model: the teacher's is --teacher-width")
+    run = CrossvalRun(
+        name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs, a.teacher_init,
+        a.teacher_width,
+    )  # fmt: skip
     return run, a
 
 

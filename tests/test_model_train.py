@@ -19,7 +19,9 @@ from pymodel.model import (
     activation_of,
     binarize,
     layer_shapes,
+    model_from_state_dict,
     readout_scale,
+    width_of,
     zscore,
 )
 from pymodel.shipped import shipped_model, shipped_names
@@ -151,6 +153,22 @@ def test_channel_activation_parameters_and_state_dict():
         assert not torch.equal(before, blk(x))
     with pytest.raises(ValueError, match="activation"):
         EcgBnn(5, activation="rprelu")
+
+
+def test_width_widens_only_the_float_models_hidden_channels():
+    """``width=k`` multiplies a float model's hidden channels (a distillation teacher); the
+    binary network keeps the paper's shape, and a state dict tells its width."""
+    wide = EcgBnn(17, binary=False, width=2)
+    for blk, shape in zip(wide.blocks, layer_shapes(17), strict=True):
+        assert blk.conv.in_channels == shape.in_channels * (2 if shape.index > 1 else 1)
+        assert blk.conv.out_channels == shape.out_channels * (2 if shape.index < 6 else 1)
+    assert wide(torch.randn(2, 1, 3600)).shape == (2, 17)
+    assert width_of(EcgBnn(17, binary=False).state_dict()) == 1
+    loaded = model_from_state_dict(wide.state_dict(), 17, binary=False)
+    assert loaded.width == 2
+    for bad in ({"binary": True, "width": 2}, {"binary": False, "width": 0}):
+        with pytest.raises(ValueError, match="width"):
+            EcgBnn(17, **bad)
 
 
 @pytest.mark.long(seconds=6)

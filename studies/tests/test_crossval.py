@@ -263,6 +263,31 @@ def test_distillation_trains_a_float_teacher_per_fold_and_reports_it(
             cv_mod.parse_args(["--protocol", "ecg17", *bad])
 
 
+def test_a_wider_teacher_is_trained_pinned_and_named(fake_ecg17, tmp_path: Path):
+    """--teacher-width: each fold's teacher has that many times the twin's hidden channels."""
+    base = tiny_run(tmp_path / "run")
+    run = replace(base, train=replace(base.train, distill=0.5), teacher_epochs=1, teacher_width=2)
+    assert cv_mod.teacher_config(run, 0).width == 2 and cv_mod.fold_config(run, 0).width == 1
+    cv_mod.run_crossval(run, only=[0])
+    teacher, _ = train_mod.load_checkpoint(run.run_root / "fold0_teacher.pt")
+    student, _ = train_mod.load_checkpoint(run.run_root / "fold0.pt")
+    assert teacher.width == 2 and not teacher.binary and student.width == 1 and student.binary
+    assert json.loads((run.fold_dir / "recipe.json").read_text())["teacher_width"] == 2
+    with pytest.raises(ValueError, match="another recipe .*teacher_width"):
+        cv_mod.run_crossval(replace(run, teacher_width=1))
+    entry = {"recipe": cv_mod.recipe(run.train) | {"teacher_epochs": 1, "teacher_width": 2}}
+    assert "from a float CNN 2x as wide as the twin trained 1 epochs" in cv_mod.recipe_text(entry)
+    a, _ = cv_mod.parse_args(
+        ["--protocol", "ecg17", "--teacher-epochs", "5", "--distill", "0.5", "--teacher-width", "4"]
+    )
+    assert a.teacher_width == 4
+    for bad in (["--teacher-width", "2"], ["--teacher-epochs", "5", "--teacher-init",
+                "--teacher-width", "2"], ["--teacher-epochs", "5", "--distill", "0.5",
+                "--width", "2"]):  # fmt: skip
+        with pytest.raises(SystemExit):
+            cv_mod.parse_args(["--protocol", "ecg17", *bad])
+
+
 def test_teacher_init_starts_each_fold_bnn_from_its_float_teacher(fake_ecg17, tmp_path: Path):
     """--teacher-init: the BNN loads its fold's teacher, its own epochs counted from 1."""
     base = tiny_run(tmp_path / "run")
