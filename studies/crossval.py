@@ -135,14 +135,18 @@ def teacher_config(cv: CrossvalRun, fold: int) -> TrainConfig:
     )
 
 
-def pinned_recipe(cv: CrossvalRun) -> dict:
-    """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher's length."""
-    return recipe(cv.train) | {
-        "checkpoint": cv.checkpoint,
+def teacher_fields(cv: CrossvalRun) -> dict:
+    """The per-fold float teacher's part of a recipe: its length, its use, its width."""
+    return {
         "teacher_epochs": cv.teacher_epochs,
         "teacher_init": cv.teacher_init,
         "teacher_width": cv.teacher_width,
     }
+
+
+def pinned_recipe(cv: CrossvalRun) -> dict:
+    """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher."""
+    return recipe(cv.train) | {"checkpoint": cv.checkpoint} | teacher_fields(cv)
 
 
 def fold_split(cfg: TrainConfig) -> DatasetSplit:
@@ -169,12 +173,7 @@ def pin_recipe(cv: CrossvalRun) -> None:
     """Write ``recipe.json`` into the run root, or check that the one there matches."""
     cv.fold_dir.mkdir(parents=True, exist_ok=True)
     path = cv.fold_dir / "recipe.json"
-    defaults = recipe(TrainConfig()) | {
-        "checkpoint": "",
-        "teacher_epochs": 0,
-        "teacher_init": False,
-        "teacher_width": 1,
-    }
+    defaults = pinned_recipe(CrossvalRun(cv.name, TrainConfig(), cv.run_root))
     mine = pinned_recipe(cv)
     if path.is_file():
         # Options added after the folds were pinned took their defaults then.
@@ -312,15 +311,7 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
     spe = [r["seconds_per_epoch"] for r in results if r["seconds_per_epoch"] is not None]
     train_seconds = sum(r["epoch_seconds_total"] + r.get("teacher_epoch_seconds_total", 0.0)
                         for r in results)  # fmt: skip
-    trained = recipe(cv.train) | (
-        {
-            "teacher_epochs": cv.teacher_epochs,
-            "teacher_init": cv.teacher_init,
-            "teacher_width": cv.teacher_width,
-        }
-        if cv.distilled
-        else {}
-    )
+    trained = recipe(cv.train) | (teacher_fields(cv) if cv.distilled else {})
     if cv.checkpoint:  # the recipe the evaluated checkpoint was trained with
         config = torch.load(cv.checkpoint, map_location="cpu", weights_only=False)["config"]
         # An older checkpoint predates some options: they took today's defaults then.
