@@ -31,6 +31,7 @@ from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_spl
 from pymodel.model import (
     ACTIVATIONS,
     READOUTS,
+    SAMPLE_RATE_HZ,
     EcgBnn,
     model_from_state_dict,
     readout_scale,
@@ -39,6 +40,7 @@ from pymodel.model import (
 
 VAL_SPLIT_SEED = 1  # the validation slice is the same for every training seed
 SCHEDULES = ("cosine", "constant")
+WANDER_BAND_HZ = (0.05, 0.5)  # baseline wander: breathing and electrode motion
 
 
 @dataclass
@@ -66,6 +68,8 @@ class TrainConfig:
     augment: bool = False
     noise: float = 0.0  # sd of Gaussian noise added to each z-scored training window (0: off)
     stretch: float = 0.0  # time-stretch each training window by a factor in 1 +- stretch (0: off)
+    wander: float = 0.0  # largest peak of a random baseline-wander sinusoid, z units (0: off)
+    label_smoothing: float = 0.0  # share of each target spread over all classes (0: hard labels)
     readout: str = "sum"  # loss on the time sum or mean of the scores (model.readout_scale)
     activation: str = "layer"  # PReLU slopes per block ("layer") or per channel, with shifts
     width: int = 1  # hidden channels times this (float models only: a distillation teacher)
@@ -190,6 +194,24 @@ def random_stretch(x: torch.Tensor, spread: float) -> torch.Tensor:
     return zscore(y)
 
 
+def random_wander(x: torch.Tensor, amplitude: float) -> torch.Tensor:
+    """Add a slow sinusoid, each window its own, to ``x`` (batch, 1, samples) and z-score again.
+
+    Breathing and electrode motion move an ECG's baseline at 0.05-0.5 Hz, and a binary network
+    is sensitive to offsets: every sign compares a sum against a threshold. Each window gets a
+    peak uniform in ``[0, amplitude]`` (z units), a frequency uniform in
+    :data:`WANDER_BAND_HZ` and a uniform phase. The result is z-scored again, as the IP z-scores
+    whatever window it receives.
+    """
+    n, rows = x.shape[-1], x.shape[0]
+    low, high = WANDER_BAND_HZ
+    peak = amplitude * torch.rand(rows, 1, 1, device=x.device)
+    freq = low + (high - low) * torch.rand(rows, 1, 1, device=x.device)
+    phase = 2 * torch.pi * torch.rand(rows, 1, 1, device=x.device)
+    t = torch.arange(n, device=x.device, dtype=x.dtype) / SAMPLE_RATE_HZ
+    return zscore((x + peak * torch.sin(2 * torch.pi * freq * t + phase))[:, 0])
+
+
 def class_weights(labels: torch.Tensor, num_classes: int, power: float) -> torch.Tensor | None:
     """Cross-entropy weights ``(windows of c)^-power``, scaled to a window-weighted mean of 1.
 
@@ -233,6 +255,7 @@ def distillation_loss(
     temperature: float = 2.0,
     class_weight: torch.Tensor | None = None,
     focal_gamma: float = 0.0,
+    label_smoothing: float = 0.0,
 ) -> torch.Tensor:
     """Cross entropy blended with knowledge distillation (Hinton et al. 2015).
 
@@ -241,12 +264,15 @@ def distillation_loss(
     the scale of the cross entropy's. Without a teacher (or ``distill == 0``) it is the plain
     cross entropy. Both logits are as the loss sees them (readout scale applied).
     ``class_weight`` (:func:`class_weights`) weighs the cross entropy's classes; ``focal_gamma``
-    > 0 makes it the focal loss (:func:`focal_cross_entropy`).
+    > 0 makes it the focal loss (:func:`focal_cross_entropy`); ``label_smoothing`` (not with the
+    focal loss) moves that share of each hard target evenly onto all classes (Szegedy et al. 2016).
     """
+    if focal_gamma and label_smoothing:
+        raise ValueError("label smoothing is not defined for the focal loss")
     if focal_gamma:
         ce = focal_cross_entropy(logits, labels, focal_gamma, class_weight)
     else:
-        ce = F.cross_entropy(logits, labels, weight=class_weight)
+        ce = F.cross_entropy(logits, labels, weight=class_weight, label_smoothing=label_smoothing)
     if teacher_logits is None or distill == 0.0:
         return ce
     t = temperature
@@ -292,6 +318,8 @@ def train_epoch(
     noise: float = 0.0,
     focal_gamma: float = 0.0,
     stretch: float = 0.0,
+    wander: float = 0.0,
+    label_smoothing: float = 0.0,
 ) -> float:
     """One pass over the shuffled training windows; returns the mean loss.
 
@@ -302,7 +330,8 @@ def train_epoch(
     (:func:`distillation_loss`); ``class_weight`` weighs the cross entropy's classes; ``noise``
     adds Gaussian noise of that sd to every training window (z units: the IP's input scale);
     ``focal_gamma`` > 0 trains on the focal loss; ``stretch`` resamples every training window in
-    time (:func:`random_stretch`).
+    time (:func:`random_stretch`); ``wander`` adds a slow baseline (:func:`random_wander`);
+    ``label_smoothing`` softens the cross entropy's targets.
     """
     model.train()
     order = torch.randperm(len(y), device=y.device)
@@ -316,11 +345,20 @@ def train_epoch(
         batch = random_shift(x[idx]) if augment else x[idx]
         if stretch:
             batch = random_stretch(batch, stretch)
+        if wander:
+            batch = random_wander(batch, wander)
         if noise:
             batch = batch + noise * torch.randn_like(batch)
         target = soft[idx] if soft is not None else None
         loss = distillation_loss(
-            model(batch) * scale, y[idx], target, distill, temperature, class_weight, focal_gamma
+            model(batch) * scale,
+            y[idx],
+            target,
+            distill,
+            temperature,
+            class_weight,
+            focal_gamma,
+            label_smoothing,
         )
         loss.backward()
         optimizer.step()
@@ -451,6 +489,10 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         raise ValueError("fit_eval=False needs a validation slice to choose the checkpoint")
     if not 0.0 <= cfg.distill <= 1.0 or (cfg.distill > 0) != bool(cfg.teacher):
         raise ValueError("distillation needs both a teacher and a weight 0 < distill <= 1")
+    if not 0.0 <= cfg.label_smoothing < 1.0 or cfg.wander < 0:
+        raise ValueError("label smoothing must be in [0, 1) and wander at least 0")
+    if cfg.label_smoothing and cfg.focal_gamma:
+        raise ValueError("label smoothing is not defined for the focal loss")
     seed_everything(cfg.seed)
     device = torch.device(cfg.device)
     split = load_split(
@@ -529,6 +571,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.noise,
             cfg.focal_gamma,
             cfg.stretch,
+            cfg.wander,
+            cfg.label_smoothing,
         )
         scheduler.step()
         seconds = time.perf_counter() - t0
@@ -653,6 +697,15 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         help="resample each training window in time by a random factor in 1 +- this (0 = off)",
     )  # fmt: skip
     p.add_argument(
+        "--wander", type=float, default=TrainConfig.wander,
+        help="add to each training window a baseline-wander sinusoid (0.05-0.5 Hz) of peak up "
+        "to this, in z units, then z-score again (0 = off)",
+    )  # fmt: skip
+    p.add_argument(
+        "--label-smoothing", type=float, default=TrainConfig.label_smoothing,
+        help="share of each cross-entropy target spread evenly over all classes (0 = off)",
+    )  # fmt: skip
+    p.add_argument(
         "--activation", choices=ACTIVATIONS, default=TrainConfig.activation,
         help="PReLU slopes: one per block (layer, the paper's) or one per channel with a "
         "learnable shift before the PReLU of blocks 1-5 (channel); both fold into the same "
@@ -693,7 +746,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         class_weight_power=a.class_weight_power, focal_gamma=a.focal_gamma, seed=a.seed,
         split_seed=a.split_seed,
         stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
-        stretch=a.stretch,
+        stretch=a.stretch, wander=a.wander, label_smoothing=a.label_smoothing,
         activation=a.activation, width=a.width, track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",
         data_dir=a.data_dir, threads=a.threads, device=a.device,

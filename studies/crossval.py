@@ -388,6 +388,8 @@ def recipe_text(entry: dict) -> str:
         parts.append("random-shift augmentation")
     if r.get("stretch"):
         parts.append(f"time stretch 1 +- {r['stretch']:g}")
+    if r.get("wander"):
+        parts.append(f"baseline wander up to {r['wander']:g} (z units)")
     if r.get("noise"):
         parts.append(f"Gaussian noise sd {r['noise']:g} (z units)")
     if r.get("dropout"):
@@ -416,6 +418,8 @@ def recipe_text(entry: dict) -> str:
         parts.append(f"class weights (windows)^-{r['class_weight_power']:g}")
     if r.get("focal_gamma"):
         parts.append(f"focal loss gamma {r['focal_gamma']:g}")
+    if r.get("label_smoothing"):
+        parts.append(f"label smoothing {r['label_smoothing']:g}")
     slice_kind = "val slice of whole records" if r.get("val_by_record") else "val slice"
     parts.append(f"{slice_kind} {r['val_fraction']:g}, seed {r['seed']}")
     if r.get("init"):

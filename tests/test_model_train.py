@@ -436,3 +436,40 @@ def test_focal_loss_down_weights_confident_windows():
     ratio = [float(focal_cross_entropy(v, target, 2.0) / ce(v, target)) for v in (sure, hard)]
     assert ratio[0] < 1e-4 and ratio[1] == pytest.approx(0.25)
     assert parse_args(["--focal-gamma", "2"])[0].focal_gamma == 2.0
+
+
+def test_random_wander_adds_a_slow_baseline_and_z_scores_again():
+    """--wander: each window gets its own 0.05-0.5 Hz sinusoid, then the IP's z-score again."""
+    from pymodel.train import WANDER_BAND_HZ, random_wander
+
+    assert parse_args(["--wander", "0.5"])[0].wander == 0.5
+    torch.manual_seed(0)
+    x = torch.randn(6, 1, 3600)
+    x = (x - x.mean(dim=2, keepdim=True)) / x.std(dim=2, unbiased=False, keepdim=True)
+    assert torch.allclose(random_wander(x, 0.0), x, atol=1e-5)
+    out = random_wander(x, 2.0)
+    assert out.shape == x.shape
+    assert torch.allclose(out.mean(dim=2), torch.zeros(6, 1), atol=1e-5)
+    assert torch.allclose(out.std(dim=2, unbiased=False), torch.ones(6, 1), atol=1e-4)
+    # on flat windows the result is the wave alone: its energy sits below 1 Hz (0.1 Hz bins)
+    waves = random_wander(torch.zeros(6, 1, 3600), 0.5)[:, 0]
+    assert torch.allclose(waves.std(dim=1, unbiased=False), torch.ones(6), atol=1e-4)
+    power = torch.fft.rfft(waves).abs() ** 2
+    slow = round(10 * (WANDER_BAND_HZ[1] + 0.5))  # bins up to 1 Hz
+    assert (power[:, :slow].sum(1) / power.sum(1) > 0.9).all()
+    assert not torch.allclose(out, x, atol=1e-2)
+
+
+def test_label_smoothing_softens_the_targets():
+    """--label-smoothing: the cross entropy against targets with that share spread evenly."""
+    torch.manual_seed(0)
+    logits, labels = torch.randn(9, 5), torch.arange(9) % 5
+    soft = torch.full((9, 5), 0.1 / 5)
+    soft[torch.arange(9), labels] += 0.9
+    want = -(soft * torch.log_softmax(logits, 1)).sum(1).mean()
+    got = distillation_loss(logits, labels, None, label_smoothing=0.1)
+    assert float(got) == pytest.approx(float(want), rel=1e-6)
+    assert float(got) != pytest.approx(float(distillation_loss(logits, labels, None)))
+    with pytest.raises(ValueError, match="focal"):
+        distillation_loss(logits, labels, None, focal_gamma=2.0, label_smoothing=0.1)
+    assert parse_args(["--label-smoothing", "0.1"])[0].label_smoothing == 0.1

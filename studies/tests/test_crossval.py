@@ -387,3 +387,13 @@ def test_real_paper_five_folds_hold_every_class():
     assert len(split.y_test) in (1548, 1547) and len(split.y_train) + len(split.y_test) == 7740
     assert set(split.y_test.tolist()) == set(range(5))  # even Q (19 windows) in every fold
     assert not set(split.test_ids) & set(ds.load_split("paper", folds=5, fold=0).test_ids)
+
+
+def test_recipe_text_names_wander_and_label_smoothing():
+    """The candidates' pages say which input and target changes a recipe trains with."""
+    plain = cv_mod.recipe_text({"recipe": cv_mod.recipe(TrainConfig()), "checkpoint": None})
+    assert "wander" not in plain and "smoothing" not in plain
+    cfg = TrainConfig(wander=0.5, label_smoothing=0.1)
+    text = cv_mod.recipe_text({"recipe": cv_mod.recipe(cfg), "checkpoint": None})
+    assert "baseline wander up to 0.5 (z units)" in text
+    assert "label smoothing 0.1" in text
