@@ -297,6 +297,19 @@ def test_record_validation_holds_whole_records_out():
     assert (cfg.val_by_record, cfg.class_weight_power) == (True, 0.5)
 
 
+def standardized(x: torch.Tensor) -> torch.Tensor:
+    """Windows (batch, 1, samples) z-scored as the IP does (population sd)."""
+    return (x - x.mean(dim=2, keepdim=True)) / x.std(dim=2, unbiased=False, keepdim=True)
+
+
+def assert_z_scored(out: torch.Tensor, like: torch.Tensor) -> None:
+    """An augmentation's output has its input's shape and every window mean 0, sd 1."""
+    assert out.shape == like.shape
+    rows = torch.zeros(out.shape[0], 1)
+    assert torch.allclose(out.mean(dim=2), rows, atol=1e-5)
+    assert torch.allclose(out.std(dim=2, unbiased=False), rows + 1, atol=1e-4)
+
+
 def test_random_stretch_resamples_each_window_in_time():
     """--stretch: a window read at its own rate, z-scored again; spread 0 is the identity."""
     from pymodel.train import parse_args, random_stretch
@@ -306,12 +319,10 @@ def test_random_stretch_resamples_each_window_in_time():
     t = torch.arange(3600, dtype=torch.float32)
     period = torch.tensor([360.0, 300.0, 450.0])  # beats at 60, 72, 48 per minute
     x = torch.sin(2 * torch.pi * t / period.view(3, 1, 1))
-    x = (x - x.mean(dim=2, keepdim=True)) / x.std(dim=2, unbiased=False, keepdim=True)
+    x = standardized(x)
     assert torch.allclose(random_stretch(x, 0.0), x, atol=1e-5)
     out = random_stretch(x, 0.2)
-    assert out.shape == x.shape
-    assert torch.allclose(out.mean(dim=2), torch.zeros(3, 1), atol=1e-5)
-    assert torch.allclose(out.std(dim=2, unbiased=False), torch.ones(3, 1), atol=1e-4)
+    assert_z_scored(out, like=x)
     # the dominant period of each output is its input's divided by a factor within 1 +- 0.2
     for row_in, row_out, p in zip(x[:, 0], out[:, 0], period, strict=True):
         spec = torch.fft.rfft(row_out[:3000]).abs()
@@ -445,12 +456,10 @@ def test_random_wander_adds_a_slow_baseline_and_z_scores_again():
     assert parse_args(["--wander", "0.5"])[0].wander == 0.5
     torch.manual_seed(0)
     x = torch.randn(6, 1, 3600)
-    x = (x - x.mean(dim=2, keepdim=True)) / x.std(dim=2, unbiased=False, keepdim=True)
+    x = standardized(x)
     assert torch.allclose(random_wander(x, 0.0), x, atol=1e-5)
     out = random_wander(x, 2.0)
-    assert out.shape == x.shape
-    assert torch.allclose(out.mean(dim=2), torch.zeros(6, 1), atol=1e-5)
-    assert torch.allclose(out.std(dim=2, unbiased=False), torch.ones(6, 1), atol=1e-4)
+    assert_z_scored(out, like=x)
     # on flat windows the result is the wave alone: its energy sits below 1 Hz (0.1 Hz bins)
     waves = random_wander(torch.zeros(6, 1, 3600), 0.5)[:, 0]
     assert torch.allclose(waves.std(dim=1, unbiased=False), torch.ones(6), atol=1e-4)
