@@ -491,8 +491,6 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         raise ValueError("distillation needs both a teacher and a weight 0 < distill <= 1")
     if not 0.0 <= cfg.label_smoothing < 1.0 or cfg.wander < 0:
         raise ValueError("label smoothing must be in [0, 1) and wander at least 0")
-    if cfg.label_smoothing and cfg.focal_gamma:
-        raise ValueError("label smoothing is not defined for the focal loss")
     seed_everything(cfg.seed)
     device = torch.device(cfg.device)
     split = load_split(
