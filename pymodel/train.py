@@ -65,6 +65,10 @@ class TrainConfig:
     folds: int = 0  # cross-validation (studies.crossval): test on fold `fold` of `folds`
     fold: int = 0
     max_steps: int = 0
+    # Refit: train only the schedule's first stop_epoch epochs (of `epochs`) and deploy the last,
+    # an epoch chosen before on a validation slice (studies.crossval --refit); 0: every epoch,
+    # the checkpoint chosen on this run's own validation slice.
+    stop_epoch: int = 0
     augment: bool = False
     noise: float = 0.0  # sd of Gaussian noise added to each z-scored training window (0: off)
     stretch: float = 0.0  # time-stretch each training window by a factor in 1 +- stretch (0: off)
@@ -485,7 +489,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     """Train per ``cfg``; returns the final figures (best validation and test accuracy)."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    if not cfg.fit_eval and cfg.val_fraction <= 0:
+    if not 0 <= cfg.stop_epoch <= cfg.epochs:
+        raise ValueError(f"stop_epoch {cfg.stop_epoch} outside 0-{cfg.epochs} (the schedule)")
+    if not cfg.fit_eval and cfg.val_fraction <= 0 and not cfg.stop_epoch:
         raise ValueError("fit_eval=False needs a validation slice to choose the checkpoint")
     if not 0.0 <= cfg.distill <= 1.0 or (cfg.distill > 0) != bool(cfg.teacher):
         raise ValueError("distillation needs both a teacher and a weight 0 < distill <= 1")
@@ -539,16 +545,17 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         if machines[-1][1] != here:  # resumed elsewhere (a lent GPU's run finished here, say)
             machines = [*machines, [start_epoch + 1, here]]
         print(f"resumed from {run_dir / 'last.pt'} at epoch {start_epoch}")
+    end = cfg.stop_epoch or cfg.epochs  # a refit stops inside its schedule
     offset = last_epoch(earlier_history)  # a fine-tune numbers on after its start's epochs
     phases = [[first + offset, machine] for first, machine in machines]
-    cfg.trained_on = machines_text(phases, offset + cfg.epochs, numbered=bool(earlier_history))
+    cfg.trained_on = machines_text(phases, offset + end, numbered=bool(earlier_history))
     if earlier_history:
         start_cfg = init_ckpt["config"]
         before = start_cfg.get("trained_on") or start_cfg.get("device", "unknown")
         if not before.startswith("epochs "):  # the start's phases are numbered already
             before = f"epochs 1-{offset}: {before}"
         cfg.trained_on = f"{before}; {cfg.trained_on}"
-    for epoch in range(start_epoch, cfg.epochs):
+    for epoch in range(start_epoch, end):
         t0 = time.perf_counter()
         loss = train_epoch(
             model,
@@ -584,7 +591,9 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             record["test_acc"] = accuracy(scored, x_test, y_test)
         cfg.history.append(record)
         score = val_acc if len(y_val) else fit_acc
-        if score >= best_val:
+        # A refit deploys its last epoch; a run with a validation slice its best one.
+        keep = epoch + 1 == cfg.stop_epoch if cfg.stop_epoch else score >= best_val
+        if keep:
             best_val = score
             save_checkpoint(Path(cfg.out), scored, split.protocol, split.class_names, cfg)
         print(
@@ -606,7 +615,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     ckpt["config"]["trained_on"] = cfg.trained_on  # every machine of the run, also after the choice
     torch.save(ckpt, cfg.out)
     test_acc = accuracy(best_model, x_test, y_test)
-    figures = {"best_val_acc": best_val, "test_acc": test_acc, "epochs": cfg.epochs}
+    figures = {"best_val_acc": best_val, "test_acc": test_acc, "epochs": end}
     (run_dir / "figures.json").write_text(json.dumps(figures, indent=2))
     print(f"{cfg.out}: best val {best_val:.4f}, held-out test {test_acc:.4f}")
     return figures
@@ -684,6 +693,12 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     )  # fmt: skip
     p.add_argument("--max-steps", type=int, default=0, help="batches per epoch (0 = all)")
     p.add_argument(
+        "--stop-epoch", type=int, default=TrainConfig.stop_epoch,
+        help="refit: stop after this epoch of the --epochs schedule and deploy it, an epoch "
+        "chosen before on a validation slice (use with --val-fraction 0; 0 = train every "
+        "epoch and choose on this run's validation slice)",
+    )  # fmt: skip
+    p.add_argument(
         "--augment", action="store_true", help="rotate each training window by a random shift"
     )
     p.add_argument(
@@ -742,8 +757,8 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         distill=a.distill, temperature=a.temperature, teacher=a.teacher,
         val_fraction=a.val_fraction, val_by_record=a.val_by_record,
         class_weight_power=a.class_weight_power, focal_gamma=a.focal_gamma, seed=a.seed,
-        split_seed=a.split_seed,
-        stratify=not a.unstratified, max_steps=a.max_steps, augment=a.augment, noise=a.noise,
+        split_seed=a.split_seed, stratify=not a.unstratified, max_steps=a.max_steps,
+        stop_epoch=a.stop_epoch, augment=a.augment, noise=a.noise,
         stretch=a.stretch, wander=a.wander, label_smoothing=a.label_smoothing,
         activation=a.activation, width=a.width, track_test=a.track_test, init=a.init,
         out=a.out or f"weights/{name}.pt", run_dir=a.run_dir or f"runs/{name}",

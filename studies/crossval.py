@@ -23,7 +23,13 @@ Distillation (``teacher_epochs``): each fold first trains the recipe's full-prec
 with ``teacher_width``, a float model of the same topology with that many times the hidden
 channels) on the same training part (``fold<f>_teacher.pt``, chosen on the same validation slice),
 then the BNN with a distillation term from it (:func:`pymodel.train.distillation_loss`); the
-teacher's test accuracy is reported beside the BNN's and chooses nothing. The summary
+teacher's test accuracy is reported beside the BNN's and chooses nothing.
+
+Refit (``refit``): once the validation slice has chosen a fold's epoch, the recipe trains again on
+the fold's whole training part (the validation slice included, so a tenth more windows) with the
+same seed and schedule and stops at that epoch (:attr:`pymodel.train.TrainConfig.stop_epoch`);
+that refit is the fold's deployed model. The validation run's own test accuracy is reported beside
+it (``val_run_accuracy``) and chooses nothing. The summary
 (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the per-class Se / PPV / F1
 pooled over folds, timings and the recipe) is written under the run's name into a results JSON,
 and :func:`render_markdown` turns that file into a table.
@@ -55,7 +61,8 @@ DEFAULT_FOLDS = {"ecg17": 10, "paper": 5, "interpatient": 1}
 FOLD_SEED = 0  # fixed in advance, never searched
 # TrainConfig fields that are not part of a recipe (where and how fast it runs, its outputs).
 RUNTIME_FIELDS = ("out", "run_dir", "data_dir", "threads", "device", "trained_on",
-                  "selected_from", "history", "fold", "fit_eval", "teacher")  # fmt: skip
+                  "selected_from", "history", "fold", "fit_eval", "teacher",
+                  "stop_epoch")  # fmt: skip
 
 
 @dataclass
@@ -70,6 +77,7 @@ class CrossvalRun:
     teacher_epochs: int = 0  # epochs of the float teacher trained in each fold (0: none)
     teacher_init: bool = False  # each fold's BNN starts from its float teacher's weights
     teacher_width: int = 1  # the teacher's hidden channels: the twin's times this
+    refit: bool = False  # deploy a refit on the whole training part to the chosen epoch
 
     @property
     def distilled(self) -> bool:
@@ -135,6 +143,33 @@ def teacher_config(cv: CrossvalRun, fold: int) -> TrainConfig:
     )
 
 
+def refit_config(cv: CrossvalRun, fold: int, epoch: int) -> TrainConfig:
+    """The refit of one fold: the recipe on its whole training part, stopped at ``epoch``.
+
+    Same seed and schedule (``epochs`` long) as the validation run that chose ``epoch``; no
+    validation slice, so its windows train too and the last epoch is deployed.
+    """
+    return replace(
+        fold_config(cv, fold),
+        val_fraction=0.0,
+        val_by_record=False,
+        stop_epoch=epoch,
+        out=str(cv.run_root / f"fold{fold}_refit.pt"),
+        run_dir=str(cv.run_root / f"fold{fold}_refit"),
+    )
+
+
+def chosen_index(history: list[dict]) -> int:
+    """Index in ``history`` of the epoch the validation slice chose (the later one on a tie; -1
+    for a history without validation figures)."""
+    val = [
+        (h["val_acc"], i)
+        for i, h in enumerate(history)
+        if not math.isnan(h.get("val_acc", math.nan))
+    ]
+    return max(val)[1] if val else -1
+
+
 def teacher_fields(cv: CrossvalRun) -> dict:
     """The per-fold float teacher's part of a recipe: its length, its use, its width."""
     return {
@@ -145,8 +180,10 @@ def teacher_fields(cv: CrossvalRun) -> dict:
 
 
 def pinned_recipe(cv: CrossvalRun) -> dict:
-    """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher."""
-    return recipe(cv.train) | {"checkpoint": cv.checkpoint} | teacher_fields(cv)
+    """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher, the refit."""
+    return (
+        recipe(cv.train) | {"checkpoint": cv.checkpoint} | teacher_fields(cv) | {"refit": cv.refit}
+    )
 
 
 def fold_split(cfg: TrainConfig) -> DatasetSplit:
@@ -224,22 +261,42 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         if cv.teacher_init:  # the history chains the teacher's epochs first: keep the BNN's
             offset = len(teacher["history"])
             history = [{**h, "epoch": h["epoch"] - offset} for h in history[offset:]]
-    teacher_result, split = {}, None
+    extra, split = {}, None
+    if cv.refit:
+        split = fold_split(cfg)
+        checkpoint, extra = refit_fold(cv, fold, history, split)
     if cv.distilled:  # reported only: nothing is chosen on the test part
         split = fold_split(cfg)
         teacher_pred = predict(load_checkpoint(teacher_path(cv, fold))[0], split.x_test)
         t_hist = teacher["history"]
-        t_val = [h["val_acc"] for h in t_hist]
-        teacher_result = {
+        extra = {
             "teacher_float_accuracy": float(np.mean(teacher_pred == split.y_test)),
-            "teacher_chosen_epoch": t_hist[max(range(len(t_val)), key=lambda i: (t_val[i], i))][
-                "epoch"
-            ],
+            "teacher_chosen_epoch": t_hist[chosen_index(t_hist)]["epoch"],
             "teacher_epoch_seconds_total": float(sum(h["seconds"] for h in t_hist)),
         }
-    return fold_result(
-        cv, fold, checkpoint, history, trained_on, t0, resumed, teacher_result, split=split
-    )
+    return fold_result(cv, fold, checkpoint, history, trained_on, t0, resumed, extra, split=split)
+
+
+def refit_fold(
+    cv: CrossvalRun, fold: int, history: list[dict], split: DatasetSplit
+) -> tuple[str, dict]:
+    """Refit one fold to the epoch its validation run chose; the refit's checkpoint and figures.
+
+    The figures: the validation run's golden test accuracy (reported only) and the refit's
+    training seconds.
+    """
+    epoch = history[chosen_index(history)]["epoch"]
+    rcfg = refit_config(cv, fold, epoch)
+    train_run(rcfg, resume=True)
+    refit_history = torch.load(rcfg.out, map_location="cpu", weights_only=False)["config"][
+        "history"
+    ]
+    val_run_pred = golden_predict(fold_config(cv, fold).out, split.x_test)
+    return rcfg.out, {
+        "val_run_accuracy": float(np.mean(val_run_pred == split.y_test)),
+        "refit_epochs": len(refit_history),
+        "refit_epoch_seconds_total": float(sum(h["seconds"] for h in refit_history)),
+    }
 
 
 def fold_result(
@@ -259,8 +316,7 @@ def fold_result(
     split = split if split is not None else fold_split(fold_config(cv, fold))
     pred = golden_predict(checkpoint, split.x_test)
     float_pred = predict(load_checkpoint(checkpoint)[0], split.x_test)
-    val = [h["val_acc"] for h in history if not math.isnan(h.get("val_acc", math.nan))]
-    chosen = max(range(len(val)), key=lambda i: (val[i], i)) if val else -1
+    chosen = chosen_index(history)
     epoch_seconds = [h["seconds"] for h in history if "seconds" in h]
     result = {
         "fold": fold,
@@ -269,7 +325,7 @@ def fold_result(
         "float_accuracy": float(np.mean(float_pred == split.y_test)),
         "golden_float_agreement": float(np.mean(pred == float_pred)),
         "chosen_epoch": history[chosen]["epoch"] if chosen >= 0 else None,
-        "chosen_val_acc": val[chosen] if chosen >= 0 else None,
+        "chosen_val_acc": history[chosen]["val_acc"] if chosen >= 0 else None,
         "epochs": len(history),
         "seconds_per_epoch": statistics.fmean(epoch_seconds) if epoch_seconds else None,
         "epoch_seconds_total": float(sum(epoch_seconds)),
@@ -310,8 +366,9 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
     f1 = [m["f1"] for m in per_class.values() if m["support"]]
     spe = [r["seconds_per_epoch"] for r in results if r["seconds_per_epoch"] is not None]
     train_seconds = sum(r["epoch_seconds_total"] + r.get("teacher_epoch_seconds_total", 0.0)
-                        for r in results)  # fmt: skip
+                        + r.get("refit_epoch_seconds_total", 0.0) for r in results)  # fmt: skip
     trained = recipe(cv.train) | (teacher_fields(cv) if cv.distilled else {})
+    trained |= {"refit": True} if cv.refit else {}
     if cv.checkpoint:  # the recipe the evaluated checkpoint was trained with
         config = torch.load(cv.checkpoint, map_location="cpu", weights_only=False)["config"]
         # An older checkpoint predates some options: they took today's defaults then.
@@ -324,6 +381,8 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
             "teacher_float_fold_acc": [percent(r["teacher_float_accuracy"]) for r in results],
             "teacher_chosen_epochs": [r["teacher_chosen_epoch"] for r in results],
         }
+    if cv.refit:  # what each fold's validation run, before its refit, scored (reported only)
+        teacher["val_run_fold_acc"] = [percent(r["val_run_accuracy"]) for r in results]
     return {
         "folds": len(results),
         "fold_acc": [percent(a) for a in acc],
@@ -422,6 +481,10 @@ def recipe_text(entry: dict) -> str:
         parts.append(f"label smoothing {r['label_smoothing']:g}")
     slice_kind = "val slice of whole records" if r.get("val_by_record") else "val slice"
     parts.append(f"{slice_kind} {r['val_fraction']:g}, seed {r['seed']}")
+    if r.get("refit"):
+        parts.append(
+            "then refit on the whole training part (val slice included) to the chosen epoch"
+        )
     if r.get("init"):
         parts.append(f"fine-tuned from `{r['init']}`")
     text = ", ".join(parts)
@@ -637,6 +700,12 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         "BatchNorm), the usual two-step binarization; needs --teacher-epochs",
     )  # fmt: skip
     p.add_argument(
+        "--refit", action="store_true",
+        help="after the validation slice chooses a fold's epoch, train the recipe again on the "
+        "fold's whole training part (slice included), same seed and schedule, to that epoch, "
+        "and deploy that refit (the validation run's accuracy is reported beside it)",
+    )  # fmt: skip
+    p.add_argument(
         "--checkpoint", default="", help="interpatient: evaluate this checkpoint, no training"
     )
     p.add_argument(
@@ -676,6 +745,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
                         ("--full-precision", a.full_precision)):  # fmt: skip
         if value:
             p.error(f"{flag} does not apply to cross-validation")
+    if a.stop_epoch:
+        p.error("--stop-epoch is set per fold by --refit (the epoch validation chose)")
+    if a.refit and (a.stacked or a.teacher_epochs or a.checkpoint):
+        p.error(
+            "--refit retrains a sequential fold without a teacher (not --stacked, "
+            "--teacher-epochs or --checkpoint)"
+        )
     if a.stop_after and not a.stacked:
         p.error("--stop-after applies to --stacked (a sequential fold resumes from its last epoch)")
     cfg = replace(config_from_args(a), fit_eval=False)  # logging only: the time goes to epochs
@@ -706,7 +782,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         p.error("--width applies to a float model: the teacher's is --teacher-width")
     run = CrossvalRun(
         name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs, a.teacher_init,
-        a.teacher_width,
+        a.teacher_width, a.refit,
     )  # fmt: skip
     return run, a
 

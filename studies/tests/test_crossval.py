@@ -321,6 +321,73 @@ def test_teacher_init_starts_each_fold_bnn_from_its_float_teacher(fake_ecg17, tm
         cv_mod.parse_args(["--protocol", "ecg17", "--teacher-init"])
 
 
+def test_stop_epoch_trains_part_of_the_schedule_and_deploys_its_last_epoch(
+    fake_ecg17, tmp_path: Path
+):
+    """A refit run: no validation slice, the first 2 epochs of a 4-epoch cosine, epoch 2 kept."""
+    cfg = TrainConfig(protocol="ecg17", epochs=4, stop_epoch=2, val_fraction=0.0, batch_size=8,
+                      max_steps=2, folds=3, threads=1, fit_eval=False,
+                      out=str(tmp_path / "refit.pt"), run_dir=str(tmp_path / "run"))  # fmt: skip
+    train_mod.run(cfg)
+    state = torch.load(tmp_path / "run" / "last.pt", weights_only=False)
+    assert state["epoch"] == 2 and state["scheduler"]["T_max"] == 4  # stopped inside the cosine
+    deployed, ckpt = train_mod.load_checkpoint(cfg.out)
+    for name, value in deployed.state_dict().items():  # the last epoch, not a chosen one
+        assert torch.equal(value, state["model"][name]), name
+    assert [h["epoch"] for h in ckpt["config"]["history"]] == [1, 2]
+    for bad in (5, -1):
+        with pytest.raises(ValueError, match="stop_epoch"):
+            train_mod.run(replace(cfg, stop_epoch=bad))
+
+
+def test_refit_retrains_each_fold_on_its_whole_training_part_to_the_chosen_epoch(
+    fake_ecg17, tmp_path: Path, monkeypatch
+):
+    run = replace(tiny_run(tmp_path / "run", epochs=3), refit=True)
+    windows_seen = []
+    real_epoch = train_mod.train_epoch
+
+    def spy(*args, **kwargs):
+        windows_seen.append(len(args[3]))  # y: the windows this epoch trains on
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "train_epoch", spy)
+    r = cv_mod.run_crossval(run, only=[0])[0]
+    training_part = len(ds.load_split("ecg17", folds=3, fold=0).y_train)
+    val_history = train_mod.load_checkpoint(run.run_root / "fold0.pt")[1]["config"]["history"]
+    refit, ckpt = train_mod.load_checkpoint(run.run_root / "fold0_refit.pt")
+    chosen = val_history[cv_mod.chosen_index(val_history)]["epoch"]
+    # 3 epochs on the fit part, then `chosen` on the whole training part (validation included)
+    fit_part = training_part - round(0.1 * training_part)
+    assert windows_seen == [fit_part] * 3 + [training_part] * chosen
+    assert ckpt["config"]["stop_epoch"] == chosen and ckpt["config"]["val_fraction"] == 0.0
+    assert r["chosen_epoch"] == chosen == r["refit_epochs"] and r["checkpoint"].endswith(
+        "fold0_refit.pt"
+    )
+    assert r["golden_float_agreement"] == 1.0 and 0.0 <= r["val_run_accuracy"] <= 1.0
+    assert r["refit_epoch_seconds_total"] > 0
+    assert json.loads((run.fold_dir / "recipe.json").read_text())["refit"] is True
+    with pytest.raises(ValueError, match="another recipe .*refit"):
+        cv_mod.run_crossval(replace(run, refit=False))
+    entry = cv_mod.summarize(run, cv_mod.run_crossval(run))
+    assert len(entry["val_run_fold_acc"]) == 3 and entry["recipe"]["refit"] is True
+    assert entry["train_hours"] * 3600 == pytest.approx(
+        sum(
+            json.loads((run.fold_dir / f"fold{f}.json").read_text())[key]
+            for f in range(3)
+            for key in ("epoch_seconds_total", "refit_epoch_seconds_total")
+        ),
+        abs=2,
+    )
+    assert "then refit on the whole training part" in cv_mod.recipe_text(entry)
+    assert "refit" not in cv_mod.recipe_text(cv_mod.summarize(tiny_run(tmp_path / "x"), [r]))
+    assert cv_mod.parse_args(["--protocol", "ecg17", "--refit"])[0].refit
+    for bad in (["--refit", "--stacked"], ["--refit", "--teacher-epochs", "5", "--distill", "0.5"],
+                ["--stop-epoch", "5"]):  # fmt: skip
+        with pytest.raises(SystemExit):
+            cv_mod.parse_args(["--protocol", "ecg17", *bad])
+
+
 def test_cli_help_and_rejected_options():
     out = subprocess.run(
         [sys.executable, "-m", "studies.crossval", "--help"], cwd=REPO, check=True,
