@@ -81,6 +81,7 @@ class TrainConfig:
     track_test: bool = False
     fit_eval: bool = True  # measure accuracy on all training windows every epoch (logging only)
     ema: float = 0.0  # decay per step of an exponential moving average of the weights (0: off)
+    recalibrate_bn: bool = False  # BatchNorm statistics recomputed over the fit windows each epoch
     distill: float = 0.0  # weight of the distillation term from `teacher` (0: cross entropy only)
     temperature: float = 2.0  # softmax temperature of the distillation term
     teacher: str = ""  # full-precision checkpoint whose soft targets the distillation term uses
@@ -374,6 +375,32 @@ def train_epoch(
     return total / max(1, min(len(y), len(steps) * batch_size))
 
 
+@torch.no_grad()
+def recalibrate_batchnorm(model: nn.Module, x: torch.Tensor, batch: int = 1024) -> None:
+    """Recompute every BatchNorm's running mean and variance of ``model`` over the windows ``x``.
+
+    Training leaves them an exponential average over the last augmented batches, so they wobble
+    from epoch to epoch, and every threshold folded from them wobbles too. Here each becomes the
+    average over ``x`` (the clean fit windows, what the IP will see) in batches of ``batch`` (one
+    batch: the exact statistics). Only the BatchNorm layers run in training mode, so dropout draws
+    no random number, and the weights are untouched: training goes on as it would have.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    momenta = [m.momentum for m in norms]
+    was_training = model.training
+    model.eval()
+    for norm in norms:
+        norm.reset_running_stats()
+        norm.momentum = None  # a plain average over the batches below
+        norm.train()
+    device = next(model.parameters()).device
+    for start in range(0, len(x), batch):
+        model(x[start : start + batch].to(device))
+    for norm, momentum in zip(norms, momenta, strict=True):
+        norm.momentum = momentum
+    model.train(was_training)
+
+
 class EmaWeights:
     """Exponential moving average of a model's weights, a copy that training does not touch.
 
@@ -580,6 +607,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.label_smoothing,
         )
         scheduler.step()
+        if cfg.recalibrate_bn:  # before validation: the statistics it chooses with are deployed
+            recalibrate_batchnorm(scored, x_fit)
         seconds = time.perf_counter() - t0
         # The training-set pass costs a third of a 17-class epoch on one core; it only logs
         # (no RNG draw, no effect on the weights), so cross-validation skips it (fit_eval).
@@ -652,6 +681,11 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--ema", type=float, default=TrainConfig.ema,
         help="validate, choose and deploy an exponential moving average of the weights with "
         "this decay per step (e.g. 0.99; 0 = off)",
+    )  # fmt: skip
+    p.add_argument(
+        "--recalibrate-bn", action="store_true",
+        help="after every epoch, before validation, recompute the BatchNorm statistics over the "
+        "clean fit windows (no augmentation; weights and training unchanged)",
     )  # fmt: skip
     p.add_argument(
         "--teacher", default="",
@@ -754,6 +788,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
         dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp, ema=a.ema,
+        recalibrate_bn=a.recalibrate_bn,
         distill=a.distill, temperature=a.temperature, teacher=a.teacher,
         val_fraction=a.val_fraction, val_by_record=a.val_by_record,
         class_weight_power=a.class_weight_power, focal_gamma=a.focal_gamma, seed=a.seed,

@@ -458,6 +458,8 @@ def recipe_text(entry: dict) -> str:
         parts.append("per-channel PReLU slopes and shifts before them")
     if not r.get("clamp", True):
         parts.append("no clamp")
+    if r.get("recalibrate_bn"):
+        parts.append("BatchNorm statistics recomputed over the clean fit windows every epoch")
     if r.get("ema"):
         parts.append(f"EMA of the weights, decay {r['ema']:g} per step")
     if r.get("distill"):

@@ -223,6 +223,36 @@ def test_ema_averages_weights_and_leaves_the_trajectory_alone(fake_ecg17, tmp_pa
     assert "EMA of the weights, decay 0.99 per step" in cv_mod.recipe_text(entry)
 
 
+def test_batchnorm_recalibration_sets_exact_statistics_and_leaves_training_alone(
+    fake_ecg17, tmp_path: Path
+):
+    model = torch.nn.Sequential(torch.nn.BatchNorm1d(2), torch.nn.Dropout(0.5))
+    x = torch.randn(10, 2, 5) * torch.tensor([1.0, 3.0]).view(1, 2, 1) + 4.0
+    train_mod.recalibrate_batchnorm(model, x, batch=10)  # one batch: the exact statistics
+    norm = model[0]
+    assert torch.allclose(norm.running_mean, x.mean(dim=(0, 2)))
+    assert torch.allclose(norm.running_var, x.transpose(0, 1).reshape(2, -1).var(dim=1))
+    assert norm.momentum == 0.1 and model.training  # as it was
+    train_mod.recalibrate_batchnorm(model, x, batch=5)  # two batches: their average
+    halves = torch.stack([x[:5].mean(dim=(0, 2)), x[5:].mean(dim=(0, 2))]).mean(0)
+    assert torch.allclose(norm.running_mean, halves)
+    states = {}
+    for recalibrate in (False, True):
+        cfg = TrainConfig(protocol="ecg17", epochs=2, batch_size=8, max_steps=2, folds=3,
+                          threads=1, fit_eval=False, dropout=0.5, recalibrate_bn=recalibrate,
+                          out=str(tmp_path / f"{recalibrate}.pt"),
+                          run_dir=str(tmp_path / f"run{recalibrate}"))  # fmt: skip
+        train_mod.run(cfg)
+        states[recalibrate] = torch.load(tmp_path / f"run{recalibrate}" / "last.pt",
+                                         weights_only=False)["model"]  # fmt: skip
+    for name, value in states[False].items():  # same weights; only BatchNorm statistics move
+        same = torch.equal(value, states[True][name])
+        assert same != name.endswith(("running_mean", "running_var", "num_batches_tracked")), name
+    entry = {"recipe": cv_mod.recipe(TrainConfig(recalibrate_bn=True)), "checkpoint": None}
+    assert "BatchNorm statistics recomputed over the clean fit windows" in cv_mod.recipe_text(entry)
+    assert cv_mod.parse_args(["--protocol", "ecg17", "--recalibrate-bn"])[0].train.recalibrate_bn
+
+
 def test_distillation_trains_a_float_teacher_per_fold_and_reports_it(
     fake_ecg17, tmp_path: Path, monkeypatch
 ):
