@@ -253,6 +253,30 @@ def test_batchnorm_recalibration_sets_exact_statistics_and_leaves_training_alone
     assert cv_mod.parse_args(["--protocol", "ecg17", "--recalibrate-bn"])[0].train.recalibrate_bn
 
 
+def test_bn_posthoc_measures_the_chosen_and_last_epochs_of_finished_folds(
+    fake_ecg17, tmp_path: Path
+):
+    from studies import bn_posthoc
+
+    run = tiny_run(tmp_path / "run", epochs=2)
+    results = cv_mod.run_crossval(run, only=[0, 2])
+    figures = bn_posthoc.run_figures(run.run_root, 3)
+    assert figures["folds"] == [0, 2]  # fold 1 has no states
+    # The chosen checkpoint scores what the cross-validation recorded for it.
+    assert figures["chosen"] == [100 * r["accuracy"] for r in results]
+    assert all(0 <= a <= 100 for k in bn_posthoc.VARIANTS for a in figures[k])
+    assert figures["mean"]["last"] == pytest.approx(statistics.fmean(figures["last"]), abs=1e-3)
+    out = tmp_path / "posthoc.json"
+    bn_posthoc.main(["ecg17", "--run-root", str(run.run_root), "--folds", "3",
+                     "--results", str(out)])  # fmt: skip
+    assert json.loads(out.read_text())["ecg17"]["folds"] == [0, 2]
+    interrupted = torch.load(run.run_root / "fold2" / "last.pt", weights_only=False)
+    torch.save({**interrupted, "epoch": 1}, run.run_root / "fold2" / "last.pt")
+    assert bn_posthoc.run_figures(run.run_root, 3)["folds"] == [0]  # fold 2 not at its end
+    with pytest.raises(FileNotFoundError, match="no fold trained to its end"):
+        bn_posthoc.run_figures(tmp_path / "nothing", 3)
+
+
 def test_distillation_trains_a_float_teacher_per_fold_and_reports_it(
     fake_ecg17, tmp_path: Path, monkeypatch
 ):
