@@ -26,8 +26,8 @@ then the BNN with a distillation term from it (:func:`pymodel.train.distillation
 teacher's test accuracy is reported beside the BNN's and chooses nothing.
 
 Refit (``refit``): once the validation slice has chosen a fold's epoch, the recipe trains again on
-the fold's whole training part (the validation slice included, so a tenth more windows) with the
-same seed and schedule and stops at that epoch (:attr:`pymodel.train.TrainConfig.stop_epoch`);
+the fold's whole training part (the slice included: a ninth more windows at a slice of 0.1) with
+the same seed and schedule and stops at that epoch (:attr:`pymodel.train.TrainConfig.stop_epoch`);
 that refit is the fold's deployed model. The validation run's own test accuracy is reported beside
 it (``val_run_accuracy``) and chooses nothing. The summary
 (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the per-class Se / PPV / F1
