@@ -29,7 +29,12 @@ Refit (``refit``): once the validation slice has chosen a fold's epoch, the reci
 the fold's whole training part (the slice included: a ninth more windows at a slice of 0.1) with
 the same seed and schedule and stops at that epoch (:attr:`pymodel.train.TrainConfig.stop_epoch`);
 that refit is the fold's deployed model. The validation run's own test accuracy is reported beside
-it (``val_run_accuracy``) and chooses nothing. The summary
+it (``val_run_accuracy``) and chooses nothing.
+
+Recalibrated choice (``recalibrate_chosen``): the checkpoint the validation slice chose gets its
+BatchNorm statistics recomputed over the fold's clean fit windows
+(:func:`pymodel.train.recalibrate_batchnorm`), and that is deployed; the chosen checkpoint's own
+test accuracy is reported beside it (``chosen_accuracy``). The summary
 (``{"folds", "fold_acc", "mean", "sd", "macro_f1"}`` in percent, plus the per-class Se / PPV / F1
 pooled over folds, timings and the recipe) is written under the run's name into a results JSON,
 and :func:`render_markdown` turns that file into a table.
@@ -54,7 +59,14 @@ from pymodel.datasets import DatasetSplit, load_split, repo_root
 from pymodel.evaluate import confusion_matrix, per_class_metrics, predict
 from pymodel.fold import fold_model
 from pymodel.golden import run_batch
-from pymodel.train import TrainConfig, build_parser, config_from_args, load_checkpoint
+from pymodel.train import (
+    TrainConfig,
+    build_parser,
+    config_from_args,
+    load_checkpoint,
+    recalibrate_batchnorm,
+    split_validation,
+)
 from pymodel.train import run as train_run
 
 DEFAULT_FOLDS = {"ecg17": 10, "paper": 5, "interpatient": 1}
@@ -78,6 +90,7 @@ class CrossvalRun:
     teacher_init: bool = False  # each fold's BNN starts from its float teacher's weights
     teacher_width: int = 1  # the teacher's hidden channels: the twin's times this
     refit: bool = False  # deploy a refit on the whole training part to the chosen epoch
+    recalibrate_chosen: bool = False  # deploy the chosen checkpoint with recomputed BatchNorm
 
     @property
     def distilled(self) -> bool:
@@ -182,7 +195,10 @@ def teacher_fields(cv: CrossvalRun) -> dict:
 def pinned_recipe(cv: CrossvalRun) -> dict:
     """What ``recipe.json`` pins: the training recipe, the checkpoint, the teacher, the refit."""
     return (
-        recipe(cv.train) | {"checkpoint": cv.checkpoint} | teacher_fields(cv) | {"refit": cv.refit}
+        recipe(cv.train)
+        | {"checkpoint": cv.checkpoint}
+        | teacher_fields(cv)
+        | {"refit": cv.refit, "recalibrate_chosen": cv.recalibrate_chosen}
     )
 
 
@@ -265,6 +281,9 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
     if cv.refit:
         split = fold_split(cfg)
         checkpoint, extra = refit_fold(cv, fold, history, split)
+    if cv.recalibrate_chosen:
+        split = fold_split(cfg)
+        checkpoint, extra = recalibrate_chosen(cv, fold, split)
     if cv.distilled:  # reported only: nothing is chosen on the test part
         split = fold_split(cfg)
         teacher_pred = predict(load_checkpoint(teacher_path(cv, fold))[0], split.x_test)
@@ -297,6 +316,21 @@ def refit_fold(
         "refit_epochs": len(refit_history),
         "refit_epoch_seconds_total": float(sum(h["seconds"] for h in refit_history)),
     }
+
+
+def recalibrate_chosen(cv: CrossvalRun, fold: int, split: DatasetSplit) -> tuple[str, dict]:
+    """The fold's chosen checkpoint with BatchNorm statistics recomputed over its fit windows.
+
+    Returns that checkpoint (``fold<f>_recalibrated.pt``) and the chosen checkpoint's own golden
+    test accuracy (reported only).
+    """
+    cfg = fold_config(cv, fold)
+    model, ckpt = load_checkpoint(cfg.out)
+    recalibrate_batchnorm(model, split_validation(split, cfg.val_fraction, cfg.val_by_record)[0])
+    out = cv.run_root / f"fold{fold}_recalibrated.pt"
+    torch.save({**ckpt, "state_dict": model.state_dict()}, out)
+    chosen_pred = golden_predict(cfg.out, split.x_test)
+    return str(out), {"chosen_accuracy": float(np.mean(chosen_pred == split.y_test))}
 
 
 def fold_result(
@@ -369,6 +403,7 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
                         + r.get("refit_epoch_seconds_total", 0.0) for r in results)  # fmt: skip
     trained = recipe(cv.train) | (teacher_fields(cv) if cv.distilled else {})
     trained |= {"refit": True} if cv.refit else {}
+    trained |= {"recalibrate_chosen": True} if cv.recalibrate_chosen else {}
     if cv.checkpoint:  # the recipe the evaluated checkpoint was trained with
         config = torch.load(cv.checkpoint, map_location="cpu", weights_only=False)["config"]
         # An older checkpoint predates some options: they took today's defaults then.
@@ -383,6 +418,8 @@ def summarize(cv: CrossvalRun, results: list[dict]) -> dict:
         }
     if cv.refit:  # what each fold's validation run, before its refit, scored (reported only)
         teacher["val_run_fold_acc"] = [percent(r["val_run_accuracy"]) for r in results]
+    if cv.recalibrate_chosen:  # the chosen checkpoints before recalibration (reported only)
+        teacher["chosen_fold_acc"] = [percent(r["chosen_accuracy"]) for r in results]
     return {
         "folds": len(results),
         "fold_acc": [percent(a) for a in acc],
@@ -483,6 +520,8 @@ def recipe_text(entry: dict) -> str:
         parts.append(f"label smoothing {r['label_smoothing']:g}")
     slice_kind = "val slice of whole records" if r.get("val_by_record") else "val slice"
     parts.append(f"{slice_kind} {r['val_fraction']:g}, seed {r['seed']}")
+    if r.get("recalibrate_chosen"):
+        parts.append("the chosen checkpoint's BatchNorm statistics recomputed over the fit windows")
     if r.get("refit"):
         parts.append(
             "then refit on the whole training part (val slice included) to the chosen epoch"
@@ -708,6 +747,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         "and deploy that refit (the validation run's accuracy is reported beside it)",
     )  # fmt: skip
     p.add_argument(
+        "--recalibrate-chosen", action="store_true",
+        help="deploy each fold's chosen checkpoint with its BatchNorm statistics recomputed "
+        "over the fold's clean fit windows (the chosen one's accuracy is reported beside it)",
+    )  # fmt: skip
+    p.add_argument(
         "--checkpoint", default="", help="interpatient: evaluate this checkpoint, no training"
     )
     p.add_argument(
@@ -749,11 +793,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
             p.error(f"{flag} does not apply to cross-validation")
     if a.stop_epoch:
         p.error("--stop-epoch is set per fold by --refit (the epoch validation chose)")
-    if a.refit and (a.stacked or a.teacher_epochs or a.checkpoint):
+    if (a.refit or a.recalibrate_chosen) and (a.stacked or a.teacher_epochs or a.checkpoint):
         p.error(
-            "--refit retrains a sequential fold without a teacher (not --stacked, "
-            "--teacher-epochs or --checkpoint)"
+            "--refit and --recalibrate-chosen change a sequential fold's model without a "
+            "teacher (not --stacked, --teacher-epochs or --checkpoint)"
         )
+    if a.refit and a.recalibrate_chosen:
+        p.error("--refit and --recalibrate-chosen each choose what a fold deploys: one of them")
     if a.stop_after and not a.stacked:
         p.error("--stop-after applies to --stacked (a sequential fold resumes from its last epoch)")
     cfg = replace(config_from_args(a), fit_eval=False)  # logging only: the time goes to epochs
@@ -784,7 +830,7 @@ def parse_args(argv: list[str] | None = None) -> tuple[CrossvalRun, argparse.Nam
         p.error("--width applies to a float model: the teacher's is --teacher-width")
     run = CrossvalRun(
         name, cfg, run_root, a.checkpoint, fold_dir, a.teacher_epochs, a.teacher_init,
-        a.teacher_width, a.refit,
+        a.teacher_width, a.refit, a.recalibrate_chosen,
     )  # fmt: skip
     return run, a
 

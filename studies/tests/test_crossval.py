@@ -19,6 +19,8 @@ import torch
 
 from pymodel import datasets as ds
 from pymodel import train as train_mod
+from pymodel.fold import fold_model
+from pymodel.golden import run_batch
 from pymodel.train import VAL_SPLIT_SEED, TrainConfig
 from studies import crossval as cv_mod
 
@@ -275,6 +277,33 @@ def test_bn_posthoc_measures_the_chosen_and_last_epochs_of_finished_folds(
     assert bn_posthoc.run_figures(run.run_root, 3)["folds"] == [0]  # fold 2 not at its end
     with pytest.raises(FileNotFoundError, match="no fold trained to its end"):
         bn_posthoc.run_figures(tmp_path / "nothing", 3)
+
+
+def test_recalibrate_chosen_deploys_the_chosen_checkpoint_with_recomputed_statistics(
+    fake_ecg17, tmp_path: Path
+):
+    plain = cv_mod.run_crossval(tiny_run(tmp_path / "plain", epochs=2), only=[0])[0]
+    run = replace(tiny_run(tmp_path / "run", epochs=2), recalibrate_chosen=True)
+    r = cv_mod.run_crossval(run, only=[0])[0]
+    assert r["chosen_accuracy"] == plain["accuracy"]  # the same training and choice
+    assert r["checkpoint"].endswith("fold0_recalibrated.pt")
+    chosen, _ = train_mod.load_checkpoint(run.run_root / "fold0.pt")
+    deployed, _ = train_mod.load_checkpoint(run.run_root / "fold0_recalibrated.pt")
+    split = ds.load_split("ecg17", folds=3, fold=0)
+    train_mod.recalibrate_batchnorm(chosen, train_mod.split_validation(split, 0.1)[0])
+    for name, value in deployed.state_dict().items():
+        assert torch.equal(value, chosen.state_dict()[name]), name
+    # What the fold reports is the golden model's accuracy with those statistics.
+    pred = run_batch(fold_model(chosen.eval(), split.class_names), split.x_test).pred
+    assert r["accuracy"] == float(np.mean(pred == split.y_test))
+    assert json.loads((run.fold_dir / "recipe.json").read_text())["recalibrate_chosen"] is True
+    entry = cv_mod.summarize(run, cv_mod.run_crossval(run))
+    assert len(entry["chosen_fold_acc"]) == 3 and entry["recipe"]["recalibrate_chosen"] is True
+    assert "the chosen checkpoint's BatchNorm statistics recomputed" in cv_mod.recipe_text(entry)
+    assert cv_mod.parse_args(["--protocol", "ecg17", "--recalibrate-chosen"])[0].recalibrate_chosen
+    for bad in (["--recalibrate-chosen", "--refit"], ["--recalibrate-chosen", "--stacked"]):
+        with pytest.raises(SystemExit):
+            cv_mod.parse_args(["--protocol", "ecg17", *bad])
 
 
 def test_distillation_trains_a_float_teacher_per_fold_and_reports_it(
