@@ -277,15 +277,14 @@ def run_fold(cv: CrossvalRun, fold: int) -> dict:
         if cv.teacher_init:  # the history chains the teacher's epochs first: keep the BNN's
             offset = len(teacher["history"])
             history = [{**h, "epoch": h["epoch"] - offset} for h in history[offset:]]
-    extra, split = {}, None
+    extra = {}
+    # The fold's windows, loaded once where a step below needs them (else fold_result loads them).
+    split = fold_split(cfg) if cv.refit or cv.recalibrate_chosen or cv.distilled else None
     if cv.refit:
-        split = fold_split(cfg)
         checkpoint, extra = refit_fold(cv, fold, history, split)
     if cv.recalibrate_chosen:
-        split = fold_split(cfg)
         checkpoint, extra = recalibrate_chosen(cv, fold, split)
     if cv.distilled:  # reported only: nothing is chosen on the test part
-        split = fold_split(cfg)
         teacher_pred = predict(load_checkpoint(teacher_path(cv, fold))[0], split.x_test)
         t_hist = teacher["history"]
         extra = {
