@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from pymodel.datasets import PROTOCOLS, DatasetSplit, load_split, stratified_split
@@ -82,6 +83,9 @@ class TrainConfig:
     fit_eval: bool = True  # measure accuracy on all training windows every epoch (logging only)
     ema: float = 0.0  # decay per step of an exponential moving average of the weights (0: off)
     recalibrate_bn: bool = False  # BatchNorm statistics recomputed over the fit windows each epoch
+    # Stochastic weight averaging: from this epoch on, an equal-weight average of the end-of-epoch
+    # weights (its BatchNorm statistics recomputed) is validated, chosen and deployed (0: off).
+    swa_start: int = 0
     distill: float = 0.0  # weight of the distillation term from `teacher` (0: cross entropy only)
     temperature: float = 2.0  # softmax temperature of the distillation term
     teacher: str = ""  # full-precision checkpoint whose soft targets the distillation term uses
@@ -524,6 +528,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         raise ValueError("distillation needs both a teacher and a weight 0 < distill <= 1")
     if not 0.0 <= cfg.label_smoothing < 1.0 or cfg.wander < 0:
         raise ValueError("label smoothing must be in [0, 1) and wander at least 0")
+    if not 0 <= cfg.swa_start <= cfg.epochs or (cfg.swa_start and cfg.ema):
+        raise ValueError(f"swa_start {cfg.swa_start} outside 0-{cfg.epochs}, or with an EMA")
     seed_everything(cfg.seed)
     device = torch.device(cfg.device)
     split = load_split(
@@ -552,6 +558,7 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
     y_test = torch.from_numpy(split.y_test)
     optimizer, scheduler = make_optimizer(model, cfg)
     ema = EmaWeights(model, cfg.ema) if cfg.ema else None
+    swa = AveragedModel(model) if cfg.swa_start else None
     scored = ema.model if ema else model  # what is validated, chosen and deployed
     run_dir = Path(cfg.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -567,6 +574,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
         torch.set_rng_state(state["rng"].cpu())
         if ema:
             ema.model.load_state_dict(state["ema"])
+        if swa:
+            swa.load_state_dict(state["swa"])
         cfg.history, best_val, start_epoch = state["history"], state["best_val"], state["epoch"]
         machines = state.get("machines") or machines  # older states: taken as this machine's
         if machines[-1][1] != here:  # resumed elsewhere (a lent GPU's run finished here, say)
@@ -607,7 +616,13 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
             cfg.label_smoothing,
         )
         scheduler.step()
-        if cfg.recalibrate_bn:  # before validation: the statistics it chooses with are deployed
+        averaging = swa is not None and epoch + 1 >= cfg.swa_start
+        if averaging:
+            swa.update_parameters(model)
+            scored = swa.module
+        # Before validation: the statistics it chooses with are the ones deployed. The averaged
+        # weights never ran, so theirs are always computed.
+        if cfg.recalibrate_bn or averaging:
             recalibrate_batchnorm(scored, x_fit)
         seconds = time.perf_counter() - t0
         # The training-set pass costs a third of a 17-class epoch on one core; it only logs
@@ -634,7 +649,8 @@ def run(cfg: TrainConfig, resume: bool = False) -> dict[str, float]:
              "scheduler": scheduler.state_dict(), "rng": torch.get_rng_state(),
              "history": cfg.history, "best_val": best_val, "epoch": epoch + 1,
              "machines": machines,
-             "ema": ema.model.state_dict() if ema else None},
+             "ema": ema.model.state_dict() if ema else None,
+             "swa": swa.state_dict() if swa else None},
             run_dir / "last.pt",
         )  # fmt: skip
     # Store the full history in the deployable checkpoint too (training curves, bench_train),
@@ -686,6 +702,12 @@ def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
         "--recalibrate-bn", action="store_true",
         help="after every epoch, before validation, recompute the BatchNorm statistics over the "
         "clean fit windows (no augmentation; weights and training unchanged)",
+    )  # fmt: skip
+    p.add_argument(
+        "--swa-start", type=int, default=TrainConfig.swa_start,
+        help="stochastic weight averaging: from this epoch on, validate, choose and deploy the "
+        "equal-weight average of the weights at the end of each epoch, its BatchNorm statistics "
+        "recomputed over the clean fit windows (0 = off; not with --ema)",
     )  # fmt: skip
     p.add_argument(
         "--teacher", default="",
@@ -788,7 +810,7 @@ def config_from_args(a: argparse.Namespace) -> TrainConfig:
         protocol=a.protocol, binary=not a.full_precision, epochs=a.epochs,
         batch_size=a.batch_size, lr=a.lr, schedule=a.schedule, weight_decay=a.weight_decay,
         dropout=a.dropout, readout=a.readout, clamp=not a.no_clamp, ema=a.ema,
-        recalibrate_bn=a.recalibrate_bn,
+        recalibrate_bn=a.recalibrate_bn, swa_start=a.swa_start,
         distill=a.distill, temperature=a.temperature, teacher=a.teacher,
         val_fraction=a.val_fraction, val_by_record=a.val_by_record,
         class_weight_power=a.class_weight_power, focal_gamma=a.focal_gamma, seed=a.seed,

@@ -148,6 +148,7 @@ def teacher_config(cv: CrossvalRun, fold: int) -> TrainConfig:
         width=cv.teacher_width,
         epochs=cv.teacher_epochs,
         ema=0.0,
+        swa_start=0,
         distill=0.0,
         teacher="",
         init="",
@@ -498,6 +499,11 @@ def recipe_text(entry: dict) -> str:
         parts.append("BatchNorm statistics recomputed over the clean fit windows every epoch")
     if r.get("ema"):
         parts.append(f"EMA of the weights, decay {r['ema']:g} per step")
+    if r.get("swa_start"):
+        parts.append(
+            f"SWA: equal-weight average of the weights at the end of epochs {r['swa_start']}-"
+            f"{r['epochs']}, BatchNorm statistics recomputed over the clean fit windows"
+        )
     if r.get("distill"):
         parts.append(
             f"distilled (weight {r['distill']:g}, temperature {r['temperature']:g}) from a "

@@ -6,6 +6,7 @@ small random set); the tests on the real data skip when ECG_DATA_DIR holds no da
 
 from __future__ import annotations
 
+import copy
 import json
 import statistics
 import subprocess
@@ -253,6 +254,58 @@ def test_batchnorm_recalibration_sets_exact_statistics_and_leaves_training_alone
     entry = {"recipe": cv_mod.recipe(TrainConfig(recalibrate_bn=True)), "checkpoint": None}
     assert "BatchNorm statistics recomputed over the clean fit windows" in cv_mod.recipe_text(entry)
     assert cv_mod.parse_args(["--protocol", "ecg17", "--recalibrate-bn"])[0].train.recalibrate_bn
+
+
+def test_swa_deploys_the_average_of_the_last_epochs_with_fresh_statistics(
+    fake_ecg17, tmp_path: Path
+):
+    """Three epochs; SWA from epoch 2 deploys (w2 + w3) / 2, the trajectory itself unchanged."""
+    base = TrainConfig(protocol="ecg17", epochs=3, val_fraction=0.0, batch_size=8, max_steps=2,
+                       folds=3, threads=1, fit_eval=False, dropout=0.5)  # fmt: skip
+
+    def trained(name: str, **change) -> tuple[dict, str]:
+        cfg = replace(base, out=str(tmp_path / f"{name}.pt"), run_dir=str(tmp_path / name),
+                      **change)  # fmt: skip
+        train_mod.run(cfg)
+        return torch.load(tmp_path / name / "last.pt", weights_only=False), cfg.out
+
+    second, _ = trained("second", stop_epoch=2)
+    third, _ = trained("third", stop_epoch=3)
+    averaged, out = trained("swa", stop_epoch=3, swa_start=2)
+    assert averaged["swa"]["n_averaged"] == 2 and third["swa"] is None
+    for name, value in third["model"].items():  # the trained weights are the same
+        assert torch.equal(value, averaged["model"][name]), name
+    deployed, _ = train_mod.load_checkpoint(out)
+    for name, param in deployed.named_parameters():
+        mean = (second["model"][name] + third["model"][name]) / 2
+        assert torch.allclose(param, mean), name
+    # Its BatchNorm statistics are those of the averaged weights over the clean fit windows.
+    split = ds.load_split("ecg17", folds=3, fold=0)
+    x_fit = train_mod.split_validation(split, 0.0)[0]
+    expected = copy.deepcopy(deployed)
+    train_mod.recalibrate_batchnorm(expected, x_fit)
+    for name, value in expected.state_dict().items():
+        assert torch.allclose(value, deployed.state_dict()[name]), name
+    statistics_moved = [
+        not torch.equal(value, third["model"][name])
+        for name, value in deployed.state_dict().items() if name.endswith("running_mean")
+    ]  # fmt: skip
+    assert all(statistics_moved)
+    # Stopped after epoch 2 and resumed, the run averages on from its saved average.
+    trained("resumed", stop_epoch=2, swa_start=2)
+    train_mod.run(replace(base, out=str(tmp_path / "resumed.pt"), run_dir=str(tmp_path / "resumed"),
+                          stop_epoch=3, swa_start=2), resume=True)  # fmt: skip
+    resumed, _ = train_mod.load_checkpoint(tmp_path / "resumed.pt")
+    for name, value in resumed.state_dict().items():
+        assert torch.equal(value, deployed.state_dict()[name]), name
+    for bad in ({"swa_start": 4}, {"swa_start": 2, "ema": 0.9}):
+        with pytest.raises(ValueError, match="swa_start"):
+            train_mod.run(replace(base, stop_epoch=3, **bad))
+    entry = {"recipe": cv_mod.recipe(TrainConfig(epochs=300, swa_start=225)), "checkpoint": None}
+    assert "SWA: equal-weight average of the weights at the end of epochs 225-300" in (
+        cv_mod.recipe_text(entry)
+    )
+    assert cv_mod.parse_args(["--protocol", "ecg17", "--swa-start", "9"])[0].train.swa_start == 9
 
 
 def test_bn_posthoc_measures_the_chosen_and_last_epochs_of_finished_folds(
