@@ -23,18 +23,16 @@ import numpy as np
 import torch
 
 from pymodel.datasets import DatasetSplit, repo_root
-from pymodel.fold import fold_model
-from pymodel.golden import run_batch
 from pymodel.model import EcgBnn
 from pymodel.train import TrainConfig, load_checkpoint, recalibrate_batchnorm, split_validation
-from studies.crossval import fold_split
+from studies.crossval import fold_split, golden_model_predict
 
 VARIANTS = ("chosen", "chosen_recalibrated", "last", "last_recalibrated")
 
 
 def golden_accuracy(model: EcgBnn, split: DatasetSplit) -> float:
     """Test accuracy (percent) of ``model`` folded into the hardware's integers, golden model."""
-    pred = run_batch(fold_model(model.eval(), split.class_names), split.x_test).pred
+    pred = golden_model_predict(model, split.class_names, split.x_test)
     return 100.0 * float(np.mean(pred == split.y_test))
 
 

@@ -48,6 +48,7 @@ import math
 import os
 import statistics
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -59,6 +60,7 @@ from pymodel.datasets import DatasetSplit, load_split, repo_root
 from pymodel.evaluate import confusion_matrix, per_class_metrics, predict
 from pymodel.fold import fold_model
 from pymodel.golden import run_batch
+from pymodel.model import EcgBnn
 from pymodel.train import (
     TrainConfig,
     build_parser,
@@ -216,11 +218,17 @@ def display_path(path: str | os.PathLike[str]) -> str:
         return str(path)
 
 
+def golden_model_predict(
+    model: EcgBnn, class_names: Sequence[str], windows: np.ndarray, name: str = ""
+) -> np.ndarray:
+    """Classes the integer golden model (the hardware) gives raw windows with ``model`` folded."""
+    return run_batch(fold_model(model.eval(), class_names, name), windows).pred
+
+
 def golden_predict(checkpoint: str | os.PathLike[str], windows: np.ndarray) -> np.ndarray:
     """Classes the integer golden model (the hardware) gives raw windows with this checkpoint."""
     model, ckpt = load_checkpoint(checkpoint)
-    params = fold_model(model, ckpt.get("class_names", ()), Path(checkpoint).stem)
-    return run_batch(params, windows).pred
+    return golden_model_predict(model, ckpt.get("class_names", ()), windows, Path(checkpoint).stem)
 
 
 def pin_recipe(cv: CrossvalRun) -> None:
@@ -326,10 +334,10 @@ def recalibrate_chosen(cv: CrossvalRun, fold: int, split: DatasetSplit) -> tuple
     """
     cfg = fold_config(cv, fold)
     model, ckpt = load_checkpoint(cfg.out)
+    chosen_pred = golden_model_predict(model, ckpt.get("class_names", ()), split.x_test)
     recalibrate_batchnorm(model, split_validation(split, cfg.val_fraction, cfg.val_by_record)[0])
     out = cv.run_root / f"fold{fold}_recalibrated.pt"
     torch.save({**ckpt, "state_dict": model.state_dict()}, out)
-    chosen_pred = golden_predict(cfg.out, split.x_test)
     return str(out), {"chosen_accuracy": float(np.mean(chosen_pred == split.y_test))}
 
 
